@@ -1,0 +1,101 @@
+#include "common/grpc/server.h"
+
+#include <signal.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "absl/strings/str_cat.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "spdlog/spdlog.h"
+
+namespace burnout::grpcx {
+
+void ApplyServerDefaults(burnout::v1::ServerConfig* c) {
+  if (c->listen().empty()) c->set_listen("127.0.0.1:0");
+  if (c->max_message_bytes() <= 0) c->set_max_message_bytes(4 << 20);
+  if (c->default_deadline_ms() <= 0) c->set_default_deadline_ms(10000);
+  if (c->worker_threads() <= 0) c->set_worker_threads(2);
+  if (c->max_queue() <= 0) c->set_max_queue(64);
+  if (c->log_level().empty()) c->set_log_level("info");
+}
+
+absl::StatusOr<std::unique_ptr<ServerHandle>> ServerHandle::Start(
+    const burnout::v1::ServerConfig& config_in, const std::vector<grpc::Service*>& services,
+    const std::vector<std::string>& readiness_names) {
+  burnout::v1::ServerConfig config = config_in;
+  ApplyServerDefaults(&config);
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(config.listen(), grpc::InsecureServerCredentials(), &port);
+  builder.SetMaxReceiveMessageSize(config.max_message_bytes());
+  builder.SetMaxSendMessageSize(config.max_message_bytes());
+  for (grpc::Service* s : services) builder.RegisterService(s);
+  std::unique_ptr<ServerHandle> h(new ServerHandle());
+  h->server_ = builder.BuildAndStart();
+  if (!h->server_ || port == 0) {
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", config.listen(),
+                                               " (address in use or invalid)"));
+  }
+  h->port_ = port;
+  h->names_ = readiness_names;
+  for (const auto& n : readiness_names) h->SetReady(n, false);
+  if (!config.port_file().empty()) {
+    const std::string tmp = config.port_file() + ".tmp";
+    {
+      std::ofstream out(tmp, std::ios::trunc);
+      out << port << "\n";
+    }
+    std::error_code ec;
+    std::filesystem::rename(tmp, config.port_file(), ec);
+    if (ec) return absl::InternalError(absl::StrCat("cannot write ", config.port_file()));
+  }
+  return h;
+}
+
+ServerHandle::~ServerHandle() { Shutdown(std::chrono::milliseconds(0)); }
+
+void ServerHandle::SetReady(const std::string& name, bool ready) {
+  if (!server_) return;
+  if (auto* health = server_->GetHealthCheckService()) health->SetServingStatus(name, ready);
+}
+
+void ServerHandle::Shutdown(std::chrono::milliseconds grace) {
+  if (shut_down_ || !server_) return;
+  shut_down_ = true;
+  if (auto* health = server_->GetHealthCheckService()) health->Shutdown();
+  server_->Shutdown(std::chrono::system_clock::now() + grace);
+  server_->Wait();
+}
+
+void BlockTerminationSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+int WaitForTerminationSignal() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  int sig = 0;
+  sigwait(&set, &sig);
+  return sig;
+}
+
+std::chrono::system_clock::time_point CappedDeadline(const grpc::CallbackServerContext* ctx,
+                                                     int cap_ms) {
+  const auto cap = std::chrono::system_clock::now() + std::chrono::milliseconds(cap_ms);
+  return std::min(ctx->deadline(), cap);
+}
+
+}  // namespace burnout::grpcx

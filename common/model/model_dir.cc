@@ -1,0 +1,87 @@
+#include "common/model/model_dir.h"
+
+#include <openssl/evp.h>
+
+#include <filesystem>
+#include <fstream>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "common/config/config.h"
+#include "google/protobuf/text_format.h"
+
+namespace burnout::model {
+
+absl::StatusOr<std::string> Sha256File(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot open model file ", path));
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
+  char buf[1 << 16];
+  while (in) {
+    in.read(buf, sizeof(buf));
+    if (in.gcount() > 0) EVP_DigestUpdate(ctx.get(), buf, static_cast<size_t>(in.gcount()));
+  }
+  if (in.bad()) return absl::DataLossError(absl::StrCat("error reading ", path));
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_DigestFinal_ex(ctx.get(), md, &len);
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (unsigned i = 0; i < len; ++i) {
+    out.push_back(hex[md[i] >> 4]);
+    out.push_back(hex[md[i] & 15]);
+  }
+  return out;
+}
+
+absl::StatusOr<ModelDir> OpenModelDir(const std::string& dir, const std::string& expected_kind) {
+  ModelDir out;
+  out.dir = dir;
+  const std::string manifest_path = (std::filesystem::path(dir) / kManifestName).string();
+  if (absl::Status s = config::LoadTextProto(manifest_path, &out.manifest); !s.ok()) {
+    return absl::FailedPreconditionError(absl::StrCat("model manifest: ", s.message()));
+  }
+  const auto& m = out.manifest;
+  if (m.kind() != expected_kind) {
+    return absl::FailedPreconditionError(absl::StrCat(manifest_path, ": kind is \"", m.kind(),
+                                                      "\", this service expects \"",
+                                                      expected_kind, "\""));
+  }
+  if (m.file().empty() || m.file().find("..") != std::string::npos ||
+      std::filesystem::path(m.file()).is_absolute()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(manifest_path, ": file must name a file inside the model directory"));
+  }
+  out.model_path = (std::filesystem::path(dir) / m.file()).string();
+  auto sha = Sha256File(out.model_path);
+  if (!sha.ok()) return absl::FailedPreconditionError(sha.status().message());
+  if (*sha != m.sha256()) {
+    return absl::DataLossError(absl::StrCat("model file ", out.model_path, " has SHA-256 ", *sha,
+                                            "; the manifest expects ", m.sha256(),
+                                            " (corrupt or replaced file)"));
+  }
+  return out;
+}
+
+absl::Status WriteManifest(const std::string& dir, burnout::v1::ModelManifest manifest) {
+  auto sha = Sha256File((std::filesystem::path(dir) / manifest.file()).string());
+  if (!sha.ok()) return sha.status();
+  manifest.set_sha256(*sha);
+  std::string text;
+  if (!google::protobuf::TextFormat::PrintToString(manifest, &text)) {
+    return absl::InternalError("cannot print manifest");
+  }
+  const std::string path = (std::filesystem::path(dir) / kManifestName).string();
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << "# Written by the training program; the sha256 guards the model file.\n" << text;
+  out.close();
+  if (!out) return absl::InternalError(absl::StrCat("cannot write ", path));
+  return absl::OkStatus();
+}
+
+std::string ModelId(const burnout::v1::ModelManifest& m) {
+  return absl::StrCat(m.name(), "/", m.version());
+}
+
+}  // namespace burnout::model

@@ -1,0 +1,45 @@
+// The default text emotion model: a bag of words and word pairs trained on GoEmotions
+// (Ekman mapping; 7 labels: anger, disgust, fear, joy, neutral, sadness, surprise) by
+// tools/train_text. Pure C++ at inference; no libtorch, no gRPC.
+//
+// Lifecycle: Load() once, then Analyze() from any number of threads (the model is immutable
+// after Load).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "burnout/v1/common.pb.h"
+
+namespace burnout::text {
+
+inline constexpr char kTextModelKind[] = "text-bag";
+
+struct AnalyzeOptions {
+  int evidence_per_label = 3;  // strongest tokens reported for each emotion
+};
+
+class TextModel {
+ public:
+  // Opens a model directory (manifest.textproto + model file, checksum verified).
+  // FAILED_PRECONDITION / DATA_LOSS naming the file when it is missing, corrupt or not a
+  // text-bag model.
+  static absl::StatusOr<std::unique_ptr<TextModel>> Load(const std::string& model_dir);
+
+  // Text must be valid, non-empty UTF-8 (the service validates; INVALID_ARGUMENT here too).
+  // Returns a ModalityResult with modality TEXT: emotions (softmax, label names), embedding,
+  // indicators (word_count, first_person_ratio, absolutist_ratio, fatigue_term_ratio,
+  // negation_ratio, known_token_ratio), quality and quality_issues, evidence (per-token
+  // contributions in logit units, strongest first), model info and timings.
+  virtual absl::StatusOr<burnout::v1::ModalityResult> Analyze(
+      std::string_view text, const AnalyzeOptions& options) const = 0;
+
+  virtual const std::vector<std::string>& labels() const = 0;
+  virtual const burnout::v1::ModelInfo& info() const = 0;
+  virtual ~TextModel() = default;
+};
+
+}  // namespace burnout::text
