@@ -3,8 +3,11 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
 
@@ -14,14 +17,26 @@ namespace {
 class Collector : public google::protobuf::io::ErrorCollector {
  public:
   void AddError(int line, int column, const std::string& message) override {
-    if (first_.empty()) first_ = absl::StrCat("line ", line + 1, ":", column + 1, ": ", message);
+    if (first_.empty()) {
+      first_ = absl::StrCat("line ", line + 1, ":", column + 1, ": ", message);
+      line_ = line;
+    }
   }
+  int line() const { return line_; }
   void AddWarning(int, int, const std::string&) override {}
   const std::string& first() const { return first_; }
 
  private:
   std::string first_;
+  int line_ = -1;
 };
+
+// The source line an error points at, so a bad value is shown with its key.
+std::string SourceLine(const std::string& text, int line) {
+  std::vector<std::string> lines = absl::StrSplit(text, '\n');
+  if (line < 0 || line >= static_cast<int>(lines.size())) return "";
+  return std::string(absl::StripAsciiWhitespace(lines[line]));
+}
 
 }  // namespace
 
@@ -42,8 +57,10 @@ absl::Status ParseTextProto(const std::string& text, const std::string& origin,
   google::protobuf::TextFormat::Parser parser;
   parser.RecordErrorsTo(&collector);
   if (!parser.ParseFromString(text, out)) {
+    const std::string where = SourceLine(text, collector.line());
     return absl::InvalidArgumentError(
-        absl::StrCat(origin, ": ", collector.first().empty() ? "parse error" : collector.first()));
+        absl::StrCat(origin, ": ", collector.first().empty() ? "parse error" : collector.first(),
+                     where.empty() ? "" : absl::StrCat(" (in `", where, "`)")));
   }
   return absl::OkStatus();
 }

@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <tuple>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
@@ -16,11 +18,33 @@ namespace burnout::grpcx {
 
 void ApplyServerDefaults(burnout::v1::ServerConfig* c) {
   if (c->listen().empty()) c->set_listen("127.0.0.1:0");
-  if (c->max_message_bytes() <= 0) c->set_max_message_bytes(4 << 20);
-  if (c->default_deadline_ms() <= 0) c->set_default_deadline_ms(10000);
-  if (c->worker_threads() <= 0) c->set_worker_threads(2);
-  if (c->max_queue() <= 0) c->set_max_queue(64);
+  if (c->max_message_bytes() == 0) c->set_max_message_bytes(4 << 20);
+  if (c->default_deadline_ms() == 0) c->set_default_deadline_ms(10000);
+  if (c->worker_threads() == 0) c->set_worker_threads(2);
+  if (c->max_queue() == 0) c->set_max_queue(64);
   if (c->log_level().empty()) c->set_log_level("info");
+}
+
+absl::Status CheckRange(const std::string& key, double value, double lo, double hi) {
+  if (value >= lo && value <= hi) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat(key, ": must be between ", lo, " and ", hi, ", got ", value));
+}
+
+absl::Status ValidateServerConfig(const burnout::v1::ServerConfig& c) {
+  for (const auto& [key, value, hi] : std::vector<std::tuple<std::string, double, double>>{
+           {"server.max_message_bytes", c.max_message_bytes(), 1 << 30},
+           {"server.default_deadline_ms", c.default_deadline_ms(), 3600000},
+           {"server.worker_threads", c.worker_threads(), 256},
+           {"server.max_queue", c.max_queue(), 100000},
+           {"server.torch_threads", c.torch_threads(), 256}}) {
+    if (absl::Status s = CheckRange(key, value, 0, hi); !s.ok()) return s;
+  }
+  if (!c.listen().empty() && c.listen().find(':') == std::string::npos) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("server.listen: \"", c.listen(), "\" is not host:port"));
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::unique_ptr<ServerHandle>> ServerHandle::Start(

@@ -51,4 +51,10 @@ std::chrono::system_clock::time_point CappedDeadline(const grpc::CallbackServerC
 // Fills zero fields of `config` with defaults (documented in config.proto).
 void ApplyServerDefaults(burnout::v1::ServerConfig* config);
 
+// INVALID_ARGUMENT naming the key for out-of-range values (negative sizes, absurd limits).
+absl::Status ValidateServerConfig(const burnout::v1::ServerConfig& config);
+
+// INVALID_ARGUMENT "<key>: must be between lo and hi, got v" unless lo <= v <= hi.
+absl::Status CheckRange(const std::string& key, double value, double lo, double hi);
+
 }  // namespace burnout::grpcx

@@ -38,6 +38,9 @@ class TextModel {
       std::string_view text, const AnalyzeOptions& options) const = 0;
 
   virtual const std::vector<std::string>& labels() const = 0;
+  // Per-label decision thresholds tuned at training time on held-out training data: a text
+  // shows label l when its probability is >= thresholds()[l]; the most probable label always.
+  virtual const std::vector<float>& thresholds() const = 0;
   virtual const burnout::v1::ModelInfo& info() const = 0;
   virtual ~TextModel() = default;
 };

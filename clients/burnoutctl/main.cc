@@ -1,0 +1,180 @@
+// burnoutctl: start and stop the stack, assess, and read or delete what is stored.
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "CLI/CLI.hpp"
+#include "absl/strings/str_format.h"
+#include "burnout/v1/burnout_risk.grpc.pb.h"
+#include "clients/burnoutctl/render.h"
+#include "clients/burnoutctl/stack_control.h"
+#include "common/grpc/channel.h"
+
+namespace {
+
+using namespace burnout;
+
+int Fail(const std::string& what) {
+  std::cerr << "burnoutctl: " << what << std::endl;
+  return 1;
+}
+
+int FailRpc(const grpc::Status& s) {
+  return Fail(absl::StrFormat("%s: %s", absl::StatusCodeToString(static_cast<absl::StatusCode>(
+                                            s.error_code())),
+                              s.error_message()));
+}
+
+std::string DefaultUser() {
+  const char* u = std::getenv("USER");
+  return u && *u ? u : "me";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"burnoutctl: explained burnout-risk signals (a self-awareness tool, not a diagnosis)"};
+  app.require_subcommand(1);
+  ctl::StackOptions stack;
+  std::string server;
+  int timeout_ms = 30000;
+  bool json = false;
+  std::string user = DefaultUser();
+  app.add_option("--config", stack.config_path, "stack config")->capture_default_str();
+  app.add_option("--run_dir", stack.run_dir, "pid/port/log/store directory (overrides config)");
+  app.add_option("--server", server, "orchestrator address (default: the running stack's)");
+  app.add_option("--timeout_ms", timeout_ms, "deadline for each call")->capture_default_str();
+
+  auto* up = app.add_subcommand("up", "start every service on loopback and wait until ready");
+  up->add_option("--base_port", stack.base_port, "service i listens on base_port+i (0: any free)");
+  up->add_option("--bin_dir", stack.bin_dir, "where the service binaries are");
+  auto* down = app.add_subcommand("down", "stop every service");
+  auto* status = app.add_subcommand("status", "health and pid of each service");
+
+  auto* assess = app.add_subcommand("assess", "assess text (and later audio / image)");
+  std::string text, text_file, request_id;
+  assess->add_option("--text", text, "what you wrote");
+  assess->add_option("--text_file", text_file, "read the text from a file ('-' = stdin)");
+  assess->add_option("--request_id", request_id, "makes a retried assess return the stored result");
+  for (auto* sc : {assess}) {
+    sc->add_option("--user", user, "whose assessment")->capture_default_str();
+    sc->add_flag("--json", json, "print proto JSON");
+  }
+  auto* history = app.add_subcommand("history", "stored assessments, newest first");
+  int limit = 20;
+  history->add_option("--limit", limit)->capture_default_str();
+  auto* trend = app.add_subcommand("trend", "the trend over stored assessments");
+  auto* exp = app.add_subcommand("export", "all stored assessments as CSV or JSON");
+  std::string format = "csv", out_path;
+  exp->add_option("--format", format, "csv or json")->check(CLI::IsMember({"csv", "json"}));
+  exp->add_option("--out", out_path, "file to write (default: stdout)");
+  auto* del = app.add_subcommand("delete", "delete everything stored for a user");
+  bool yes = false;
+  del->add_flag("--yes", yes, "confirm");
+  for (auto* sc : {history, trend, exp, del}) {
+    sc->add_option("--user", user, "whose data")->capture_default_str();
+    if (sc != exp && sc != del) sc->add_flag("--json", json, "print proto JSON");
+  }
+  CLI11_PARSE(app, argc, argv);
+
+  if (up->parsed() || down->parsed()) {
+    std::string report;
+    absl::Status s = up->parsed() ? ctl::Up(stack, &report) : ctl::Down(stack, &report);
+    std::cout << report;
+    return s.ok() ? 0 : Fail(std::string(s.message()));
+  }
+  if (status->parsed()) {
+    auto states = ctl::Status(stack);
+    if (!states.ok()) return Fail(std::string(states.status().message()));
+    bool all_ready = true;
+    std::cout << absl::StrFormat("%-13s %-8s %-6s %-12s %s\n", "service", "pid", "port", "live", "ready");
+    for (const auto& s : *states) {
+      std::cout << absl::StrFormat("%-13s %-8s %-6d %-12s %s\n", s.name,
+                                   s.alive ? std::to_string(s.pid) : "-", s.port, s.liveness,
+                                   s.readiness);
+      all_ready &= s.readiness == "SERVING";
+    }
+    return all_ready ? 0 : 3;
+  }
+
+  if (server.empty()) {
+    auto addr = ctl::OrchestratorAddress(stack);
+    if (!addr.ok()) return Fail(std::string(addr.status().message()));
+    server = *addr;
+  }
+  auto stub = v1::BurnoutRisk::NewStub(grpcx::MakeChannel(server, 64 << 20));
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(timeout_ms));
+
+  if (assess->parsed()) {
+    v1::AssessRequest req;
+    req.set_user_id(user);
+    req.set_request_id(request_id);
+    if (!text_file.empty()) {
+      std::stringstream ss;
+      if (text_file == "-") {
+        ss << std::cin.rdbuf();
+      } else {
+        std::ifstream in(text_file, std::ios::binary);
+        if (!in) return Fail("cannot read " + text_file);
+        ss << in.rdbuf();
+      }
+      req.set_text(ss.str());
+    } else if (assess->count("--text")) {
+      req.set_text(text);
+    }
+    v1::Assessment a;
+    grpc::Status s = stub->Assess(&ctx, req, &a);
+    if (!s.ok()) return FailRpc(s);
+    std::cout << (json ? ctl::ToJson(a) + "\n" : ctl::RenderAssessment(a));
+    return 0;
+  }
+  if (history->parsed()) {
+    v1::HistoryRequest req;
+    req.set_user_id(user);
+    req.set_limit(limit);
+    v1::HistoryResponse h;
+    grpc::Status s = stub->GetHistory(&ctx, req, &h);
+    if (!s.ok()) return FailRpc(s);
+    std::cout << (json ? ctl::ToJson(h) + "\n" : ctl::RenderHistory(h));
+    return 0;
+  }
+  if (trend->parsed()) {
+    v1::TrendQuery req;
+    req.set_user_id(user);
+    v1::TrendSummary t;
+    grpc::Status s = stub->GetTrend(&ctx, req, &t);
+    if (!s.ok()) return FailRpc(s);
+    std::cout << (json ? ctl::ToJson(t) + "\n" : ctl::RenderTrend(t));
+    return 0;
+  }
+  if (exp->parsed()) {
+    v1::ExportRequest req;
+    req.set_user_id(user);
+    req.set_format(format == "json" ? v1::EXPORT_FORMAT_JSON : v1::EXPORT_FORMAT_CSV);
+    v1::ExportResponse r;
+    grpc::Status s = stub->Export(&ctx, req, &r);
+    if (!s.ok()) return FailRpc(s);
+    if (out_path.empty()) {
+      std::cout << r.data();
+    } else {
+      std::ofstream out(out_path, std::ios::binary | std::ios::trunc);
+      out << r.data();
+      if (!out) return Fail("cannot write " + out_path);
+      std::cerr << "wrote " << r.assessments() << " assessments to " << out_path << "\n";
+    }
+    return 0;
+  }
+  if (del->parsed()) {
+    if (!yes) return Fail("delete removes every stored assessment of " + user + "; add --yes");
+    v1::DeleteUserDataRequest req;
+    req.set_user_id(user);
+    v1::DeleteUserDataResponse r;
+    grpc::Status s = stub->DeleteUserData(&ctx, req, &r);
+    if (!s.ok()) return FailRpc(s);
+    std::cout << "deleted " << r.assessments_deleted() << " assessments of " << user << "\n";
+    return 0;
+  }
+  return 0;
+}

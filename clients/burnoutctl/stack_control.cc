@@ -1,0 +1,272 @@
+#include "clients/burnoutctl/stack_control.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "common/config/config.h"
+#include "common/grpc/channel.h"
+#include "common/grpc/health_client.h"
+#include "common/status/macros.h"
+
+namespace burnout::ctl {
+namespace {
+
+namespace fs = std::filesystem;
+using Steady = std::chrono::steady_clock;
+
+const std::map<std::string, std::string>& Readiness() {
+  static const auto* m = new std::map<std::string, std::string>{
+      {"text", "burnout.v1.TextAnalyzer"},
+      {"fusion", "burnout.v1.Fusion"},
+      {"temporal", "burnout.v1.Temporal"},
+      {"orchestrator", "burnout.v1.BurnoutRisk"}};
+  return *m;
+}
+
+std::string PathIn(const std::string& dir, const std::string& name, const std::string& ext) {
+  return (fs::path(dir) / (name + ext)).string();
+}
+
+int ReadInt(const std::string& path) {
+  std::ifstream in(path);
+  int v = 0;
+  return (in >> v) ? v : 0;
+}
+
+void WriteInt(const std::string& path, int v) {
+  const std::string tmp = path + ".tmp";
+  { std::ofstream(tmp, std::ios::trunc) << v << "\n"; }
+  fs::rename(tmp, path);
+}
+
+// Alive and still the binary we started (pid files outlive reboots; pids get reused).
+bool Alive(int pid, const std::string& binary) {
+  if (pid <= 0) return false;
+  int status = 0;
+  if (waitpid(pid, &status, WNOHANG) == pid) return false;  // our child, now reaped
+  if (kill(pid, 0) != 0) return false;
+  std::ifstream cmd(absl::StrCat("/proc/", pid, "/cmdline"));
+  std::string argv0;
+  std::getline(cmd, argv0, '\0');
+  return fs::path(argv0).filename() == binary;
+}
+
+std::string LogTail(const std::string& path, int lines) {
+  std::ifstream in(path);
+  std::vector<std::string> all;
+  for (std::string l; std::getline(in, l);) all.push_back(l);
+  std::string out;
+  for (size_t i = all.size() > static_cast<size_t>(lines) ? all.size() - lines : 0; i < all.size(); ++i) {
+    absl::StrAppend(&out, "    ", all[i], "\n");
+  }
+  return out;
+}
+
+absl::StatusOr<int> Spawn(const std::string& bin, const std::vector<std::string>& args,
+                          const std::string& log_path) {
+  std::vector<char*> argv;
+  argv.push_back(const_cast<char*>(bin.c_str()));
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  const int log_fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (log_fd < 0) return absl::UnavailableError(absl::StrCat("cannot open log ", log_path));
+  const pid_t pid = fork();
+  if (pid < 0) {
+    close(log_fd);
+    return absl::UnavailableError("fork failed");
+  }
+  if (pid == 0) {
+    setsid();
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    const int null_fd = open("/dev/null", O_RDONLY);
+    dup2(null_fd, 0);
+    dup2(log_fd, 1);
+    dup2(log_fd, 2);
+    execv(bin.c_str(), argv.data());
+    _exit(127);
+  }
+  close(log_fd);
+  return pid;
+}
+
+std::string ExeDir() {
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? "." : exe.parent_path().string();
+}
+
+// Waits for the port file, then for readiness SERVING, while the process lives.
+absl::Status WaitReady(const burnout::v1::StackService& svc, const std::string& run_dir, int pid,
+                       Steady::time_point until, int* port) {
+  const std::string port_file = PathIn(run_dir, svc.name(), ".port");
+  const std::string log = PathIn(run_dir, svc.name(), ".log");
+  std::string last = "no port file yet";
+  while (Steady::now() < until) {
+    if (!Alive(pid, svc.binary())) {
+      return absl::UnavailableError(absl::StrCat(svc.name(), " (", svc.binary(),
+                                                 ") exited during start-up; end of ", log, ":\n",
+                                                 LogTail(log, 8)));
+    }
+    *port = ReadInt(port_file);
+    if (*port > 0) {
+      auto channel = grpcx::MakeChannel(absl::StrCat("127.0.0.1:", *port), 0);
+      auto h = grpcx::CheckHealth(channel, Readiness().at(svc.name()), std::chrono::milliseconds(500));
+      if (h.ok() && *h == grpcx::Health::kServing) return absl::OkStatus();
+      last = h.ok() ? grpcx::HealthName(*h) : std::string(h.status().message());
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return absl::DeadlineExceededError(absl::StrCat(svc.name(), " is not ready (", last,
+                                                  "); end of ", log, ":\n", LogTail(log, 8)));
+}
+
+}  // namespace
+
+absl::StatusOr<burnout::v1::StackConfig> LoadStack(const StackOptions& o) {
+  burnout::v1::StackConfig c;
+  BR_RETURN_IF_ERROR(config::LoadTextProto(o.config_path, &c));
+  if (c.services_size() == 0) {
+    return absl::InvalidArgumentError(absl::StrCat(o.config_path, ": no services"));
+  }
+  c.set_run_dir(o.run_dir.empty() ? config::ResolveRelativeTo(o.config_path, c.run_dir().empty() ? ".run" : c.run_dir())
+                                  : o.run_dir);
+  if (c.ready_timeout_ms() <= 0) c.set_ready_timeout_ms(60000);
+  for (int i = 0; i < c.services_size(); ++i) {
+    auto* s = c.mutable_services(i);
+    if (!Readiness().count(s->name())) {
+      return absl::InvalidArgumentError(absl::StrCat(o.config_path, ": unknown service name \"",
+                                                     s->name(), "\""));
+    }
+    if (s->name() == "orchestrator" && i != c.services_size() - 1) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(o.config_path, ": the orchestrator must be the last service"));
+    }
+    s->set_config(config::ResolveRelativeTo(o.config_path, s->config()));
+    if (o.base_port >= 0) s->set_port(o.base_port == 0 ? 0 : o.base_port + i);
+  }
+  return c;
+}
+
+absl::Status Up(const StackOptions& o, std::string* report) {
+  BR_ASSIGN_OR_RETURN(auto c, LoadStack(o));
+  fs::create_directories(c.run_dir());
+  const std::string bin_dir = o.bin_dir.empty() ? ExeDir() : o.bin_dir;
+  const auto until = Steady::now() + std::chrono::milliseconds(c.ready_timeout_ms());
+  std::map<std::string, int> ports;
+  for (const auto& svc : c.services()) {
+    const std::string pid_file = PathIn(c.run_dir(), svc.name(), ".pid");
+    const std::string port_file = PathIn(c.run_dir(), svc.name(), ".port");
+    int pid = ReadInt(pid_file);
+    int port = 0;
+    if (Alive(pid, svc.binary())) {
+      absl::StrAppend(report, svc.name(), ": already running (pid ", pid, ")\n");
+    } else {
+      // A restarted service keeps its old port, so the orchestrator's targets stay valid.
+      int want = svc.port() > 0 ? svc.port() : ReadInt(port_file);
+      std::error_code ec;
+      fs::remove(port_file, ec);
+      std::vector<std::string> args = {"--config", svc.config(), "--port", std::to_string(want),
+                                       "--port_file", port_file};
+      if (svc.name() == "orchestrator") {
+        for (const char* dep : {"text", "fusion", "temporal"}) {
+          if (ports.count(dep)) {
+            args.push_back(absl::StrCat("--", dep, "_target"));
+            args.push_back(absl::StrCat("127.0.0.1:", ports[dep]));
+          }
+        }
+        args.push_back("--sqlite_path");
+        args.push_back((fs::path(c.run_dir()) / "burnout.db").string());
+      }
+      const std::string bin = (fs::path(bin_dir) / svc.binary()).string();
+      if (access(bin.c_str(), X_OK) != 0) {
+        return absl::NotFoundError(absl::StrCat("no executable ", bin, " (build first)"));
+      }
+      BR_ASSIGN_OR_RETURN(pid, Spawn(bin, args, PathIn(c.run_dir(), svc.name(), ".log")));
+      WriteInt(pid_file, pid);
+      absl::StrAppend(report, svc.name(), ": started (pid ", pid, ")\n");
+    }
+    BR_RETURN_IF_ERROR(WaitReady(svc, c.run_dir(), pid, until, &port));
+    ports[svc.name()] = port;
+    absl::StrAppend(report, svc.name(), ": ready on 127.0.0.1:", port, "\n");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Down(const StackOptions& o, std::string* report) {
+  BR_ASSIGN_OR_RETURN(auto c, LoadStack(o));
+  for (int i = c.services_size() - 1; i >= 0; --i) {
+    const auto& svc = c.services(i);
+    const std::string pid_file = PathIn(c.run_dir(), svc.name(), ".pid");
+    const int pid = ReadInt(pid_file);
+    if (!Alive(pid, svc.binary())) {
+      absl::StrAppend(report, svc.name(), ": not running\n");
+    } else {
+      kill(pid, SIGTERM);
+      const auto until = Steady::now() + std::chrono::seconds(10);
+      while (Alive(pid, svc.binary()) && Steady::now() < until) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+      if (Alive(pid, svc.binary())) {
+        kill(pid, SIGKILL);
+        absl::StrAppend(report, svc.name(), ": killed (did not stop within 10 s)\n");
+      } else {
+        absl::StrAppend(report, svc.name(), ": stopped\n");
+      }
+    }
+    std::error_code ec;
+    fs::remove(pid_file, ec);
+    fs::remove(PathIn(c.run_dir(), svc.name(), ".port"), ec);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<ServiceState>> Status(const StackOptions& o) {
+  BR_ASSIGN_OR_RETURN(auto c, LoadStack(o));
+  std::vector<ServiceState> out;
+  for (const auto& svc : c.services()) {
+    ServiceState s;
+    s.name = svc.name();
+    s.pid = ReadInt(PathIn(c.run_dir(), svc.name(), ".pid"));
+    s.alive = Alive(s.pid, svc.binary());
+    s.port = ReadInt(PathIn(c.run_dir(), svc.name(), ".port"));
+    if (s.port > 0) {
+      auto channel = grpcx::MakeChannel(absl::StrCat("127.0.0.1:", s.port), 0);
+      for (auto [name, field] : {std::pair<std::string, std::string*>{"", &s.liveness},
+                                 {Readiness().at(svc.name()), &s.readiness}}) {
+        auto h = grpcx::CheckHealth(channel, name, std::chrono::milliseconds(1000));
+        *field = h.ok() ? grpcx::HealthName(*h) : absl::StrCat("unreachable");
+      }
+    } else {
+      s.liveness = s.readiness = "unreachable";
+    }
+    out.push_back(s);
+  }
+  return out;
+}
+
+absl::StatusOr<std::string> OrchestratorAddress(const StackOptions& o) {
+  BR_ASSIGN_OR_RETURN(auto c, LoadStack(o));
+  const std::string port_file = PathIn(c.run_dir(), "orchestrator", ".port");
+  const int port = ReadInt(port_file);
+  if (port <= 0) {
+    return absl::UnavailableError(absl::StrCat("the stack is not up (no ", port_file,
+                                               "); run `burnoutctl up` or pass --server"));
+  }
+  return absl::StrCat("127.0.0.1:", port);
+}
+
+}  // namespace burnout::ctl

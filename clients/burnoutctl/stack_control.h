@@ -1,0 +1,44 @@
+// `burnoutctl up / down / status`: every service as its own process on loopback, with pid,
+// port and log files in the run directory. Readiness is read over grpc.health.v1, never
+// guessed by sleeping.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "burnout/v1/config.pb.h"
+
+namespace burnout::ctl {
+
+struct StackOptions {
+  std::string config_path = "config/stack.textproto";
+  std::string run_dir;    // overrides the config's run_dir
+  std::string bin_dir;    // where the service binaries are (default: beside burnoutctl)
+  int base_port = -1;     // >= 0: service i listens on base_port + i (0: any free port each)
+};
+
+struct ServiceState {
+  std::string name;
+  int pid = 0;            // 0 when no pid file
+  bool alive = false;
+  int port = 0;
+  std::string liveness;   // SERVING / NOT_SERVING / unreachable: ...
+  std::string readiness;
+};
+
+// Loads the stack config with paths resolved and overrides applied.
+absl::StatusOr<burnout::v1::StackConfig> LoadStack(const StackOptions& options);
+
+// Starts what is not running (in config order, the orchestrator last, pointed at the
+// analyzers' actual ports) and waits until each reports ready. On failure, names the service
+// and quotes the end of its log.
+absl::Status Up(const StackOptions& options, std::string* report);
+// SIGTERM each running service (reverse order), SIGKILL after 10 s.
+absl::Status Down(const StackOptions& options, std::string* report);
+absl::StatusOr<std::vector<ServiceState>> Status(const StackOptions& options);
+
+// The orchestrator's address ("127.0.0.1:<port>") from the run directory.
+absl::StatusOr<std::string> OrchestratorAddress(const StackOptions& options);
+
+}  // namespace burnout::ctl

@@ -1,0 +1,80 @@
+#include "common/grpc/service_main.h"
+
+#include <iostream>
+#include <thread>
+
+#include "CLI/CLI.hpp"
+#include "absl/strings/str_cat.h"
+#include "common/grpc/logging.h"
+#include "common/grpc/server.h"
+#include "spdlog/spdlog.h"
+
+namespace burnout::grpcx {
+
+absl::StatusOr<ServiceFlags> ParseServiceFlags(int argc, char** argv, const std::string& program,
+                                               const std::string& default_config) {
+  ServiceFlags f;
+  f.config_path = default_config;
+  CLI::App app{program};
+  app.add_option("--config", f.config_path, "text-proto config file")->capture_default_str();
+  app.add_option("--listen", f.listen, "listen address host:port (overrides server.listen)");
+  app.add_option("--port", f.port, "listen port on the configured host (0 = any free port)");
+  app.add_option("--port_file", f.port_file, "write the bound port to this file once serving");
+  app.add_option("--model_dir", f.model_dir, "model directory (overrides model_dir)");
+  app.add_option("--log_level", f.log_level, "trace, debug, info, warn, error");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return absl::InvalidArgumentError(code == 0 ? "" : "bad command line");
+  }
+  return f;
+}
+
+void ApplyServiceFlags(const ServiceFlags& f, burnout::v1::ServerConfig* server) {
+  ApplyServerDefaults(server);
+  if (!f.listen.empty()) server->set_listen(f.listen);
+  if (f.port >= 0) {
+    const std::string& l = server->listen();
+    const auto colon = l.rfind(':');
+    server->set_listen(absl::StrCat(colon == std::string::npos ? l : l.substr(0, colon), ":", f.port));
+  }
+  if (!f.port_file.empty()) server->set_port_file(f.port_file);
+  if (!f.log_level.empty()) server->set_log_level(f.log_level);
+}
+
+absl::Status ServeModel(const burnout::v1::ServerConfig& server, grpc::Service* service,
+                        const std::string& readiness_name, std::function<absl::Status()> load) {
+  if (absl::Status s = ValidateServerConfig(server); !s.ok()) return s;
+  auto handle = ServerHandle::Start(server, {service}, {readiness_name});
+  if (!handle.ok()) return handle.status();
+  spdlog::info("listening on port {} (readiness {}: NOT_SERVING until the model is loaded)",
+               (*handle)->port(), readiness_name);
+  ServerHandle* h = handle->get();
+  std::thread loader([h, readiness_name, load = std::move(load)] {
+    const auto start = std::chrono::steady_clock::now();
+    absl::Status s = load();
+    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    if (s.ok()) {
+      h->SetReady(readiness_name, true);
+      spdlog::info("model loaded and warmed up in {:.0f} ms; {} is SERVING", ms, readiness_name);
+    } else {
+      spdlog::error("model failed to load ({}); alive but not ready", s.ToString());
+    }
+  });
+  const int sig = WaitForTerminationSignal();
+  spdlog::info("signal {}: draining", sig);
+  loader.join();
+  h->Shutdown(std::chrono::milliseconds(5000));
+  spdlog::info("stopped");
+  return absl::OkStatus();
+}
+
+int ExitWith(const std::string& program, const absl::Status& status) {
+  if (status.ok()) return 0;
+  if (status.message().empty()) return 0;  // --help
+  std::cerr << program << ": " << status.message() << std::endl;
+  return 2;
+}
+
+}  // namespace burnout::grpcx

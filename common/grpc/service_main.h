@@ -1,0 +1,44 @@
+// What every model service's main shares: flags, config loading, and the serve loop
+// (server up with readiness NOT_SERVING -> model loaded and warmed -> SERVING -> SIGTERM ->
+// NOT_SERVING, drain, exit).
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "burnout/v1/config.pb.h"
+#include "grpcpp/grpcpp.h"
+
+namespace burnout::grpcx {
+
+struct ServiceFlags {
+  std::string config_path;
+  std::string listen;     // overrides server.listen
+  int port = -1;          // overrides the port of server.listen
+  std::string port_file;  // overrides server.port_file
+  std::string model_dir;  // overrides model_dir (model services)
+  std::string log_level;
+};
+
+// Parses the common flags. On --help or a bad flag prints and returns a non-OK status whose
+// message is empty for --help.
+absl::StatusOr<ServiceFlags> ParseServiceFlags(int argc, char** argv, const std::string& program,
+                                               const std::string& default_config);
+
+// Applies flag overrides to `server` (after defaults).
+void ApplyServiceFlags(const ServiceFlags& flags, burnout::v1::ServerConfig* server);
+
+// Starts the server for `service`, loads the model with `load` on a background thread, flips
+// readiness `readiness_name` to SERVING when it succeeds (a failed load is logged; the
+// process stays alive, not ready), and returns after SIGTERM/SIGINT and a graceful drain.
+// `load` must not throw.
+absl::Status ServeModel(const burnout::v1::ServerConfig& server, grpc::Service* service,
+                        const std::string& readiness_name, std::function<absl::Status()> load);
+
+// Prints `status` as "<program>: <message>" and returns the exit code for it.
+int ExitWith(const std::string& program, const absl::Status& status);
+
+}  // namespace burnout::grpcx

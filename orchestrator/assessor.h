@@ -1,0 +1,67 @@
+// The orchestrator's core, with no gRPC in it: validate -> fan out to the analyzers of the
+// modalities present (concurrently, each with its own deadline from the remaining budget)
+// -> mask what failed -> fuse -> state engine -> trend from history -> explain -> store in
+// one transaction. Thread-safe; the clients and store it uses must be too.
+#pragma once
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "burnout/v1/burnout_risk.pb.h"
+#include "orchestrator/clients.h"
+#include "orchestrator/store/store.h"
+
+namespace burnout::orchestrator {
+
+struct AssessorOptions {
+  int text_timeout_ms = 3000;      // per-analyzer ceilings, further capped by the budget
+  int voice_timeout_ms = 5000;
+  int face_timeout_ms = 5000;
+  int fusion_timeout_ms = 2000;
+  int temporal_timeout_ms = 2000;
+  int trend_window = 10;           // newest assessments fed to the trend model
+  int min_trend_assessments = 3;   // fewer -> no trend, with the reason
+  int max_text_bytes = 16384;
+  int max_media_bytes = 16 << 20;
+  bool keep_text = false;          // return/store the journal text with the assessment
+};
+
+// Not owned; null analyzers mean "modality not deployed" (masked with that reason).
+struct AssessorDeps {
+  AnalyzerClient* text = nullptr;
+  AnalyzerClient* voice = nullptr;
+  AnalyzerClient* face = nullptr;
+  FusionClient* fusion = nullptr;
+  TemporalClient* temporal = nullptr;
+  store::AssessmentStore* store = nullptr;
+};
+
+class Assessor {
+ public:
+  Assessor(const AssessorOptions& options, const AssessorDeps& deps);
+
+  // INVALID_ARGUMENT for bad input (named field and limit); when every present modality is
+  // masked, UNAVAILABLE (INVALID_ARGUMENT if an analyzer rejected the input) naming each
+  // modality's reason; UNAVAILABLE when fusion or the store fails (nothing stored). A repeated
+  // (user_id, request_id) returns the stored assessment with replayed = true.
+  absl::StatusOr<burnout::v1::Assessment> Assess(const burnout::v1::AssessRequest& request,
+                                                 Deadline deadline);
+
+  absl::StatusOr<burnout::v1::HistoryResponse> History(const burnout::v1::HistoryRequest& request);
+  // The trend over the stored history (no new assessment).
+  absl::StatusOr<burnout::v1::TrendSummary> Trend(const std::string& user_id, Deadline deadline);
+  absl::StatusOr<burnout::v1::ExportResponse> Export(const burnout::v1::ExportRequest& request);
+  absl::StatusOr<burnout::v1::DeleteUserDataResponse> Delete(const std::string& user_id);
+
+ private:
+  burnout::v1::TrendSummary ComputeTrend(const std::string& user_id,
+                                         const std::vector<float>* current, Deadline deadline);
+
+  AssessorOptions options_;
+  AssessorDeps deps_;
+};
+
+// INVALID_ARGUMENT unless the id is 1..128 bytes of printable ASCII without spaces.
+absl::Status CheckUserId(const std::string& user_id);
+
+}  // namespace burnout::orchestrator

@@ -1,0 +1,81 @@
+#include "orchestrator/export.h"
+
+#include <ctime>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "google/protobuf/util/json_util.h"
+#include "orchestrator/explainer.h"
+
+namespace burnout::orchestrator {
+namespace {
+
+std::string Iso8601(int64_t ms) {
+  std::time_t t = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+  return absl::StrFormat("%s.%03dZ", buf, static_cast<int>(ms % 1000));
+}
+
+// RFC 4180 quoting.
+std::string Csv(const std::string& field) {
+  if (field.find_first_of(",\"\n\r") == std::string::npos) return field;
+  return absl::StrCat("\"", absl::StrReplaceAll(field, {{"\"", "\"\""}}), "\"");
+}
+
+float Prob(const burnout::v1::FuseResponse& r, const std::string& label) {
+  for (const auto& p : r.calibrated_probabilities()) {
+    if (p.label() == label) return p.probability();
+  }
+  return 0;
+}
+
+}  // namespace
+
+std::string ToCsv(const std::vector<burnout::v1::Assessment>& rows) {
+  std::string out =
+      "assessment_id,created_at,risk_level,p_low,p_moderate,p_high,confidence,uncertainty,"
+      "energy,stress,work,trend,modalities_used,masked,fusion_model\n";
+  for (const auto& a : rows) {
+    std::vector<std::string> used, masked;
+    for (const auto& m : a.modalities()) {
+      if (m.used()) used.push_back(ModalityName(m.modality()));
+      else if (m.mask_reason() != "not provided")
+        masked.push_back(absl::StrCat(ModalityName(m.modality()), ": ", m.mask_reason()));
+    }
+    const auto& r = a.risk();
+    absl::StrAppend(
+        &out,
+        absl::StrJoin(
+            {Csv(a.assessment_id()), Iso8601(a.created_at_ms()), RiskName(r.level()),
+             absl::StrFormat("%.4f", Prob(r, "low")), absl::StrFormat("%.4f", Prob(r, "moderate")),
+             absl::StrFormat("%.4f", Prob(r, "high")), absl::StrFormat("%.4f", r.confidence()),
+             absl::StrFormat("%.4f", r.uncertainty()), absl::StrFormat("%.4f", a.state().energy()),
+             absl::StrFormat("%.4f", a.state().stress()), absl::StrFormat("%.4f", a.state().work()),
+             a.trend().trend() == burnout::v1::TREND_UNSPECIFIED ? std::string()
+                                                                  : TrendName(a.trend().trend()),
+             Csv(absl::StrJoin(used, ";")), Csv(absl::StrJoin(masked, "; ")),
+             Csv(absl::StrCat(r.model().name(), "/", r.model().version()))},
+            ","),
+        "\n");
+  }
+  return out;
+}
+
+absl::StatusOr<std::string> ToJson(const std::vector<burnout::v1::Assessment>& rows) {
+  burnout::v1::HistoryResponse all;
+  for (const auto& a : rows) *all.add_assessments() = a;
+  google::protobuf::util::JsonPrintOptions opts;
+  opts.add_whitespace = true;
+  opts.preserve_proto_field_names = true;
+  std::string out;
+  auto s = google::protobuf::util::MessageToJsonString(all, &out, opts);
+  if (!s.ok()) return absl::InternalError(std::string(s.message()));
+  return out;
+}
+
+}  // namespace burnout::orchestrator

@@ -1,0 +1,42 @@
+// Turns an OrchestratorConfig into running parts: defaults and range checks, command-line
+// overrides, and the Stack that owns the store, the clients and the Assessor.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "burnout/v1/config.pb.h"
+#include "orchestrator/assessor.h"
+#include "orchestrator/store/sqlite_store.h"
+
+namespace burnout::orchestrator {
+
+struct Overrides {
+  std::string listen, port_file, log_level;
+  int port = -1;
+  std::string text_target, fusion_target, temporal_target, sqlite_path;
+};
+
+// Fills defaults, applies overrides, resolves the store path against the config file's
+// directory, and checks ranges (INVALID_ARGUMENT naming the key).
+absl::Status PrepareOrchestratorConfig(const std::string& config_path, const Overrides& overrides,
+                                       burnout::v1::OrchestratorConfig* config);
+
+AssessorOptions ToAssessorOptions(const burnout::v1::OrchestratorConfig& config);
+
+class Stack {
+ public:
+  // Opens the store (UNAVAILABLE / DATA_LOSS naming the file) and makes the clients.
+  static absl::StatusOr<std::unique_ptr<Stack>> Create(const burnout::v1::OrchestratorConfig& config);
+  Assessor& assessor() { return *assessor_; }
+
+ private:
+  std::unique_ptr<store::SqliteStore> store_;
+  std::unique_ptr<AnalyzerClient> text_;
+  std::unique_ptr<FusionClient> fusion_;
+  std::unique_ptr<TemporalClient> temporal_;
+  std::unique_ptr<Assessor> assessor_;
+};
+
+}  // namespace burnout::orchestrator

@@ -1,0 +1,66 @@
+#include "orchestrator/orchestrator_service.h"
+
+#include "common/grpc/unary.h"
+
+namespace burnout::orchestrator {
+namespace {
+
+// Runs `fn` (returning StatusOr<Response>) and moves the value into `out`.
+template <typename Fn, typename Response>
+auto Into(Fn fn, Response* out) {
+  return [fn = std::move(fn), out](Deadline deadline) -> absl::Status {
+    auto r = fn(deadline);
+    if (!r.ok()) return r.status();
+    *out = std::move(*r);
+    return absl::OkStatus();
+  };
+}
+
+}  // namespace
+
+OrchestratorService::OrchestratorService(Assessor* assessor, int worker_threads, int max_queue,
+                                         int deadline_cap_ms)
+    : assessor_(assessor), executor_(worker_threads, max_queue), deadline_cap_ms_(deadline_cap_ms) {}
+
+grpc::ServerUnaryReactor* OrchestratorService::Assess(grpc::CallbackServerContext* ctx,
+                                                      const burnout::v1::AssessRequest* request,
+                                                      burnout::v1::Assessment* response) {
+  return grpcx::ScheduleUnary(
+      ctx, &executor_, deadline_cap_ms_, "orchestrator",
+      Into([this, request](Deadline d) { return assessor_->Assess(*request, d); }, response));
+}
+
+grpc::ServerUnaryReactor* OrchestratorService::GetHistory(grpc::CallbackServerContext* ctx,
+                                                          const burnout::v1::HistoryRequest* request,
+                                                          burnout::v1::HistoryResponse* response) {
+  return grpcx::ScheduleUnary(
+      ctx, &executor_, deadline_cap_ms_, "orchestrator",
+      Into([this, request](Deadline) { return assessor_->History(*request); }, response));
+}
+
+grpc::ServerUnaryReactor* OrchestratorService::GetTrend(grpc::CallbackServerContext* ctx,
+                                                        const burnout::v1::TrendQuery* request,
+                                                        burnout::v1::TrendSummary* response) {
+  return grpcx::ScheduleUnary(
+      ctx, &executor_, deadline_cap_ms_, "orchestrator",
+      Into([this, request](Deadline d) { return assessor_->Trend(request->user_id(), d); },
+           response));
+}
+
+grpc::ServerUnaryReactor* OrchestratorService::Export(grpc::CallbackServerContext* ctx,
+                                                      const burnout::v1::ExportRequest* request,
+                                                      burnout::v1::ExportResponse* response) {
+  return grpcx::ScheduleUnary(
+      ctx, &executor_, deadline_cap_ms_, "orchestrator",
+      Into([this, request](Deadline) { return assessor_->Export(*request); }, response));
+}
+
+grpc::ServerUnaryReactor* OrchestratorService::DeleteUserData(
+    grpc::CallbackServerContext* ctx, const burnout::v1::DeleteUserDataRequest* request,
+    burnout::v1::DeleteUserDataResponse* response) {
+  return grpcx::ScheduleUnary(
+      ctx, &executor_, deadline_cap_ms_, "orchestrator",
+      Into([this, request](Deadline) { return assessor_->Delete(request->user_id()); }, response));
+}
+
+}  // namespace burnout::orchestrator

@@ -1,0 +1,67 @@
+// The fusion model's input contract, shared by the model (serving) and the trainer, so the
+// features a checkpoint was trained on are computed by the same code that serves it.
+//
+// Per modality slot (FusionSpec.inputs, in attention-slot order) the input vector is:
+//   [emotion probabilities, looked up BY NAME from ModalityResult.emotions, in the spec's
+//    emotion_labels order]
+//   [each spec indicator, looked up by name from ModalityResult.indicators, standardised
+//    as (value - mean) / std with the spec's statistics]
+//   [quality, when use_quality]
+// Indicators the spec does not name are ignored (analyzers may emit more than a model uses).
+// No libtorch here.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "burnout/v1/common.pb.h"
+#include "burnout/v1/fusion.pb.h"
+#include "burnout/v1/model.pb.h"
+
+namespace burnout::fusion {
+
+// Classifier output order of the shipped model and the default for training.
+const std::vector<std::string>& DefaultRiskLabels();
+
+// The analyzers' output layout the trainer writes into a new manifest: slots text, voice,
+// face with their emotion labels and indicators (mean 0, std 1 until the trainer fills in
+// the training-set statistics), quality used.
+std::vector<burnout::v1::ModalityInputSpec> DefaultInputSpecs();
+
+// "text", "voice", "face" (lower case, as used in messages and TSV column names).
+std::string ModalityName(burnout::v1::Modality modality);
+
+// Length of one slot's input vector.
+int InputDim(const burnout::v1::ModalityInputSpec& input);
+
+// Checks a manifest's FusionSpec: 1..3 slots of distinct known modalities, each with at least
+// one emotion label, no duplicate names, finite means and positive finite stds; risk labels
+// exactly low / moderate / high (any order); positive dims; dropout in [0, 1); temperature
+// positive and finite. Messages name the offending field.
+absl::Status ValidateFusionSpec(const burnout::v1::FusionSpec& spec);
+
+// The RiskLevel enum value for a risk label name; RISK_LEVEL_UNSPECIFIED when unknown.
+burnout::v1::RiskLevel RiskLevelForLabel(const std::string& label);
+
+// The request's result for `modality`, or nullptr when that field is unset (absent).
+const burnout::v1::ModalityResult* FindModality(const burnout::v1::FuseRequest& request,
+                                                burnout::v1::Modality modality);
+
+struct FusionFeatures {
+  std::vector<std::vector<float>> slots;  // one per spec input; all zeros when absent
+  std::vector<uint8_t> present;           // 1 = present, per spec input
+};
+
+// Builds the model input from a request. INVALID_ARGUMENT when no modality is present; when a
+// present modality's emotion label set differs from the spec (the message names the
+// modality, the missing and the unexpected labels and the expected list); when a label or a
+// needed indicator is duplicated; when a needed indicator is missing (named); when an
+// emotion probability, indicator or quality is NaN/Inf or out of range; or when a result's
+// `modality` field contradicts the request field it was sent in.
+absl::StatusOr<FusionFeatures> ExtractFusionFeatures(const burnout::v1::FusionSpec& spec,
+                                                     const burnout::v1::FuseRequest& request);
+
+}  // namespace burnout::fusion

@@ -1,0 +1,213 @@
+#include "services/fusion/fusion_model.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <c10/core/InferenceMode.h>
+#include <torch/serialize/input-archive.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/model/model_dir.h"
+#include "common/status/macros.h"
+#include "services/fusion/fusion_features.h"
+#include "services/fusion/fusion_net.h"
+
+namespace burnout::fusion {
+namespace {
+
+using burnout::v1::FuseRequest;
+using burnout::v1::FuseResponse;
+using burnout::v1::FusionSpec;
+
+constexpr int kMaxMcSamples = 256;
+
+std::string Shape(c10::IntArrayRef sizes) { return absl::StrCat("[", absl::StrJoin(sizes, ", "), "]"); }
+
+// Loads `path` into `net`, then checks every parameter kept the shape the manifest implies
+// (libtorch's archive reader would silently resize them).
+absl::Status LoadWeights(torch::nn::Module& net, const std::string& path) {
+  std::vector<std::pair<std::string, std::vector<int64_t>>> expected;
+  for (const auto& p : net.named_parameters(/*recurse=*/true)) {
+    expected.emplace_back(p.key(), p.value().sizes().vec());
+  }
+  try {
+    torch::serialize::InputArchive archive;
+    archive.load_from(path);
+    net.load(archive);
+  } catch (const c10::Error& e) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "cannot load fusion weights from ", path, ": ", e.what_without_backtrace()));
+  } catch (const std::exception& e) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot load fusion weights from ", path, ": ", e.what()));
+  }
+  const auto params = net.named_parameters(/*recurse=*/true);
+  for (const auto& [name, shape] : expected) {
+    const torch::Tensor* t = params.find(name);
+    if (t == nullptr || t->sizes().vec() != shape) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "model file ", path, ": parameter ", name, " has shape ",
+          t == nullptr ? std::string("(none)") : Shape(t->sizes()), " but the manifest implies ",
+          Shape(shape), "; the manifest and the weights disagree"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+class TorchFusionModel final : public FusionModel {
+ public:
+  TorchFusionModel(burnout::v1::ModelManifest manifest, std::string model_path, FusionNet net)
+      : manifest_(std::move(manifest)), model_path_(std::move(model_path)), net_(net.ptr()) {
+    const FusionSpec& spec = manifest_.fusion();
+    info_.set_name(manifest_.name());
+    info_.set_version(manifest_.version());
+    info_.set_sha256(manifest_.sha256());
+    for (const auto& l : spec.risk_labels()) levels_.push_back(RiskLevelForLabel(l));
+  }
+
+  absl::StatusOr<FuseResponse> Fuse(const FuseRequest& request,
+                                    const FuseOptions& options) const override {
+    const auto start = std::chrono::steady_clock::now();
+    if (request.mc_samples() < 0 || request.mc_samples() > kMaxMcSamples) {
+      return absl::InvalidArgumentError(absl::StrCat("mc_samples ", request.mc_samples(),
+                                                     " outside [0, ", kMaxMcSamples, "]"));
+    }
+    int mc = request.mc_samples() > 0 ? request.mc_samples() : options.mc_samples;
+    mc = std::max(1, std::min(mc, kMaxMcSamples));
+    const FusionSpec& spec = manifest_.fusion();
+    BR_ASSIGN_OR_RETURN(FusionFeatures features, ExtractFusionFeatures(spec, request));
+    const float temperature = spec.temperature();
+    FuseResponse response;
+    try {
+      c10::InferenceMode guard;
+      std::vector<torch::Tensor> inputs;
+      for (auto& slot : features.slots) {
+        inputs.push_back(torch::from_blob(slot.data(), {1, static_cast<int64_t>(slot.size())},
+                                          torch::kFloat));
+      }
+      const torch::Tensor present =
+          torch::from_blob(features.present.data(),
+                           {1, static_cast<int64_t>(features.present.size())}, torch::kUInt8)
+              .to(torch::kBool);
+      const FusionNetOutput out = net_->Forward(inputs, present, /*stochastic=*/false);
+      const torch::Tensor raw = torch::softmax(out.logits, 1).contiguous();
+      const torch::Tensor calibrated = torch::softmax(out.logits / temperature, 1).contiguous();
+      const torch::Tensor attention = out.attention.contiguous();
+      float uncertainty = 0.0f;
+      if (mc > 1) {
+        std::vector<torch::Tensor> repeated;
+        for (const auto& t : inputs) repeated.push_back(t.expand({mc, t.size(1)}).contiguous());
+        const FusionNetOutput sampled = net_->Forward(
+            repeated, present.expand({mc, present.size(1)}).contiguous(), /*stochastic=*/true);
+        const torch::Tensor probs = torch::softmax(sampled.logits / temperature, 1);
+        uncertainty = probs.std(0, /*unbiased=*/false).mean().item<float>();
+      }
+      const float* raw_p = raw.data_ptr<float>();
+      const float* cal_p = calibrated.data_ptr<float>();
+      int best = 0;
+      for (int k = 0; k < spec.risk_labels_size(); ++k) {
+        if (!std::isfinite(raw_p[k]) || !std::isfinite(cal_p[k])) {
+          return absl::InternalError(absl::StrCat("fusion model ", model_path_,
+                                                  " produced a non-finite probability"));
+        }
+        auto* r = response.add_raw_probabilities();
+        r->set_label(spec.risk_labels(k));
+        r->set_probability(raw_p[k]);
+        auto* c = response.add_calibrated_probabilities();
+        c->set_label(spec.risk_labels(k));
+        c->set_probability(cal_p[k]);
+        if (cal_p[k] > cal_p[best]) best = k;
+      }
+      const float* att = attention.data_ptr<float>();
+      for (int m = 0; m < spec.inputs_size(); ++m) {
+        auto* w = response.add_attention();
+        w->set_modality(spec.inputs(m).modality());
+        w->set_weight(features.present[m] ? att[m] : 0.0f);
+      }
+      response.set_level(levels_[best]);
+      response.set_confidence(cal_p[best]);
+      response.set_uncertainty(uncertainty);
+      response.set_reliable(cal_p[best] > 0.5f && uncertainty < options.reliable_max_uncertainty);
+    } catch (const c10::Error& e) {
+      return absl::InternalError(absl::StrCat("fusion forward failed (model ", model_path_,
+                                              ", mc_samples ", mc,
+                                              "): ", e.what_without_backtrace()));
+    } catch (const std::exception& e) {
+      return absl::InternalError(absl::StrCat("fusion forward failed (model ", model_path_,
+                                              ", mc_samples ", mc, "): ", e.what()));
+    }
+    response.set_temperature(temperature);
+    *response.mutable_model() = info_;
+    auto* timing = response.add_timings();
+    timing->set_stage("fusion_model");
+    timing->set_millis(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+            .count());
+    return response;
+  }
+
+  const burnout::v1::ModelManifest& manifest() const override { return manifest_; }
+
+ private:
+  burnout::v1::ModelManifest manifest_;
+  std::string model_path_;
+  std::shared_ptr<FusionNetImpl> net_;  // immutable after Load
+  burnout::v1::ModelInfo info_;
+  std::vector<burnout::v1::RiskLevel> levels_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<FusionModel>> FusionModel::Load(const std::string& model_dir) {
+  BR_ASSIGN_OR_RETURN(model::ModelDir dir, model::OpenModelDir(model_dir, kFusionModelKind));
+  const FusionSpec& spec = dir.manifest.fusion();
+  if (absl::Status s = ValidateFusionSpec(spec); !s.ok()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(model_dir, "/", model::kManifestName, ": ", s.message()));
+  }
+  std::vector<int64_t> dims;
+  for (const auto& in : spec.inputs()) dims.push_back(InputDim(in));
+  FusionNet net{nullptr};
+  try {
+    net = FusionNet(dims, spec.hidden_dim(), spec.attention_dim(), spec.dropout(),
+                    spec.risk_labels_size());
+  } catch (const std::exception& e) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot build the fusion network for ", dir.model_path, ": ", e.what()));
+  }
+  BR_RETURN_IF_ERROR(LoadWeights(*net, dir.model_path));
+  auto model = std::make_unique<TorchFusionModel>(dir.manifest, dir.model_path, net);
+  // Warm-up: one forward with every slot present, so the first request pays no lazy setup.
+  FuseRequest warm;
+  for (const auto& in : spec.inputs()) {
+    burnout::v1::ModalityResult r;
+    r.set_modality(in.modality());
+    for (const auto& l : in.emotion_labels()) {
+      auto* e = r.add_emotions();
+      e->set_label(l);
+      e->set_probability(1.0f / in.emotion_labels_size());
+    }
+    for (const auto& f : in.indicators()) {
+      auto* ind = r.add_indicators();
+      ind->set_name(f.name());
+      ind->set_value(f.mean());
+    }
+    r.set_quality(1.0f);
+    if (in.modality() == burnout::v1::MODALITY_TEXT) *warm.mutable_text() = r;
+    if (in.modality() == burnout::v1::MODALITY_VOICE) *warm.mutable_voice() = r;
+    if (in.modality() == burnout::v1::MODALITY_FACE) *warm.mutable_face() = r;
+  }
+  warm.set_mc_samples(2);
+  if (auto s = model->Fuse(warm, FuseOptions{}); !s.ok()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("warm-up of ", dir.model_path, " failed: ", s.status().message()));
+  }
+  return model;
+}
+
+}  // namespace burnout::fusion

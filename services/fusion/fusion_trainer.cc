@@ -1,0 +1,348 @@
+#include "services/fusion/fusion_trainer.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <limits>
+#include <random>
+#include <utility>
+
+#include <torch/nn/functional/loss.h>
+#include <torch/optim/adamw.h>
+#include <torch/serialize.h>
+#include <torch/utils.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "common/model/model_dir.h"
+#include "common/status/macros.h"
+#include "services/fusion/fusion_dataset.h"
+#include "services/fusion/fusion_features.h"
+#include "services/fusion/fusion_model.h"
+#include "services/fusion/fusion_net.h"
+
+namespace burnout::fusion {
+namespace {
+
+using burnout::v1::FusionSpec;
+
+// One split as tensors: per-slot inputs, which slots were observed, which are presented.
+struct Split {
+  std::vector<torch::Tensor> x;  // [N, d_m]
+  torch::Tensor available;       // [N, M] bool
+  torch::Tensor present;         // [N, M] bool
+  torch::Tensor label;           // [N] int64
+  int64_t size() const { return label.size(0); }
+};
+
+absl::StatusOr<Split> Featurise(const FusionSpec& spec, const std::vector<LabelledExample>& data,
+                                const std::vector<int>& rows) {
+  const int slots = spec.inputs_size();
+  const int64_t n = static_cast<int64_t>(rows.size());
+  std::vector<std::vector<float>> x(slots);
+  std::vector<uint8_t> available, present;
+  std::vector<int64_t> labels;
+  for (int row : rows) {
+    const LabelledExample& ex = data[row];
+    BR_ASSIGN_OR_RETURN(FusionFeatures f, ExtractFusionFeatures(spec, ex.observed));
+    bool any = false;
+    for (int m = 0; m < slots; ++m) {
+      x[m].insert(x[m].end(), f.slots[m].begin(), f.slots[m].end());
+      available.push_back(f.present[m]);
+      const bool shown = f.present[m] && m < static_cast<int>(ex.present.size()) && ex.present[m];
+      present.push_back(shown ? 1 : 0);
+      any = any || shown;
+    }
+    if (!any) return absl::InvalidArgumentError(absl::StrCat("example ", row, " presents nothing"));
+    labels.push_back(ex.label);
+  }
+  Split s;
+  for (int m = 0; m < slots; ++m) {
+    s.x.push_back(torch::tensor(x[m]).reshape({n, InputDim(spec.inputs(m))}));
+  }
+  s.available = torch::tensor(std::vector<int64_t>(available.begin(), available.end()))
+                    .reshape({n, slots})
+                    .to(torch::kBool);
+  s.present = torch::tensor(std::vector<int64_t>(present.begin(), present.end()))
+                  .reshape({n, slots})
+                  .to(torch::kBool);
+  s.label = torch::tensor(labels, torch::kLong);
+  return s;
+}
+
+// Fills the spec's indicator statistics from `train` (observed rows only) and standardises
+// every split in place; the splits were featurised with mean 0 / std 1.
+void Standardise(FusionSpec* spec, std::vector<Split*> splits) {
+  Split& train = *splits[0];
+  for (int m = 0; m < spec->inputs_size(); ++m) {
+    auto* in = spec->mutable_inputs(m);
+    const torch::Tensor rows = train.available.select(1, m);
+    for (int j = 0; j < in->indicators_size(); ++j) {
+      const int64_t col = in->emotion_labels_size() + j;
+      const torch::Tensor v = train.x[m].select(1, col).masked_select(rows).to(torch::kDouble);
+      const double mean = v.numel() > 0 ? v.mean().item<double>() : 0.0;
+      double sd = v.numel() > 1 ? v.std(/*unbiased=*/false).item<double>() : 1.0;
+      if (!(sd > 1e-6)) sd = 1.0;
+      in->mutable_indicators(j)->set_mean(static_cast<float>(mean));
+      in->mutable_indicators(j)->set_std(static_cast<float>(sd));
+      for (Split* s : splits) {
+        torch::Tensor c = s->x[m].select(1, col);
+        c.sub_(static_cast<float>(mean)).div_(static_cast<float>(sd));
+      }
+    }
+  }
+}
+
+std::vector<torch::Tensor> Rows(const std::vector<torch::Tensor>& x, const torch::Tensor& idx) {
+  std::vector<torch::Tensor> out;
+  for (const auto& t : x) out.push_back(t.index_select(0, idx));
+  return out;
+}
+
+FusionNetOutput Evaluate(FusionNetImpl& net, const Split& s, const torch::Tensor& present) {
+  torch::NoGradGuard no_grad;
+  return net.Forward(s.x, present, /*stochastic=*/false);
+}
+
+double Nll(const torch::Tensor& logits, const torch::Tensor& labels, double beta) {
+  return torch::nn::functional::cross_entropy(logits * beta, labels).item<double>();
+}
+
+// T minimising the NLL of softmax(logits / T); the NLL is convex in beta = 1 / T.
+double FitTemperature(const torch::Tensor& logits, const torch::Tensor& labels) {
+  const torch::Tensor z = logits.to(torch::kDouble);
+  double lo = 0.05, hi = 10.0;
+  const double g = (std::sqrt(5.0) - 1.0) / 2.0;
+  double a = hi - g * (hi - lo), b = lo + g * (hi - lo);
+  double fa = Nll(z, labels, a), fb = Nll(z, labels, b);
+  for (int it = 0; it < 80; ++it) {
+    if (fa < fb) {
+      hi = b, b = a, fb = fa;
+      a = hi - g * (hi - lo);
+      fa = Nll(z, labels, a);
+    } else {
+      lo = a, a = b, fa = fb;
+      b = lo + g * (hi - lo);
+      fb = Nll(z, labels, b);
+    }
+  }
+  return 1.0 / (0.5 * (lo + hi));
+}
+
+// Expected calibration error, 15 equal-width confidence bins.
+double Ece(const torch::Tensor& probs, const torch::Tensor& labels) {
+  constexpr int kBins = 15;
+  const auto [conf, pred] = probs.max(1);
+  const torch::Tensor correct = pred.eq(labels).to(torch::kDouble);
+  const auto c = conf.to(torch::kDouble).contiguous();
+  const auto ok = correct.contiguous();
+  const double* cp = c.data_ptr<double>();
+  const double* op = ok.data_ptr<double>();
+  std::vector<double> sum_conf(kBins), sum_ok(kBins), count(kBins);
+  for (int64_t i = 0; i < c.numel(); ++i) {
+    const int b = std::min(kBins - 1, static_cast<int>(cp[i] * kBins));
+    sum_conf[b] += cp[i];
+    sum_ok[b] += op[i];
+    count[b] += 1;
+  }
+  double ece = 0.0;
+  for (int b = 0; b < kBins; ++b) {
+    if (count[b] > 0) ece += std::abs(sum_conf[b] - sum_ok[b]) / c.numel();
+  }
+  return ece;
+}
+
+double Accuracy(const torch::Tensor& logits, const torch::Tensor& labels) {
+  return logits.argmax(1).eq(labels).to(torch::kDouble).mean().item<double>();
+}
+
+void AddMetric(burnout::v1::TrainingRecord* r, const std::string& name, double value,
+               const std::string& split) {
+  auto* m = r->add_metrics();
+  m->set_name(name);
+  m->set_value(value);
+  m->set_split(split);
+}
+
+void Log(const FusionTrainOptions& o, const std::string& line) {
+  if (o.log) o.log(line);
+}
+
+}  // namespace
+
+double FindMetric(const burnout::v1::ModelManifest& manifest, const std::string& name) {
+  for (const auto& m : manifest.training().metrics()) {
+    if (m.name() == name) return m.value();
+  }
+  return std::numeric_limits<double>::quiet_NaN();
+}
+
+absl::StatusOr<FusionTrainReport> TrainFusion(const FusionTrainOptions& o) {
+  const auto start = std::chrono::steady_clock::now();
+  if (o.out_dir.empty()) return absl::InvalidArgumentError("no output directory");
+  if (o.epochs < 1 || o.batch_size < 1 || o.hidden_dim < 2 || o.attention_dim < 1) {
+    return absl::InvalidArgumentError("epochs, batch size and dims must be positive");
+  }
+  FusionSpec spec;
+  for (auto& in : DefaultInputSpecs()) *spec.add_inputs() = std::move(in);
+  spec.set_hidden_dim(o.hidden_dim);
+  spec.set_attention_dim(o.attention_dim);
+  spec.set_dropout(static_cast<float>(o.dropout));
+  spec.set_temperature(1.0f);
+  for (const auto& l : DefaultRiskLabels()) spec.add_risk_labels(l);
+  BR_RETURN_IF_ERROR(ValidateFusionSpec(spec));
+
+  std::vector<LabelledExample> data;
+  std::string data_note;
+  if (!o.data_path.empty()) {
+    BR_ASSIGN_OR_RETURN(data, LoadFusionTsv(o.data_path, spec));
+    data_note = absl::StrCat("aligned data set ", o.data_path, " (", data.size(), " rows)");
+  } else {
+    if (o.profiles < 30) return absl::InvalidArgumentError("need at least 30 profiles");
+    data = SyntheticExamples(o.profiles, o.seed);
+    data_note = absl::StrCat(
+        o.profiles, " synthetic profiles from services/fusion/synthetic_profiles.h (seed ",
+        o.seed, "); no real people; see services/fusion/README.md");
+  }
+  // Deterministic shuffle (std::mt19937_64's output is specified by the standard).
+  std::vector<int> order(data.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(i);
+  std::mt19937_64 shuffle_rng(o.seed ^ 0x5eedf00dULL);
+  for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[shuffle_rng() % i]);
+  const size_t n_train = order.size() * 70 / 100, n_cal = order.size() * 15 / 100;
+  if (n_train == 0 || n_cal == 0 || order.size() - n_train - n_cal == 0) {
+    return absl::InvalidArgumentError(absl::StrCat(data.size(), " examples are too few"));
+  }
+  const std::vector<int> train_rows(order.begin(), order.begin() + n_train);
+  const std::vector<int> cal_rows(order.begin() + n_train, order.begin() + n_train + n_cal);
+  const std::vector<int> val_rows(order.begin() + n_train + n_cal, order.end());
+  BR_ASSIGN_OR_RETURN(Split train, Featurise(spec, data, train_rows));
+  BR_ASSIGN_OR_RETURN(Split cal, Featurise(spec, data, cal_rows));
+  BR_ASSIGN_OR_RETURN(Split val, Featurise(spec, data, val_rows));
+  Standardise(&spec, {&train, &cal, &val});
+
+  burnout::v1::ModelManifest manifest;
+  manifest.set_name(kFusionModelKind);
+  manifest.set_version("1");
+  manifest.set_kind(kFusionModelKind);
+  manifest.set_file("model.pt");
+  auto* record = manifest.mutable_training();
+  record->set_seed(o.seed);
+  record->set_data(data_note);
+  record->set_program(o.program.empty() ? "TrainFusion (library call)" : o.program);
+  try {
+    torch::manual_seed(o.seed);
+    std::vector<int64_t> dims;
+    for (const auto& in : spec.inputs()) dims.push_back(InputDim(in));
+    FusionNet net(dims, o.hidden_dim, o.attention_dim, o.dropout, spec.risk_labels_size());
+    torch::optim::AdamW optimizer(
+        net->parameters(),
+        torch::optim::AdamWOptions(o.learning_rate).weight_decay(o.weight_decay));
+    for (int epoch = 0; epoch < o.epochs; ++epoch) {
+      const double lr = o.learning_rate * 0.5 * (1.0 + std::cos(M_PI * epoch / o.epochs));
+      for (auto& group : optimizer.param_groups()) {
+        static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
+      }
+      const torch::Tensor perm = torch::randperm(train.size(), torch::kLong);
+      double loss_sum = 0.0;
+      int batches = 0;
+      for (int64_t b = 0; b < train.size(); b += o.batch_size) {
+        const torch::Tensor idx = perm.slice(0, b, std::min(train.size(), b + o.batch_size));
+        const FusionNetOutput out =
+            net->Forward(Rows(train.x, idx), train.present.index_select(0, idx), true);
+        const torch::Tensor loss =
+            torch::nn::functional::cross_entropy(out.logits, train.label.index_select(0, idx));
+        optimizer.zero_grad();
+        loss.backward();
+        optimizer.step();
+        loss_sum += loss.item<double>();
+        ++batches;
+      }
+      if (epoch % 5 == 4 || epoch == o.epochs - 1) {
+        const double acc = Accuracy(Evaluate(*net, cal, cal.present).logits, cal.label);
+        Log(o, absl::StrFormat("epoch %3d  train loss %.4f  calibration accuracy %.4f",
+                               epoch + 1, loss_sum / batches, acc));
+      }
+    }
+
+    // Temperature on the calibration split, then every reported figure on validation.
+    const double t = FitTemperature(Evaluate(*net, cal, cal.present).logits, cal.label);
+    spec.set_temperature(static_cast<float>(t));
+    const std::string vsplit = absl::StrCat("validation (", val.size(), " held out)");
+    const torch::Tensor vlogits = Evaluate(*net, val, val.present).logits.to(torch::kDouble);
+    AddMetric(record, "temperature", t, absl::StrCat("calibration (", cal.size(), " held out)"));
+    AddMetric(record, "val_accuracy", Accuracy(vlogits, val.label), vsplit);
+    AddMetric(record, "ece_before", Ece(torch::softmax(vlogits, 1), val.label), vsplit);
+    AddMetric(record, "ece_after", Ece(torch::softmax(vlogits / t, 1), val.label), vsplit);
+    AddMetric(record, "nll_before", Nll(vlogits, val.label, 1.0), vsplit);
+    AddMetric(record, "nll_after", Nll(vlogits, val.label, 1.0 / t), vsplit);
+    const torch::Tensor vpred = vlogits.argmax(1);
+    for (int k = 0; k < spec.risk_labels_size(); ++k) {
+      const torch::Tensor of_k = val.label.eq(k);
+      AddMetric(record, absl::StrCat("val_recall_", spec.risk_labels(k)),
+                vpred.masked_select(of_k).eq(k).to(torch::kDouble).mean().item<double>(), vsplit);
+    }
+    // Every non-empty subset of slots, on the validation rows that observed all of it.
+    const int slots = spec.inputs_size();
+    for (int subset = 1; subset < (1 << slots); ++subset) {
+      std::string name;
+      std::vector<int64_t> bits;
+      for (int m = 0; m < slots; ++m) {
+        bits.push_back((subset >> m) & 1);
+        if (bits.back()) absl::StrAppend(&name, name.empty() ? "" : "+",
+                                         ModalityName(spec.inputs(m).modality()));
+      }
+      const torch::Tensor mask = torch::tensor(bits).to(torch::kBool);
+      const torch::Tensor rows =
+          val.available.logical_or(mask.logical_not()).all(1).nonzero().squeeze(1);
+      if (rows.numel() == 0) continue;
+      Split sub{Rows(val.x, rows), {}, mask.expand({rows.numel(), slots}), {}};
+      sub.label = val.label.index_select(0, rows);
+      const double acc = Accuracy(Evaluate(*net, sub, sub.present).logits, sub.label);
+      AddMetric(record, absl::StrCat("val_accuracy_", name), acc,
+                absl::StrCat("validation rows observing ", name, " (", rows.numel(), ")"));
+      Log(o, absl::StrFormat("  accuracy %-18s %.4f  (%d rows)", name, acc, rows.numel()));
+    }
+    // Does attention follow quality? Mean weight of each slot, all slots shown, split by that
+    // slot's quality (the last input column).
+    const torch::Tensor all_rows = val.available.all(1).nonzero().squeeze(1);
+    if (all_rows.numel() > 0) {
+      Split full{Rows(val.x, all_rows), {}, torch::ones({all_rows.numel(), slots}, torch::kBool),
+                 {}};
+      const torch::Tensor att = Evaluate(*net, full, full.present).attention;
+      for (int m = 0; m < slots; ++m) {
+        if (!spec.inputs(m).use_quality()) continue;
+        const torch::Tensor q = full.x[m].select(1, InputDim(spec.inputs(m)) - 1);
+        const std::string name = ModalityName(spec.inputs(m).modality());
+        for (const auto& [label, sel] :
+             {std::pair<std::string, torch::Tensor>{"below_0.4", q.lt(0.4)},
+              std::pair<std::string, torch::Tensor>{"above_0.8", q.gt(0.8)}}) {
+          const torch::Tensor w = att.select(1, m).masked_select(sel);
+          if (w.numel() == 0) continue;
+          AddMetric(record, absl::StrCat("attention_", name, "_quality_", label),
+                    w.mean().item<double>(), "validation rows observing all modalities");
+        }
+      }
+    }
+    std::filesystem::create_directories(o.out_dir);
+    torch::save(net, (std::filesystem::path(o.out_dir) / "model.pt").string());
+  } catch (const c10::Error& e) {
+    return absl::InternalError(absl::StrCat("fusion training failed: ", e.what_without_backtrace()));
+  } catch (const std::exception& e) {
+    return absl::InternalError(absl::StrCat("fusion training failed: ", e.what()));
+  }
+  *manifest.mutable_fusion() = spec;
+  BR_RETURN_IF_ERROR(model::WriteManifest(o.out_dir, manifest));
+  BR_ASSIGN_OR_RETURN(std::string sha, model::Sha256File(
+                                           (std::filesystem::path(o.out_dir) / "model.pt").string()));
+  manifest.set_sha256(sha);
+  FusionTrainReport report;
+  report.manifest = std::move(manifest);
+  report.temperature = spec.temperature();
+  report.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return report;
+}
+
+}  // namespace burnout::fusion

@@ -1,0 +1,74 @@
+// The bag model's weights, their file format (burnout.v1.TextBagModel, see model.proto) and the
+// forward pass. No libtorch: the trainer produces BagWeights, inference reads them back.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "burnout/v1/model.pb.h"
+#include "services/text/features.h"
+#include "services/text/tokenizer.h"
+
+namespace burnout::text {
+
+struct BagWeights {
+  std::string tokenizer = kTokenizerVersion;
+  std::vector<std::string> labels;
+  int dim = 0;
+  std::vector<std::string> features;  // unigrams first, then pairs
+  int num_unigrams = 0;
+  std::vector<float> embeddings;      // features.size() x dim, row-major
+  std::vector<float> output_weights;  // labels.size() x dim, row-major
+  std::vector<float> output_bias;     // labels.size()
+  std::vector<float> thresholds;      // labels.size(), in [0, 1]
+};
+
+// Quantises the embedding table per row to int8 (scale = max |value| / 127).
+burnout::v1::TextBagModel ToProto(const BagWeights& w);
+
+// Checks every size and value of `m` and dequantises it. DATA_LOSS starting with `origin`
+// (the file name) on any inconsistency: wrong tokenizer, sizes that do not match, non-finite
+// numbers, thresholds outside [0, 1], malformed or repeated features.
+absl::StatusOr<BagWeights> FromProto(const burnout::v1::TextBagModel& m, const std::string& origin);
+
+// File I/O. Read: NOT_FOUND if unreadable, DATA_LOSS naming the file if it does not parse or
+// fails FromProto.
+absl::StatusOr<BagWeights> ReadBagModelFile(const std::string& path);
+absl::Status WriteBagModelFile(const std::string& path, const BagWeights& w);
+
+// The forward pass: e = mean of the embedding rows of the features found, logits = W e + b,
+// probabilities = softmax(logits). Immutable and thread-safe after Create.
+class BagScorer {
+ public:
+  struct Output {
+    std::vector<Token> tokens;
+    std::vector<FeatureHit> hits;  // known features; each adds feature_logits(id) / hits.size()
+    int known_tokens = 0;          // tokens that are known unigrams
+    std::vector<float> embedding;  // e (zeros when no feature is known)
+    std::vector<float> logits;
+    std::vector<float> probabilities;
+  };
+
+  // INVALID_ARGUMENT if the weights are inconsistent (use FromProto for validated input).
+  static absl::StatusOr<BagScorer> Create(BagWeights w);
+
+  // `text` must be valid UTF-8.
+  void Score(std::string_view text, Output* out) const;
+
+  // W times the embedding row of `feature`: its logit contribution when it is the only
+  // feature; with n features it contributes this / n.
+  const float* feature_logits(int32_t feature) const {
+    return &feature_logits_[static_cast<size_t>(feature) * weights_.labels.size()];
+  }
+  const BagWeights& weights() const { return weights_; }
+  const FeatureVocab& vocab() const { return vocab_; }
+
+ private:
+  BagWeights weights_;
+  FeatureVocab vocab_;
+  std::vector<float> feature_logits_;  // features x labels
+};
+
+}  // namespace burnout::text

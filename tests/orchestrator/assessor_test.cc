@@ -1,0 +1,254 @@
+// The Assessor against in-process fakes of its seams (the real gRPC clients are exercised by
+// the integration test): masking, deadlines, idempotency, atomic storage, trends.
+#include "orchestrator/assessor.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "orchestrator/export.h"
+#include "orchestrator/state_engine.h"
+#include "orchestrator/store/sqlite_store.h"
+
+namespace burnout::orchestrator {
+namespace {
+
+namespace fs = std::filesystem;
+
+v1::ModalityResult TextResult() {
+  v1::ModalityResult r;
+  r.set_modality(v1::MODALITY_TEXT);
+  for (auto [l, p] : std::vector<std::pair<std::string, float>>{{"sadness", 0.7f}, {"joy", 0.3f}}) {
+    auto* e = r.add_emotions();
+    e->set_label(l);
+    e->set_probability(p);
+  }
+  r.set_quality(1);
+  return r;
+}
+
+class FakeAnalyzer : public AnalyzerClient {
+ public:
+  absl::Status fail = absl::OkStatus();
+  bool wait_for_deadline = false;
+  Deadline last_deadline;
+  int calls = 0;
+  void AnalyzeAsync(const AnalyzerInput&, Deadline deadline, Callback done) override {
+    ++calls;
+    last_deadline = deadline;
+    std::thread([this, deadline, done] {
+      if (wait_for_deadline) {
+        std::this_thread::sleep_until(deadline);
+        done(absl::DeadlineExceededError("deadline"));
+      } else if (!fail.ok()) {
+        done(fail);
+      } else {
+        done(TextResult());
+      }
+    }).detach();
+  }
+};
+
+class FakeFusion : public FusionClient {
+ public:
+  absl::Status fail = absl::OkStatus();
+  v1::FuseRequest last;
+  absl::StatusOr<v1::FuseResponse> Fuse(const v1::FuseRequest& req, Deadline) override {
+    last = req;
+    if (!fail.ok()) return fail;
+    v1::FuseResponse r;
+    r.set_level(v1::RISK_LEVEL_HIGH);
+    for (auto [l, p] : std::vector<std::pair<std::string, float>>{{"low", 0.1f}, {"moderate", 0.3f}, {"high", 0.6f}}) {
+      auto* s = r.add_calibrated_probabilities();
+      s->set_label(l);
+      s->set_probability(p);
+    }
+    r.set_confidence(0.6f);
+    auto* w = r.add_attention();
+    w->set_modality(v1::MODALITY_TEXT);
+    w->set_weight(req.has_text() ? 1.0f : 0.0f);
+    r.mutable_model()->set_name("fusion-attention");
+    return r;
+  }
+};
+
+class FakeTemporal : public TemporalClient {
+ public:
+  v1::TrendRequest last;
+  int calls = 0;
+  absl::StatusOr<v1::TrendResponse> Predict(const v1::TrendRequest& req, Deadline) override {
+    ++calls;
+    last = req;
+    v1::TrendResponse r;
+    r.set_trend(v1::TREND_WORSENING);
+    r.set_confidence(0.8f);
+    r.set_steps_used(req.steps_size());
+    return r;
+  }
+};
+
+class AssessorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    path_ = (fs::temp_directory_path() / ("assessor_test_" + std::to_string(::getpid()) + ".db")).string();
+    for (const char* ext : {"", "-wal", "-shm"}) fs::remove(path_ + ext);
+    store_ = std::move(*store::SqliteStore::Open({path_, false, 1000}));
+    deps_.text = &text_;
+    deps_.fusion = &fusion_;
+    deps_.temporal = &temporal_;
+    deps_.store = store_.get();
+    assessor_ = std::make_unique<Assessor>(options_, deps_);
+  }
+  void TearDown() override {
+    store_.reset();
+    for (const char* ext : {"", "-wal", "-shm"}) fs::remove(path_ + ext);
+  }
+  static Deadline In(int ms) { return std::chrono::system_clock::now() + std::chrono::milliseconds(ms); }
+  static v1::AssessRequest TextRequest(const std::string& text = "I am exhausted") {
+    v1::AssessRequest r;
+    r.set_user_id("alice");
+    r.set_text(text);
+    return r;
+  }
+  size_t Stored() { return store_->History("alice", 0, 0)->size(); }
+
+  std::string path_;
+  FakeAnalyzer text_;
+  FakeFusion fusion_;
+  FakeTemporal temporal_;
+  std::unique_ptr<store::SqliteStore> store_;
+  AssessorOptions options_;
+  AssessorDeps deps_;
+  std::unique_ptr<Assessor> assessor_;
+};
+
+TEST_F(AssessorTest, TextOnlyIsFusedExplainedAndStored) {
+  auto a = assessor_->Assess(TextRequest(), In(5000));
+  ASSERT_TRUE(a.ok()) << a.status();
+  EXPECT_EQ(a->risk().level(), v1::RISK_LEVEL_HIGH);
+  ASSERT_EQ(a->modalities_size(), 3);
+  EXPECT_TRUE(a->modalities(0).used());
+  EXPECT_FLOAT_EQ(a->modalities(0).attention_weight(), 1.0f);
+  EXPECT_EQ(a->modalities(1).mask_reason(), "not provided");
+  EXPECT_TRUE(fusion_.last.has_text());
+  EXPECT_FALSE(fusion_.last.has_voice());  // absent = unset, never an empty message
+  EXPECT_FALSE(a->notice().empty());
+  EXPECT_GE(a->narratives_size(), 3);
+  EXPECT_EQ(a->trend_features_size(), static_cast<int>(kTrendFeatureNames.size()));
+  EXPECT_EQ(Stored(), 1u);
+  EXPECT_EQ(a->text(), "");  // journal text is not kept by default
+}
+
+TEST_F(AssessorTest, ServiceDownFailsNamingTheReasonAndStoresNothing) {
+  text_.fail = absl::UnavailableError("connection refused");
+  auto a = assessor_->Assess(TextRequest(), In(5000));
+  ASSERT_EQ(a.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_NE(a.status().message().find("text: service unavailable (connection refused)"),
+            std::string::npos) << a.status();
+  EXPECT_EQ(Stored(), 0u);
+}
+
+TEST_F(AssessorTest, RejectedInputIsInvalidArgument) {
+  text_.fail = absl::InvalidArgumentError("too long");
+  auto a = assessor_->Assess(TextRequest(), In(5000));
+  EXPECT_EQ(a.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(a.status().message().find("input rejected (too long)"), std::string::npos);
+}
+
+TEST_F(AssessorTest, SlowAnalyzerIsCutAtItsShareOfTheBudget) {
+  text_.wait_for_deadline = true;
+  const auto start = std::chrono::system_clock::now();
+  auto a = assessor_->Assess(TextRequest(), start + std::chrono::milliseconds(400));
+  EXPECT_EQ(a.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_NE(a.status().message().find("too slow"), std::string::npos) << a.status();
+  // The analyzer got at most 3/4 of the budget, leaving time for fusion and the store.
+  EXPECT_LE(text_.last_deadline, start + std::chrono::milliseconds(310));
+}
+
+TEST_F(AssessorTest, UndeployedModalityIsMaskedWhileTextCarriesOn) {
+  auto req = TextRequest();
+  req.mutable_audio()->set_data("RIFF....");
+  auto a = assessor_->Assess(req, In(5000));
+  ASSERT_TRUE(a.ok()) << a.status();
+  EXPECT_FALSE(a->modalities(1).used());
+  EXPECT_EQ(a->modalities(1).mask_reason(), "no voice service is deployed");
+  EXPECT_FLOAT_EQ(a->modalities(1).attention_weight(), 0.0f);
+}
+
+TEST_F(AssessorTest, RequestIdMakesAssessIdempotent) {
+  auto req = TextRequest();
+  req.set_request_id("r-1");
+  auto first = assessor_->Assess(req, In(5000));
+  ASSERT_TRUE(first.ok());
+  auto second = assessor_->Assess(req, In(5000));
+  ASSERT_TRUE(second.ok());
+  EXPECT_TRUE(second->replayed());
+  EXPECT_EQ(second->assessment_id(), first->assessment_id());
+  EXPECT_EQ(text_.calls, 1);
+  EXPECT_EQ(Stored(), 1u);
+}
+
+TEST_F(AssessorTest, FusionFailureStoresNothing) {
+  fusion_.fail = absl::UnavailableError("fusion down");
+  auto a = assessor_->Assess(TextRequest(), In(5000));
+  EXPECT_EQ(a.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(Stored(), 0u);
+}
+
+TEST_F(AssessorTest, TrendNeedsEnoughHistoryThenUsesIt) {
+  auto a1 = assessor_->Assess(TextRequest(), In(5000));
+  ASSERT_TRUE(a1.ok());
+  EXPECT_EQ(a1->trend().trend(), v1::TREND_UNSPECIFIED);
+  EXPECT_NE(a1->trend().unavailable_reason().find("1 of the 3"), std::string::npos);
+  ASSERT_TRUE(assessor_->Assess(TextRequest(), In(5000)).ok());
+  auto a3 = assessor_->Assess(TextRequest(), In(5000));
+  ASSERT_TRUE(a3.ok());
+  EXPECT_EQ(a3->trend().trend(), v1::TREND_WORSENING);
+  EXPECT_EQ(temporal_.last.steps_size(), 3);
+  ASSERT_EQ(temporal_.last.feature_names_size(), 10);
+  EXPECT_EQ(temporal_.last.feature_names(0), "energy");
+  auto t = assessor_->Trend("alice", In(5000));
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(t->trend(), v1::TREND_WORSENING);
+}
+
+TEST_F(AssessorTest, BadRequestsAreRejectedBeforeAnyCall) {
+  v1::AssessRequest none;
+  none.set_user_id("alice");
+  EXPECT_EQ(assessor_->Assess(none, In(1000)).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(assessor_->Assess(TextRequest("   "), In(1000)).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(assessor_->Assess(TextRequest("bad \xff utf8"), In(1000)).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  auto big = assessor_->Assess(TextRequest(std::string(20000, 'a')), In(1000));
+  EXPECT_NE(big.status().message().find("max_text_bytes"), std::string::npos);
+  auto no_user = TextRequest();
+  no_user.set_user_id("");
+  EXPECT_EQ(assessor_->Assess(no_user, In(1000)).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(text_.calls, 0);
+}
+
+TEST_F(AssessorTest, ExportAndDelete) {
+  ASSERT_TRUE(assessor_->Assess(TextRequest(), In(5000)).ok());
+  ASSERT_TRUE(assessor_->Assess(TextRequest(), In(5000)).ok());
+  v1::ExportRequest er;
+  er.set_user_id("alice");
+  er.set_format(v1::EXPORT_FORMAT_CSV);
+  auto csv = assessor_->Export(er);
+  ASSERT_TRUE(csv.ok());
+  EXPECT_EQ(csv->assessments(), 2);
+  EXPECT_EQ(std::count(csv->data().begin(), csv->data().end(), '\n'), 3);  // header + 2
+  EXPECT_EQ(csv->data().rfind("assessment_id,created_at,risk_level", 0), 0u);
+  er.set_format(v1::EXPORT_FORMAT_JSON);
+  auto json = assessor_->Export(er);
+  ASSERT_TRUE(json.ok());
+  EXPECT_NE(json->data().find("\"assessments\""), std::string::npos);
+  auto d = assessor_->Delete("alice");
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->assessments_deleted(), 2);
+  EXPECT_EQ(Stored(), 0u);
+}
+
+}  // namespace
+}  // namespace burnout::orchestrator

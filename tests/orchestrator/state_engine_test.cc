@@ -1,0 +1,102 @@
+#include "orchestrator/state_engine.h"
+
+#include <gtest/gtest.h>
+
+#include "orchestrator/explainer.h"
+
+namespace burnout::orchestrator {
+namespace {
+
+v1::ModalityOutcome Outcome(v1::Modality m, float weight,
+                            std::vector<std::pair<std::string, float>> emotions,
+                            std::vector<std::pair<std::string, double>> indicators = {}) {
+  v1::ModalityOutcome o;
+  o.set_modality(m);
+  o.set_used(true);
+  o.set_attention_weight(weight);
+  for (auto& [l, p] : emotions) {
+    auto* e = o.mutable_result()->add_emotions();
+    e->set_label(l);
+    e->set_probability(p);
+  }
+  for (auto& [n, v] : indicators) {
+    auto* i = o.mutable_result()->add_indicators();
+    i->set_name(n);
+    i->set_value(v);
+  }
+  return o;
+}
+
+TEST(StateEngineTest, MapsOtherLabelSetsOntoCanonicalNames) {
+  EXPECT_EQ(CanonicalEmotion("happy"), "joy");
+  EXPECT_EQ(CanonicalEmotion("sad"), "sadness");
+  EXPECT_EQ(CanonicalEmotion("angry"), "anger");
+  EXPECT_EQ(CanonicalEmotion("fear"), "fear");
+  EXPECT_EQ(CanonicalEmotion("contempt"), "");
+}
+
+TEST(StateEngineTest, CombinesByAttentionWeight) {
+  std::vector<v1::ModalityOutcome> o = {
+      Outcome(v1::MODALITY_TEXT, 0.75f, {{"joy", 1.0f}}),
+      Outcome(v1::MODALITY_VOICE, 0.25f, {{"sad", 1.0f}})};
+  EmotionProfile p = CombineEmotions(o);
+  EXPECT_NEAR(p[3], 0.75f, 1e-5);  // joy
+  EXPECT_NEAR(p[5], 0.25f, 1e-5);  // sadness
+  o[1].set_used(false);            // a masked modality contributes nothing
+  p = CombineEmotions(o);
+  EXPECT_NEAR(p[3], 1.0f, 1e-5);
+}
+
+TEST(StateEngineTest, DimensionsMoveTheDocumentedWay) {
+  const std::vector<v1::ModalityOutcome> happy = {Outcome(v1::MODALITY_TEXT, 1, {{"joy", 1}})};
+  const std::vector<v1::ModalityOutcome> sad = {
+      Outcome(v1::MODALITY_TEXT, 1, {{"sadness", 0.6f}, {"fear", 0.4f}}, {{"fatigue_term_ratio", 0.1}})};
+  auto h = ComputeState(CombineEmotions(happy), happy);
+  auto s = ComputeState(CombineEmotions(sad), sad);
+  EXPECT_GT(h.energy(), s.energy());
+  EXPECT_LT(h.stress(), s.stress());
+  EXPECT_GT(h.work(), s.work());
+  for (float v : {h.energy(), h.stress(), h.work(), s.energy(), s.stress(), s.work()}) {
+    EXPECT_GE(v, 0.0f);
+    EXPECT_LE(v, 1.0f);
+  }
+}
+
+TEST(StateEngineTest, TrendFeaturesFollowTheNamedOrder) {
+  v1::StateDimensions st;
+  st.set_energy(0.1f);
+  st.set_stress(0.2f);
+  st.set_work(0.3f);
+  EmotionProfile e{};
+  e[5] = 1.0f;
+  auto f = TrendFeatures(st, 0.4f, e);
+  ASSERT_EQ(f.size(), kTrendFeatureNames.size());
+  EXPECT_FLOAT_EQ(f[0], 0.1f);
+  EXPECT_FLOAT_EQ(f[3], 0.4f);
+  EXPECT_EQ(kTrendFeatureNames[9], "sadness");
+  EXPECT_FLOAT_EQ(f[9], 1.0f);
+}
+
+TEST(ExplainerTest, CitesEvidenceAndMaskReasons) {
+  v1::Assessment a;
+  a.mutable_risk()->set_level(v1::RISK_LEVEL_HIGH);
+  a.mutable_risk()->set_confidence(0.7f);
+  auto o = Outcome(v1::MODALITY_TEXT, 1, {{"sadness", 0.8f}, {"joy", 0.2f}});
+  auto* ev = o.mutable_result()->add_evidence();
+  ev->set_label("sadness");
+  ev->set_feature("exhausted");
+  ev->set_contribution(1.2f);
+  *a.add_modalities() = o;
+  auto* masked = a.add_modalities();
+  masked->set_modality(v1::MODALITY_VOICE);
+  masked->set_mask_reason("service unavailable (connection refused)");
+  auto narratives = Explain(a);
+  std::string all;
+  for (const auto& n : narratives) all += n.text() + "\n";
+  EXPECT_NE(all.find("high burnout risk"), std::string::npos) << all;
+  EXPECT_NE(all.find("\"exhausted\""), std::string::npos) << all;
+  EXPECT_NE(all.find("voice was not used: service unavailable"), std::string::npos) << all;
+}
+
+}  // namespace
+}  // namespace burnout::orchestrator
