@@ -1,0 +1,207 @@
+// The whole stack as separate processes on loopback (ports picked by the kernel), driven
+// through burnoutctl exactly as a person would: up, assess, a service killed and restarted,
+// the orchestrator killed with SIGKILL, bad configs and models.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "burnout/v1/burnout_risk.pb.h"
+#include "common/grpc/channel.h"
+#include "common/grpc/health_client.h"
+#include "google/protobuf/util/json_util.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Result {
+  int code;
+  std::string out, err;
+};
+
+std::string Slurp(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+class StackTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    run_ = fs::temp_directory_path() / ("stack_test_" + std::to_string(::getpid()));
+    fs::remove_all(run_);
+    fs::create_directories(run_);
+    Result up = Ctl("up --base_port 0");
+    ASSERT_EQ(up.code, 0) << up.out << up.err;
+  }
+  static void TearDownTestSuite() {
+    Ctl("down");
+    fs::remove_all(run_);
+  }
+
+  static Result Run(const std::string& cmd) {
+    const fs::path out = run_ / "cmd.out", err = run_ / "cmd.err";
+    const int rc = std::system((cmd + " >" + out.string() + " 2>" + err.string()).c_str());
+    return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, Slurp(out), Slurp(err)};
+  }
+  static Result Ctl(const std::string& args) {
+    return Run(std::string(BURNOUT_BIN_DIR) + "/burnoutctl --config config/stack.textproto --run_dir " +
+               run_.string() + " " + args);
+  }
+  static burnout::v1::Assessment Assess(const std::string& text, const std::string& extra = "") {
+    Result r = Ctl("assess --user it --json --text '" + text + "' " + extra);
+    EXPECT_EQ(r.code, 0) << r.err;
+    burnout::v1::Assessment a;
+    EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(r.out, &a).ok()) << r.out;
+    return a;
+  }
+  static int Pid(const std::string& service) {
+    std::ifstream in(run_ / (service + ".pid"));
+    int pid = 0;
+    in >> pid;
+    return pid;
+  }
+  static void KillAndWait(const std::string& service, int sig) {
+    const int pid = Pid(service);
+    ASSERT_GT(pid, 0);
+    ASSERT_EQ(kill(pid, sig), 0);
+    for (int i = 0; i < 500 && kill(pid, 0) == 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+  static fs::path run_;
+};
+fs::path StackTest::run_;
+
+TEST_F(StackTest, AssessTextThroughEveryService) {
+  auto a = Assess("I am exhausted and overwhelmed, I cannot keep up with work anymore");
+  EXPECT_NE(a.risk().level(), burnout::v1::RISK_LEVEL_UNSPECIFIED);
+  ASSERT_EQ(a.modalities_size(), 3);
+  EXPECT_TRUE(a.modalities(0).used());
+  EXPECT_EQ(a.modalities(0).result().model().name(), "text-emotion-goemotions");
+  EXPECT_EQ(a.modalities(0).result().emotions_size(), 7);
+  EXPECT_FLOAT_EQ(a.modalities(1).attention_weight(), 0.0f);
+  EXPECT_EQ(a.risk().model().name(), "fusion-attention");
+  EXPECT_NE(a.notice().find("not a diagnosis"), std::string::npos);
+  EXPECT_GE(a.narratives_size(), 3);
+  Result human = Ctl("assess --user it --text 'What a wonderful, happy day with my team'");
+  ASSERT_EQ(human.code, 0) << human.err;
+  EXPECT_NE(human.out.find("Burnout risk:"), std::string::npos) << human.out;
+  EXPECT_NE(human.out.find("not a diagnosis"), std::string::npos) << human.out;
+  Result status = Ctl("status");
+  EXPECT_EQ(status.code, 0) << status.out;
+}
+
+TEST_F(StackTest, BadInputGetsPreciseErrors) {
+  Result empty = Ctl("assess --user it --text '   '");
+  EXPECT_NE(empty.code, 0);
+  EXPECT_NE(empty.err.find("INVALID_ARGUMENT"), std::string::npos) << empty.err;
+  std::ofstream(run_ / "big.txt") << std::string(20000, 'a');
+  Result big = Ctl("assess --user it --text_file " + (run_ / "big.txt").string());
+  EXPECT_NE(big.err.find("max_text_bytes"), std::string::npos) << big.err;
+  std::ofstream(run_ / "bad.txt") << "bad \xff\xfe utf8";
+  Result bad = Ctl("assess --user it --text_file " + (run_ / "bad.txt").string());
+  EXPECT_NE(bad.err.find("UTF-8"), std::string::npos) << bad.err;
+}
+
+TEST_F(StackTest, RequestIdIsIdempotentThroughTheStack) {
+  auto first = Assess("Long week, but the project shipped", "--request_id same-1");
+  auto second = Assess("Long week, but the project shipped", "--request_id same-1");
+  EXPECT_EQ(first.assessment_id(), second.assessment_id());
+  EXPECT_TRUE(second.replayed());
+}
+
+TEST_F(StackTest, TextServiceDownFailsClearlyThenRecovers) {
+  KillAndWait("text", SIGKILL);
+  Result r = Ctl("assess --user it --text 'I feel fine'");
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.err.find("no modality could be analysed"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("text: service unavailable"), std::string::npos) << r.err;
+  Result up = Ctl("up");  // restarts only what is down, on its old port
+  ASSERT_EQ(up.code, 0) << up.out << up.err;
+  EXPECT_NE(up.out.find("orchestrator: already running"), std::string::npos) << up.out;
+  auto a = Assess("I feel fine today");
+  EXPECT_TRUE(a.modalities(0).used());
+}
+
+TEST_F(StackTest, StoredAssessmentSurvivesOrchestratorKill9) {
+  Assess("Slept badly again");
+  Assess("Deadlines everywhere, no time to breathe");
+  auto a = Assess("Another draining day, so tired of all this");
+  KillAndWait("orchestrator", SIGKILL);
+  ASSERT_EQ(Ctl("up").code, 0);
+  Result h = Ctl("history --user it --json --limit 100");
+  ASSERT_EQ(h.code, 0) << h.err;
+  EXPECT_NE(h.out.find(a.assessment_id()), std::string::npos);
+  Result csv = Ctl("export --user it --format csv");
+  EXPECT_NE(csv.out.find(a.assessment_id()), std::string::npos);
+  Result trend = Ctl("trend --user it");
+  EXPECT_EQ(trend.code, 0) << trend.err;
+  EXPECT_NE(trend.out.find("Trend over"), std::string::npos) << trend.out;
+}
+
+TEST_F(StackTest, ZDeleteRemovesTheUsersData) {  // runs last: it empties the history
+  Assess("one more entry");
+  Result d = Ctl("delete --user it --yes");
+  ASSERT_EQ(d.code, 0) << d.err;
+  Result h = Ctl("history --user it");
+  EXPECT_NE(h.out.find("No assessments stored"), std::string::npos) << h.out;
+}
+
+TEST_F(StackTest, ServiceRefusesAConfigWithAnUnknownKey) {
+  std::ofstream(run_ / "bad.textproto") << "server { listen: \"127.0.0.1:0\" }\nmodel_dri: \"x\"\n";
+  Result r = Run(std::string(BURNOUT_BIN_DIR) + "/burnout-text --config " + (run_ / "bad.textproto").string());
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.err.find("model_dri"), std::string::npos) << r.err;
+}
+
+TEST_F(StackTest, CorruptModelLeavesServiceAliveButNotReady) {
+  const fs::path model = run_ / "model";
+  fs::copy("models/text-emotion-goemotions/1", model, fs::copy_options::recursive);
+  for (const auto& e : fs::directory_iterator(model)) {
+    if (e.path().filename() != "manifest.textproto") {  // flip bytes in the weights
+      std::fstream f(e.path(), std::ios::in | std::ios::out | std::ios::binary);
+      f.seekp(100);
+      f.write("\x01\x02\x03\x04", 4);
+    }
+  }
+  const fs::path port_file = run_ / "corrupt.port";
+  const std::string cmd = std::string(BURNOUT_BIN_DIR) + "/burnout-text --config config/text.textproto --port 0 --model_dir " +
+                          model.string() + " --port_file " + port_file.string();
+  const pid_t pid = fork();
+  if (pid == 0) {
+    execl("/bin/sh", "sh", "-c", ("exec " + cmd + " 2>" + (run_ / "corrupt.log").string()).c_str(), nullptr);
+    _exit(127);
+  }
+  int port = 0;
+  for (int i = 0; i < 1000 && port == 0; ++i) {
+    std::ifstream in(port_file);
+    in >> port;
+    if (port == 0) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_GT(port, 0);
+  auto channel = burnout::grpcx::MakeChannel("127.0.0.1:" + std::to_string(port), 0);
+  // Wait until the load attempt is logged, then check liveness vs readiness.
+  for (int i = 0; i < 500 && Slurp(run_ / "corrupt.log").find("failed to load") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  auto live = burnout::grpcx::CheckHealth(channel, "", std::chrono::seconds(2));
+  auto ready = burnout::grpcx::CheckHealth(channel, "burnout.v1.TextAnalyzer", std::chrono::seconds(2));
+  ASSERT_TRUE(live.ok() && ready.ok());
+  EXPECT_EQ(*live, burnout::grpcx::Health::kServing);
+  EXPECT_EQ(*ready, burnout::grpcx::Health::kNotServing);
+  EXPECT_NE(Slurp(run_ / "corrupt.log").find(model.string()), std::string::npos);
+  kill(pid, SIGTERM);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status)) << "SIGTERM should end it gracefully";
+}
+
+}  // namespace
