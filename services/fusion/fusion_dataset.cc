@@ -100,7 +100,7 @@ absl::StatusOr<std::vector<LabelledExample>> LoadFusionTsv(const std::string& pa
   for (int i = 0; i < spec.inputs_size(); ++i) {
     bool has_quality = false;
     for (const Column& col : modalities[i].columns) has_quality |= col.kind == Column::kQuality;
-    if (spec.inputs(i).use_quality() && !has_quality) {
+    if (spec.inputs(i).use_quality() && !modalities[i].columns.empty() && !has_quality) {
       return absl::InvalidArgumentError(absl::StrCat(
           path, ": the header has no ", ModalityName(spec.inputs(i).modality()), ".quality"));
     }
@@ -116,8 +116,8 @@ absl::StatusOr<std::vector<LabelledExample>> LoadFusionTsv(const std::string& pa
     const std::vector<std::string> cells = absl::StrSplit(line, '\t');
     const std::string where = absl::StrCat(path, ":", line_no);
     if (cells.size() != header.size()) {
-      return absl::InvalidArgumentError(absl::StrCat(where, ": ", cells.size(),
-                                                     " cells, the header has ", header.size()));
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, ": ", cells.size(), " cells, the header has ", header.size()));
     }
     LabelledExample ex;
     ex.label = -1;
@@ -144,10 +144,10 @@ absl::StatusOr<std::vector<LabelledExample>> LoadFusionTsv(const std::string& pa
         const absl::string_view cell = absl::StripAsciiWhitespace(cells[col.index]);
         double v = 0.0;
         if (cell.empty() || !absl::SimpleAtod(cell, &v)) {
-          return absl::InvalidArgumentError(absl::StrCat(
-              where, ": column ", header[col.index], " is \"", cell, "\"; ",
-              all ? "" : "a modality with some cells filled needs all of them, ",
-              "expected a number"));
+          return absl::InvalidArgumentError(
+              absl::StrCat(where, ": column ", header[col.index], " is \"", cell, "\"; ",
+                           all ? "" : "a modality with some cells filled needs all of them, ",
+                           "expected a number"));
         }
         if (col.kind == Column::kEmotion) {
           auto* e = r->add_emotions();

@@ -53,9 +53,9 @@ absl::Status ExtractSlot(const ModalityInputSpec& in, const ModalityResult& resu
   const std::string name = ModalityName(in.modality());
   if (result.modality() != burnout::v1::MODALITY_UNSPECIFIED &&
       result.modality() != in.modality()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        name, ": the result says it is ", ModalityName(result.modality()),
-        " but was sent in the ", name, " field"));
+    return absl::InvalidArgumentError(absl::StrCat(name, ": the result says it is ",
+                                                   ModalityName(result.modality()),
+                                                   " but was sent in the ", name, " field"));
   }
   absl::flat_hash_map<std::string, double> emotions;
   std::vector<std::string> unexpected;
@@ -94,8 +94,8 @@ absl::Status ExtractSlot(const ModalityInputSpec& in, const ModalityResult& resu
     for (const auto& ind : result.indicators()) {
       if (ind.name() != f.name()) continue;
       if (found != nullptr) {
-        return absl::InvalidArgumentError(absl::StrCat(name, ": indicator \"", f.name(),
-                                                       "\" appears more than once"));
+        return absl::InvalidArgumentError(
+            absl::StrCat(name, ": indicator \"", f.name(), "\" appears more than once"));
       }
       found = &ind;
     }
@@ -197,18 +197,18 @@ absl::Status ValidateFusionSpec(const FusionSpec& spec) {
             absl::StrCat("fusion spec: ", name, " lists indicator ", f.name(), " twice"));
       }
       if (!std::isfinite(f.mean()) || !std::isfinite(f.std()) || f.std() <= 0.0f) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "fusion spec: ", name, " indicator ", f.name(), " has mean ", f.mean(), " std ",
-            f.std(), "; std must be positive and both finite"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("fusion spec: ", name, " indicator ", f.name(), " has mean ", f.mean(),
+                         " std ", f.std(), "; std must be positive and both finite"));
       }
     }
   }
   std::set<std::string> risk(spec.risk_labels().begin(), spec.risk_labels().end());
   if (spec.risk_labels_size() != 3 || risk != std::set<std::string>{"low", "moderate", "high"}) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "fusion spec: risk_labels are ",
-        Quoted({spec.risk_labels().begin(), spec.risk_labels().end()}),
-        "; expected low, moderate, high"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("fusion spec: risk_labels are ",
+                     Quoted({spec.risk_labels().begin(), spec.risk_labels().end()}),
+                     "; expected low, moderate, high"));
   }
   if (spec.hidden_dim() < 2 || spec.attention_dim() < 1) {
     return absl::InvalidArgumentError(absl::StrCat("fusion spec: hidden_dim ", spec.hidden_dim(),
@@ -256,10 +256,11 @@ absl::StatusOr<FusionFeatures> ExtractFusionFeatures(const FusionSpec& spec,
     out.present[i] = 1;
     any = true;
   }
-  for (auto m : {burnout::v1::MODALITY_TEXT, burnout::v1::MODALITY_VOICE,
-                 burnout::v1::MODALITY_FACE}) {
-    const bool in_spec = std::any_of(spec.inputs().begin(), spec.inputs().end(),
-                                     [m](const ModalityInputSpec& in) { return in.modality() == m; });
+  for (auto m :
+       {burnout::v1::MODALITY_TEXT, burnout::v1::MODALITY_VOICE, burnout::v1::MODALITY_FACE}) {
+    const bool in_spec =
+        std::any_of(spec.inputs().begin(), spec.inputs().end(),
+                    [m](const ModalityInputSpec& in) { return in.modality() == m; });
     if (!in_spec && FindModality(request, m) != nullptr) {
       return absl::InvalidArgumentError(
           absl::StrCat(ModalityName(m), " is present but the fusion model has no input for it"));

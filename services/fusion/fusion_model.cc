@@ -1,14 +1,14 @@
 #include "services/fusion/fusion_model.h"
 
+#include <c10/core/InferenceMode.h>
+#include <torch/serialize/input-archive.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <c10/core/InferenceMode.h>
-#include <torch/serialize/input-archive.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -24,9 +24,9 @@ using burnout::v1::FuseRequest;
 using burnout::v1::FuseResponse;
 using burnout::v1::FusionSpec;
 
-constexpr int kMaxMcSamples = 256;
-
-std::string Shape(c10::IntArrayRef sizes) { return absl::StrCat("[", absl::StrJoin(sizes, ", "), "]"); }
+std::string Shape(c10::IntArrayRef sizes) {
+  return absl::StrCat("[", absl::StrJoin(sizes, ", "), "]");
+}
 
 // Loads `path` into `net`, then checks every parameter kept the shape the manifest implies
 // (libtorch's archive reader would silently resize them).
@@ -40,8 +40,8 @@ absl::Status LoadWeights(torch::nn::Module& net, const std::string& path) {
     archive.load_from(path);
     net.load(archive);
   } catch (const c10::Error& e) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "cannot load fusion weights from ", path, ": ", e.what_without_backtrace()));
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot load fusion weights from ", path, ": ", e.what_without_backtrace()));
   } catch (const std::exception& e) {
     return absl::FailedPreconditionError(
         absl::StrCat("cannot load fusion weights from ", path, ": ", e.what()));
@@ -73,12 +73,11 @@ class TorchFusionModel final : public FusionModel {
   absl::StatusOr<FuseResponse> Fuse(const FuseRequest& request,
                                     const FuseOptions& options) const override {
     const auto start = std::chrono::steady_clock::now();
-    if (request.mc_samples() < 0 || request.mc_samples() > kMaxMcSamples) {
-      return absl::InvalidArgumentError(absl::StrCat("mc_samples ", request.mc_samples(),
-                                                     " outside [0, ", kMaxMcSamples, "]"));
+    if (options.mc_samples < 1 || options.mc_samples > kMaxMcSamples) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("mc_samples ", options.mc_samples, " outside [1, ", kMaxMcSamples, "]"));
     }
-    int mc = request.mc_samples() > 0 ? request.mc_samples() : options.mc_samples;
-    mc = std::max(1, std::min(mc, kMaxMcSamples));
+    const int mc = options.mc_samples;
     const FusionSpec& spec = manifest_.fusion();
     BR_ASSIGN_OR_RETURN(FusionFeatures features, ExtractFusionFeatures(spec, request));
     const float temperature = spec.temperature();
@@ -87,8 +86,8 @@ class TorchFusionModel final : public FusionModel {
       c10::InferenceMode guard;
       std::vector<torch::Tensor> inputs;
       for (auto& slot : features.slots) {
-        inputs.push_back(torch::from_blob(slot.data(), {1, static_cast<int64_t>(slot.size())},
-                                          torch::kFloat));
+        inputs.push_back(
+            torch::from_blob(slot.data(), {1, static_cast<int64_t>(slot.size())}, torch::kFloat));
       }
       const torch::Tensor present =
           torch::from_blob(features.present.data(),
@@ -112,8 +111,8 @@ class TorchFusionModel final : public FusionModel {
       int best = 0;
       for (int k = 0; k < spec.risk_labels_size(); ++k) {
         if (!std::isfinite(raw_p[k]) || !std::isfinite(cal_p[k])) {
-          return absl::InternalError(absl::StrCat("fusion model ", model_path_,
-                                                  " produced a non-finite probability"));
+          return absl::InternalError(
+              absl::StrCat("fusion model ", model_path_, " produced a non-finite probability"));
         }
         auto* r = response.add_raw_probabilities();
         r->set_label(spec.risk_labels(k));
@@ -127,7 +126,7 @@ class TorchFusionModel final : public FusionModel {
       for (int m = 0; m < spec.inputs_size(); ++m) {
         auto* w = response.add_attention();
         w->set_modality(spec.inputs(m).modality());
-        w->set_weight(features.present[m] ? att[m] : 0.0f);
+        w->set_weight(att[m]);  // exactly 0 for absent slots: masked before softmax
       }
       response.set_level(levels_[best]);
       response.set_confidence(cal_p[best]);
@@ -202,8 +201,9 @@ absl::StatusOr<std::unique_ptr<FusionModel>> FusionModel::Load(const std::string
     if (in.modality() == burnout::v1::MODALITY_VOICE) *warm.mutable_voice() = r;
     if (in.modality() == burnout::v1::MODALITY_FACE) *warm.mutable_face() = r;
   }
-  warm.set_mc_samples(2);
-  if (auto s = model->Fuse(warm, FuseOptions{}); !s.ok()) {
+  FuseOptions warm_options;
+  warm_options.mc_samples = 2;
+  if (auto s = model->Fuse(warm, warm_options); !s.ok()) {
     return absl::FailedPreconditionError(
         absl::StrCat("warm-up of ", dir.model_path, " failed: ", s.status().message()));
   }

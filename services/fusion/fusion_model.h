@@ -18,18 +18,31 @@ namespace burnout::fusion {
 
 inline constexpr char kFusionModelKind[] = "fusion-attention";
 
+// Largest number of MC-dropout passes Fuse() accepts.
+inline constexpr int kMaxMcSamples = 256;
+
 struct FuseOptions {
+  // MC-dropout passes, 1..kMaxMcSamples; 1 = no sampling, uncertainty 0. Fuse() reads only
+  // this: the caller (the service) resolves FuseRequest.mc_samples against its default.
   int mc_samples = 20;
+  // `reliable` requires confidence > 0.5 and uncertainty below this.
   float reliable_max_uncertainty = 0.15f;
 };
 
 class FusionModel {
  public:
+  // Opens a model directory (manifest.textproto + model.pt, checksum verified), checks the
+  // manifest's FusionSpec and that the weights have the shapes it implies, and runs one
+  // warm-up forward. FAILED_PRECONDITION / DATA_LOSS naming the file otherwise.
   static absl::StatusOr<std::unique_ptr<FusionModel>> Load(const std::string& model_dir);
 
   // INVALID_ARGUMENT when no modality is present, or when a present modality does not match
-  // what the model was trained on: the message names the modality and the missing / extra
-  // label or indicator.
+  // what the model was trained on (see fusion_features.h: the message names the modality and
+  // the missing / extra label or indicator), on NaN/Inf inputs, or when options.mc_samples is
+  // outside [1, kMaxMcSamples]. Probabilities, level and attention come from one
+  // deterministic forward; `uncertainty` is the mean over classes of the std of the
+  // calibrated probabilities over options.mc_samples dropout passes (0 when mc_samples is 1).
+  // INTERNAL if libtorch fails (the message names the model file).
   virtual absl::StatusOr<burnout::v1::FuseResponse> Fuse(const burnout::v1::FuseRequest& request,
                                                          const FuseOptions& options) const = 0;
   virtual const burnout::v1::ModelManifest& manifest() const = 0;

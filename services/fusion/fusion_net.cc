@@ -1,11 +1,11 @@
 #include "services/fusion/fusion_net.h"
 
+#include <torch/nn/functional/activation.h>
+#include <torch/nn/functional/dropout.h>
+
 #include <limits>
 #include <string>
 #include <utility>
-
-#include <torch/nn/functional/activation.h>
-#include <torch/nn/functional/dropout.h>
 
 namespace burnout::fusion {
 

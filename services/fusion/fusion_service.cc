@@ -13,6 +13,7 @@ absl::Status PrepareFusionConfig(burnout::v1::FusionServiceConfig* c) {
   if (c->mc_samples() == 0) c->set_mc_samples(20);
   if (c->reliable_max_uncertainty() == 0) c->set_reliable_max_uncertainty(0.15f);
   if (c->model_dir().empty()) return absl::InvalidArgumentError("model_dir: must be set");
+  BR_RETURN_IF_ERROR(grpcx::ValidateServerConfig(c->server()));
   BR_RETURN_IF_ERROR(grpcx::CheckRange("mc_samples", c->mc_samples(), 1, 200));
   return grpcx::CheckRange("reliable_max_uncertainty", c->reliable_max_uncertainty(), 0, 1);
 }

@@ -1,5 +1,10 @@
 #include "services/fusion/fusion_trainer.h"
 
+#include <torch/nn/functional/loss.h>
+#include <torch/optim/adamw.h>
+#include <torch/serialize.h>
+#include <torch/utils.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -7,11 +12,6 @@
 #include <limits>
 #include <random>
 #include <utility>
-
-#include <torch/nn/functional/loss.h>
-#include <torch/optim/adamw.h>
-#include <torch/serialize.h>
-#include <torch/utils.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -169,6 +169,85 @@ void Log(const FusionTrainOptions& o, const std::string& line) {
   if (o.log) o.log(line);
 }
 
+// Minibatch AdamW with a cosine learning-rate decay; dropout on (stochastic forward).
+void Train(FusionNetImpl& net, const Split& train, const Split& cal, const FusionTrainOptions& o) {
+  torch::optim::AdamW optimizer(
+      net.parameters(), torch::optim::AdamWOptions(o.learning_rate).weight_decay(o.weight_decay));
+  for (int epoch = 0; epoch < o.epochs; ++epoch) {
+    const double lr = o.learning_rate * 0.5 * (1.0 + std::cos(M_PI * epoch / o.epochs));
+    for (auto& group : optimizer.param_groups()) {
+      static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
+    }
+    const torch::Tensor perm = torch::randperm(train.size(), torch::kLong);
+    double loss_sum = 0.0;
+    int batches = 0;
+    for (int64_t b = 0; b < train.size(); b += o.batch_size) {
+      const torch::Tensor idx = perm.slice(0, b, std::min(train.size(), b + o.batch_size));
+      const FusionNetOutput out =
+          net.Forward(Rows(train.x, idx), train.present.index_select(0, idx), true);
+      const torch::Tensor loss =
+          torch::nn::functional::cross_entropy(out.logits, train.label.index_select(0, idx));
+      optimizer.zero_grad();
+      loss.backward();
+      optimizer.step();
+      loss_sum += loss.item<double>();
+      ++batches;
+    }
+    if (epoch % 5 == 4 || epoch == o.epochs - 1) {
+      const double acc = Accuracy(Evaluate(net, cal, cal.present).logits, cal.label);
+      Log(o, absl::StrFormat("epoch %3d  train loss %.4f  calibration accuracy %.4f", epoch + 1,
+                             loss_sum / batches, acc));
+    }
+  }
+}
+
+// Accuracy for every non-empty subset of slots, and mean attention by quality.
+void RecordSubsetAndAttentionMetrics(FusionNetImpl& net, const FusionSpec& spec, const Split& val,
+                                     burnout::v1::TrainingRecord* record,
+                                     const FusionTrainOptions& o) {
+  // Every non-empty subset of slots, on the validation rows that observed all of it.
+  const int slots = spec.inputs_size();
+  for (int subset = 1; subset < (1 << slots); ++subset) {
+    std::string name;
+    std::vector<int64_t> bits;
+    for (int m = 0; m < slots; ++m) {
+      bits.push_back((subset >> m) & 1);
+      if (bits.back())
+        absl::StrAppend(&name, name.empty() ? "" : "+", ModalityName(spec.inputs(m).modality()));
+    }
+    const torch::Tensor mask = torch::tensor(bits).to(torch::kBool);
+    const torch::Tensor rows =
+        val.available.logical_or(mask.logical_not()).all(1).nonzero().squeeze(1);
+    if (rows.numel() == 0) continue;
+    Split sub{Rows(val.x, rows), {}, mask.expand({rows.numel(), slots}), {}};
+    sub.label = val.label.index_select(0, rows);
+    const double acc = Accuracy(Evaluate(net, sub, sub.present).logits, sub.label);
+    AddMetric(record, absl::StrCat("val_accuracy_", name), acc,
+              absl::StrCat("validation rows observing ", name, " (", rows.numel(), ")"));
+    Log(o, absl::StrFormat("  accuracy %-18s %.4f  (%d rows)", name, acc, rows.numel()));
+  }
+  // Does attention follow quality? Mean weight of each slot, all slots shown, split by that
+  // slot's quality (the last input column).
+  const torch::Tensor all_rows = val.available.all(1).nonzero().squeeze(1);
+  if (all_rows.numel() > 0) {
+    Split full{Rows(val.x, all_rows), {}, torch::ones({all_rows.numel(), slots}, torch::kBool), {}};
+    const torch::Tensor att = Evaluate(net, full, full.present).attention;
+    for (int m = 0; m < slots; ++m) {
+      if (!spec.inputs(m).use_quality()) continue;
+      const torch::Tensor q = full.x[m].select(1, InputDim(spec.inputs(m)) - 1);
+      const std::string name = ModalityName(spec.inputs(m).modality());
+      for (const auto& [label, sel] :
+           {std::pair<std::string, torch::Tensor>{"below_0.4", q.lt(0.4)},
+            std::pair<std::string, torch::Tensor>{"above_0.8", q.gt(0.8)}}) {
+        const torch::Tensor w = att.select(1, m).masked_select(sel);
+        if (w.numel() == 0) continue;
+        AddMetric(record, absl::StrCat("attention_", name, "_quality_", label),
+                  w.mean().item<double>(), "validation rows observing all modalities");
+      }
+    }
+  }
+}
+
 }  // namespace
 
 double FindMetric(const burnout::v1::ModelManifest& manifest, const std::string& name) {
@@ -201,9 +280,9 @@ absl::StatusOr<FusionTrainReport> TrainFusion(const FusionTrainOptions& o) {
   } else {
     if (o.profiles < 30) return absl::InvalidArgumentError("need at least 30 profiles");
     data = SyntheticExamples(o.profiles, o.seed);
-    data_note = absl::StrCat(
-        o.profiles, " synthetic profiles from services/fusion/synthetic_profiles.h (seed ",
-        o.seed, "); no real people; see services/fusion/README.md");
+    data_note = absl::StrCat(o.profiles,
+                             " synthetic profiles from services/fusion/synthetic_profiles.h (seed ",
+                             o.seed, "); no real people; see services/fusion/README.md");
   }
   // Deterministic shuffle (std::mt19937_64's output is specified by the standard).
   std::vector<int> order(data.size());
@@ -236,35 +315,7 @@ absl::StatusOr<FusionTrainReport> TrainFusion(const FusionTrainOptions& o) {
     std::vector<int64_t> dims;
     for (const auto& in : spec.inputs()) dims.push_back(InputDim(in));
     FusionNet net(dims, o.hidden_dim, o.attention_dim, o.dropout, spec.risk_labels_size());
-    torch::optim::AdamW optimizer(
-        net->parameters(),
-        torch::optim::AdamWOptions(o.learning_rate).weight_decay(o.weight_decay));
-    for (int epoch = 0; epoch < o.epochs; ++epoch) {
-      const double lr = o.learning_rate * 0.5 * (1.0 + std::cos(M_PI * epoch / o.epochs));
-      for (auto& group : optimizer.param_groups()) {
-        static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
-      }
-      const torch::Tensor perm = torch::randperm(train.size(), torch::kLong);
-      double loss_sum = 0.0;
-      int batches = 0;
-      for (int64_t b = 0; b < train.size(); b += o.batch_size) {
-        const torch::Tensor idx = perm.slice(0, b, std::min(train.size(), b + o.batch_size));
-        const FusionNetOutput out =
-            net->Forward(Rows(train.x, idx), train.present.index_select(0, idx), true);
-        const torch::Tensor loss =
-            torch::nn::functional::cross_entropy(out.logits, train.label.index_select(0, idx));
-        optimizer.zero_grad();
-        loss.backward();
-        optimizer.step();
-        loss_sum += loss.item<double>();
-        ++batches;
-      }
-      if (epoch % 5 == 4 || epoch == o.epochs - 1) {
-        const double acc = Accuracy(Evaluate(*net, cal, cal.present).logits, cal.label);
-        Log(o, absl::StrFormat("epoch %3d  train loss %.4f  calibration accuracy %.4f",
-                               epoch + 1, loss_sum / batches, acc));
-      }
-    }
+    Train(*net, train, cal, o);
 
     // Temperature on the calibration split, then every reported figure on validation.
     const double t = FitTemperature(Evaluate(*net, cal, cal.present).logits, cal.label);
@@ -283,65 +334,24 @@ absl::StatusOr<FusionTrainReport> TrainFusion(const FusionTrainOptions& o) {
       AddMetric(record, absl::StrCat("val_recall_", spec.risk_labels(k)),
                 vpred.masked_select(of_k).eq(k).to(torch::kDouble).mean().item<double>(), vsplit);
     }
-    // Every non-empty subset of slots, on the validation rows that observed all of it.
-    const int slots = spec.inputs_size();
-    for (int subset = 1; subset < (1 << slots); ++subset) {
-      std::string name;
-      std::vector<int64_t> bits;
-      for (int m = 0; m < slots; ++m) {
-        bits.push_back((subset >> m) & 1);
-        if (bits.back()) absl::StrAppend(&name, name.empty() ? "" : "+",
-                                         ModalityName(spec.inputs(m).modality()));
-      }
-      const torch::Tensor mask = torch::tensor(bits).to(torch::kBool);
-      const torch::Tensor rows =
-          val.available.logical_or(mask.logical_not()).all(1).nonzero().squeeze(1);
-      if (rows.numel() == 0) continue;
-      Split sub{Rows(val.x, rows), {}, mask.expand({rows.numel(), slots}), {}};
-      sub.label = val.label.index_select(0, rows);
-      const double acc = Accuracy(Evaluate(*net, sub, sub.present).logits, sub.label);
-      AddMetric(record, absl::StrCat("val_accuracy_", name), acc,
-                absl::StrCat("validation rows observing ", name, " (", rows.numel(), ")"));
-      Log(o, absl::StrFormat("  accuracy %-18s %.4f  (%d rows)", name, acc, rows.numel()));
-    }
-    // Does attention follow quality? Mean weight of each slot, all slots shown, split by that
-    // slot's quality (the last input column).
-    const torch::Tensor all_rows = val.available.all(1).nonzero().squeeze(1);
-    if (all_rows.numel() > 0) {
-      Split full{Rows(val.x, all_rows), {}, torch::ones({all_rows.numel(), slots}, torch::kBool),
-                 {}};
-      const torch::Tensor att = Evaluate(*net, full, full.present).attention;
-      for (int m = 0; m < slots; ++m) {
-        if (!spec.inputs(m).use_quality()) continue;
-        const torch::Tensor q = full.x[m].select(1, InputDim(spec.inputs(m)) - 1);
-        const std::string name = ModalityName(spec.inputs(m).modality());
-        for (const auto& [label, sel] :
-             {std::pair<std::string, torch::Tensor>{"below_0.4", q.lt(0.4)},
-              std::pair<std::string, torch::Tensor>{"above_0.8", q.gt(0.8)}}) {
-          const torch::Tensor w = att.select(1, m).masked_select(sel);
-          if (w.numel() == 0) continue;
-          AddMetric(record, absl::StrCat("attention_", name, "_quality_", label),
-                    w.mean().item<double>(), "validation rows observing all modalities");
-        }
-      }
-    }
+    RecordSubsetAndAttentionMetrics(*net, spec, val, record, o);
     std::filesystem::create_directories(o.out_dir);
     torch::save(net, (std::filesystem::path(o.out_dir) / "model.pt").string());
   } catch (const c10::Error& e) {
-    return absl::InternalError(absl::StrCat("fusion training failed: ", e.what_without_backtrace()));
+    return absl::InternalError(
+        absl::StrCat("fusion training failed: ", e.what_without_backtrace()));
   } catch (const std::exception& e) {
     return absl::InternalError(absl::StrCat("fusion training failed: ", e.what()));
   }
   *manifest.mutable_fusion() = spec;
   BR_RETURN_IF_ERROR(model::WriteManifest(o.out_dir, manifest));
-  BR_ASSIGN_OR_RETURN(std::string sha, model::Sha256File(
-                                           (std::filesystem::path(o.out_dir) / "model.pt").string()));
+  BR_ASSIGN_OR_RETURN(std::string sha,
+                      model::Sha256File((std::filesystem::path(o.out_dir) / "model.pt").string()));
   manifest.set_sha256(sha);
   FusionTrainReport report;
   report.manifest = std::move(manifest);
   report.temperature = spec.temperature();
-  report.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return report;
 }
 

@@ -23,9 +23,9 @@
 namespace burnout::fusion {
 
 struct FusionTrainOptions {
-  std::string out_dir;       // created if missing
+  std::string out_dir;  // created if missing
   uint64_t seed = 17;
-  int profiles = 30000;      // synthetic profiles (ignored with data_path)
+  int profiles = 30000;  // synthetic profiles (ignored with data_path)
   int epochs = 30;
   int batch_size = 128;
   double learning_rate = 3e-3;
@@ -33,8 +33,8 @@ struct FusionTrainOptions {
   int hidden_dim = 64;
   int attention_dim = 32;
   double dropout = 0.2;
-  std::string data_path;     // TSV data set instead of synthetic profiles
-  std::string program;       // command line recorded in the manifest
+  std::string data_path;                        // TSV data set instead of synthetic profiles
+  std::string program;                          // command line recorded in the manifest
   std::function<void(const std::string&)> log;  // progress lines; null = silent
 };
 

@@ -38,6 +38,11 @@ class Rng {
   double Uniform(double lo, double hi) { return lo + (hi - lo) * Uniform(); }
   int UniformInt(int n) { return static_cast<int>(Uniform() * n); }  // [0, n)
   bool Bernoulli(double p) { return Uniform() < p; }
+  double Binomial(int n, double p) {
+    int k = 0;
+    for (int i = 0; i < n; ++i) k += Bernoulli(p);
+    return k;
+  }
   double Normal(double mean, double sd) {
     const double u1 = 1.0 - Uniform();  // (0, 1]
     const double u2 = Uniform();
@@ -103,11 +108,12 @@ Observation ObserveText(const State& s, Rng& rng) {
   o.emotions = rng.Dirichlet(Concentration(
       10.0, {0.4 + 1.2 * st, 0.25 + 0.5 * st, 0.3 + 0.4 * st + 1.6 * st * f,
              0.2 + 3.0 * e * (1.0 - st), 1.2 + 0.8 * f, 0.2 + 2.4 * f, 0.35 + 0.3 * e}));
-  const double fatigue =
-      rng.Bernoulli(0.04 + 0.55 * f * f) ? rng.Uniform(0.02, 0.15) : 0.0;
-  const double absolutist = std::max(0.0, 0.006 + 0.02 * st + 0.01 * f + rng.Normal(0, 0.006));
-  const double first_person = Clip(0.045 + 0.04 * st * f + 0.02 * f + rng.Normal(0, 0.015),
-                                   0.0, 0.3);
+  // Per-word rates, counted over a text of 8-250 words (log-uniform): short texts give noisy
+  // ratios, as the text analyzer's per-word counts do.
+  const int words = static_cast<int>(std::exp(rng.Uniform(std::log(8.0), std::log(250.0))));
+  const double fatigue = rng.Binomial(words, 0.001 + 0.03 * f * f) / words;
+  const double absolutist = rng.Binomial(words, 0.006 + 0.02 * st + 0.01 * f) / words;
+  const double first_person = rng.Binomial(words, 0.045 + 0.04 * st * f + 0.02 * f) / words;
   o.indicators = {fatigue, absolutist, first_person};
   return o;
 }
@@ -118,9 +124,8 @@ Observation ObserveVoice(const State& s, Rng& rng) {
   // neutral, happy, angry, sad
   o.emotions = rng.Dirichlet(Concentration(
       8.0, {1.0 + 1.2 * f, 0.2 + 2.6 * e * (1.0 - st), 0.15 + 1.3 * st * e, 0.15 + 1.8 * f}));
-  const double pitch = Clip(1.3 + 3.6 * e * (1.0 - 0.4 * st) + 0.5 * s.expressiveness +
-                                rng.Normal(0, 0.45),
-                            0.3, 9.0);
+  const double pitch = Clip(
+      1.3 + 3.6 * e * (1.0 - 0.4 * st) + 0.5 * s.expressiveness + rng.Normal(0, 0.45), 0.3, 9.0);
   const double speech = Clip(0.42 + 0.42 * e + rng.Normal(0, 0.06), 0.15, 0.97);
   const double rate = Clip(2.6 + 2.2 * e + 0.7 * st * e + rng.Normal(0, 0.35), 1.5, 7.0);
   o.indicators = {pitch, speech, rate};
@@ -228,9 +233,10 @@ SyntheticProfile MakeProfile(Rng& rng, const ProfileOptions& options) {
     for (size_t i = 0; i < mixed.emotions.size(); ++i) {
       mixed.emotions[i] = quality * signal.emotions[i] + (1.0 - quality) * noise.emotions[i];
     }
+    // Each indicator is the person's with probability q, else the unrelated state's: the
+    // values stay on their natural scale (a text with no fatigue terms still reads 0).
     for (size_t i = 0; i < mixed.indicators.size(); ++i) {
-      mixed.indicators[i] =
-          quality * signal.indicators[i] + (1.0 - quality) * noise.indicators[i];
+      if (!rng.Bernoulli(quality)) mixed.indicators[i] = noise.indicators[i];
     }
     p.results[slot] = ToResult(slot, mixed, quality);
   }

@@ -18,9 +18,11 @@
 //     stress raises anger, fear and disgust, energy without stress raises joy / happy.
 //     Faces are mostly neutral whatever the state; text is the most expressive channel.
 //  4. Indicators (ranges chosen to match what the analyzers measure):
-//     - text fatigue_term_ratio: 0 for most texts; with probability 0.04 + 0.55 * (1 -
-//       energy)^2 it is U(0.02, 0.15). absolutist_ratio ~0.006 + 0.02 * stress + 0.01 *
-//       fatigue (+ noise, >= 0); first_person_ratio ~0.045 + 0.04 * stress * fatigue.
+//     - text ratios are per-word counts over a text of 8-250 words (log-uniform), like the
+//       text analyzer's: fatigue terms at a rate of 0.001 + 0.03 * (1 - energy)^2 per word
+//       (so mostly 0; typically 0.02-0.15 for tired writers, more in very short texts),
+//       absolutist words at 0.006 + 0.02 * stress + 0.01 * fatigue, first-person words at
+//       0.045 + 0.04 * stress * fatigue + 0.02 * fatigue (fatigue = 1 - energy).
 //     - voice pitch_variability_st (semitones sd of F0): ~3-6 for animated speech, ~1-2 for
 //       flat speech; speech_ratio 0.42 + 0.42 * energy (0.4-0.9); speaking_rate_sps
 //       2.6 + 2.2 * energy + 0.7 * stress * energy (2.5-5.5 syllables per second).
@@ -28,10 +30,11 @@
 //       energy.
 //     Each person also has an expressiveness offset (N(0, 1)) that shifts pitch
 //     variability and smiling independently of burnout (no personal baselines).
-//  5. Quality. Each modality's quality q ~ U(0.2, 1). The observation is a q-weighted mix of
-//     the person's signal and an observation of a random, unrelated state: quality is the
-//     share of signal, so low-quality channels are less informative and attention can learn
-//     to down-weight them.
+//  5. Quality. Each modality's quality q ~ U(0.2, 1) is the share of signal in what the
+//     analyzer reports; the rest comes from an observation of a random, unrelated state:
+//     emotions are the q-weighted mix of the two distributions, and each indicator is the
+//     person's with probability q, else the unrelated one's. Low-quality channels are
+//     therefore less informative, and attention can learn to down-weight them.
 //  6. Masking. With probability `masking_rate` (default 0.12) one channel shows a "presented"
 //     well state (energy 0.6-0.9, stress 0.1-0.35) instead of the true one: text 50%, face
 //     35%, voice 15% of the time (voice is assumed hardest to control), e.g. positive text

@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "burnout/v1/model.pb.h"
@@ -16,13 +17,26 @@ namespace burnout::temporal {
 
 inline constexpr char kTemporalModelKind[] = "temporal-gru";
 
+// The per-assessment features the trainer writes into a new manifest, in order, each in
+// [0, 1]: energy, stress, work (the orchestrator's state dimensions; work = engagement), risk (=
+// P(moderate) * 0.5 + P(high) of the fusion result), then the assessment's combined emotion
+// profile: anger, disgust, fear, joy, neutral, sadness. A loaded model uses its manifest's names.
+const std::vector<std::string>& DefaultTrendFeatureNames();
+
+// Classifier output order: improving, stable, worsening.
+const std::vector<std::string>& DefaultTrendLabels();
+
 class TemporalModel {
  public:
+  // Opens a model directory (manifest.textproto + model.pt, checksum verified), checks the
+  // TemporalSpec and that the weights have the shapes it implies, and runs one warm-up
+  // forward. FAILED_PRECONDITION / DATA_LOSS naming the file otherwise.
   static absl::StatusOr<std::unique_ptr<TemporalModel>> Load(const std::string& model_dir);
 
-  // INVALID_ARGUMENT when feature_names differ from the model's (the message names the first
-  // difference), a step has the wrong length or a non-finite value, or there are no steps.
-  // Only the newest `max_steps` steps are used.
+  // INVALID_ARGUMENT when feature_names differ from the model's (the message names
+  // the first difference), a step has the wrong length, a value is non-finite or outside
+  // [0, 1], or there are no steps. Only the newest `max_steps` steps are used (max_steps <= 0:
+  // the manifest's max_steps). INTERNAL if libtorch fails (the message names the model file).
   virtual absl::StatusOr<burnout::v1::TrendResponse> Predict(
       const burnout::v1::TrendRequest& request, int max_steps) const = 0;
   virtual const burnout::v1::ModelManifest& manifest() const = 0;

@@ -10,6 +10,7 @@ absl::Status PrepareTemporalConfig(burnout::v1::TemporalServiceConfig* c) {
   grpcx::ApplyServerDefaults(c->mutable_server());
   if (c->max_steps() == 0) c->set_max_steps(30);
   if (c->model_dir().empty()) return absl::InvalidArgumentError("model_dir: must be set");
+  BR_RETURN_IF_ERROR(grpcx::ValidateServerConfig(c->server()));
   return grpcx::CheckRange("max_steps", c->max_steps(), 1, 1000);
 }
 

@@ -12,6 +12,7 @@ absl::Status PrepareTextConfig(burnout::v1::TextServiceConfig* c) {
   if (c->max_text_bytes() == 0) c->set_max_text_bytes(16384);
   if (c->evidence_per_label() == 0) c->set_evidence_per_label(3);
   if (c->model_dir().empty()) return absl::InvalidArgumentError("model_dir: must be set");
+  BR_RETURN_IF_ERROR(grpcx::ValidateServerConfig(c->server()));
   BR_RETURN_IF_ERROR(grpcx::CheckRange("max_text_bytes", c->max_text_bytes(), 1, 1 << 20));
   return grpcx::CheckRange("evidence_per_label", c->evidence_per_label(), 1, 20);
 }

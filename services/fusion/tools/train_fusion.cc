@@ -4,10 +4,10 @@
 //                        [--epochs 30] [--data aligned.tsv]
 //
 // Runs libtorch on one intra-op thread so the same flags give byte-identical weights.
+#include <torch/utils.h>
+
 #include <cstdio>
 #include <string>
-
-#include <torch/utils.h>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"

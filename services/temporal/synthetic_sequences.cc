@@ -1,0 +1,160 @@
+#include "services/temporal/synthetic_sequences.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace burnout::temporal {
+namespace {
+
+// xoshiro256** seeded by SplitMix64, with hand-written distributions so a seed gives the
+// same sequences on every standard library. (The fusion generator has its own copy: the two
+// services share no code.)
+class Rng {
+ public:
+  explicit Rng(uint64_t seed) {
+    for (auto& s : s_) {
+      seed += 0x9e3779b97f4a7c15ULL;
+      uint64_t z = seed;
+      z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+      z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+      s = z ^ (z >> 31);
+    }
+  }
+  uint64_t Next() {
+    const uint64_t result = Rotl(s_[1] * 5, 7) * 9;
+    const uint64_t t = s_[1] << 17;
+    s_[2] ^= s_[0];
+    s_[3] ^= s_[1];
+    s_[1] ^= s_[2];
+    s_[0] ^= s_[3];
+    s_[2] ^= t;
+    s_[3] = Rotl(s_[3], 45);
+    return result;
+  }
+  double Uniform() { return static_cast<double>(Next() >> 11) * 0x1.0p-53; }  // [0, 1)
+  double Uniform(double lo, double hi) { return lo + (hi - lo) * Uniform(); }
+  int UniformInt(int lo, int hi) { return lo + static_cast<int>(Uniform() * (hi - lo + 1)); }
+  bool Bernoulli(double p) { return Uniform() < p; }
+  double Normal(double mean, double sd) {
+    const double u1 = 1.0 - Uniform();
+    const double u2 = Uniform();
+    return mean + sd * std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * M_PI * u2);
+  }
+  double Gamma(double shape) {  // Marsaglia & Tsang (2000)
+    if (shape < 1.0) return Gamma(shape + 1.0) * std::pow(1.0 - Uniform(), 1.0 / shape);
+    const double d = shape - 1.0 / 3.0;
+    const double c = 1.0 / std::sqrt(9.0 * d);
+    while (true) {
+      double x, v;
+      do {
+        x = Normal(0.0, 1.0);
+        v = 1.0 + c * x;
+      } while (v <= 0.0);
+      v = v * v * v;
+      const double u = 1.0 - Uniform();
+      if (std::log(u) < 0.5 * x * x + d - d * v + d * std::log(v)) return d * v;
+    }
+  }
+
+ private:
+  static uint64_t Rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+  uint64_t s_[4];
+};
+
+double Clip(double v) { return std::min(1.0, std::max(0.0, v)); }
+
+// Russell-circumplex places (valence, arousal) of anger, disgust, fear, joy, neutral,
+// sadness, surprise: the ones the orchestrator's state engine documents.
+constexpr double kValence[7] = {-0.6, -0.6, -0.7, 0.8, 0.0, -0.7, 0.2};
+constexpr double kArousal[7] = {0.8, 0.3, 0.7, 0.5, -0.1, -0.5, 0.7};
+
+// One assessment's feature vector for burden `b` (see the header's assumptions 3 and 4).
+std::vector<float> Step(double b, double sd, Rng& rng) {
+  // The person's latent state on the day, then what the analyzers and the state engine
+  // would report about it.
+  const double e = Clip(1.0 - b + rng.Normal(0, sd));
+  const double s = Clip(b + rng.Normal(0, sd));
+  const double f = 1.0 - e;
+  const double w[7] = {0.4 + 1.2 * s,           0.25 + 0.5 * s, 0.3 + 0.4 * s + 1.6 * s * f,
+                       0.2 + 3.0 * e * (1 - s), 1.6 + 0.8 * f,  0.2 + 2.4 * f,
+                       0.35 + 0.3 * e};
+  double wsum = 0.0;
+  for (double x : w) wsum += x;
+  double p[7], psum = 0.0;
+  for (int k = 0; k < 7; ++k) psum += p[k] = std::max(rng.Gamma(10.0 * w[k] / wsum), 1e-12);
+  double valence = 0.0, arousal = 0.0;
+  for (int k = 0; k < 7; ++k) {
+    p[k] /= psum;
+    valence += p[k] * kValence[k];
+    arousal += p[k] * kArousal[k];
+  }
+  const bool text_used = rng.Bernoulli(0.7);
+  const double fatigue =
+      text_used && rng.Bernoulli(0.04 + 0.55 * f * f) ? rng.Uniform(0.02, 0.15) : 0.0;
+  const double absolutist =
+      text_used ? std::max(0.0, 0.006 + 0.02 * s + 0.01 * f + rng.Normal(0, 0.006)) : 0.0;
+  const double energy = Clip(0.5 + 0.3 * arousal + 0.25 * valence - 3.0 * fatigue);
+  const double stress = Clip(0.1 + 0.9 * (p[0] + p[2]) + 0.4 * (p[1] + p[5]) + 2.0 * absolutist);
+  const double work = Clip(0.55 + 0.35 * valence - 0.5 * p[1] - 0.2 * p[0]);
+  const double risk = 1.0 / (1.0 + std::exp(-(7.0 * (b - 0.5) + rng.Normal(0, 0.7))));
+  std::vector<float> out = {static_cast<float>(energy), static_cast<float>(stress),
+                            static_cast<float>(work), static_cast<float>(risk)};
+  for (int k = 0; k < 6; ++k) out.push_back(static_cast<float>(p[k]));
+  return out;
+}
+
+SyntheticSequence MakeSequence(Rng& rng, const SequenceOptions& o) {
+  SyntheticSequence seq;
+  const int n = rng.UniformInt(o.min_steps, o.max_steps);
+  seq.latent_trend = rng.UniformInt(0, 2);
+  double start = 0.0, change = 0.0, wobble = 0.0, period = 1.0, phase = 0.0;
+  switch (seq.latent_trend) {
+    case 0:  // improving
+      start = rng.Uniform(0.45, 0.92);
+      change = -rng.Uniform(0.2, 0.5);
+      break;
+    case 2:  // worsening
+      start = rng.Uniform(0.08, 0.55);
+      change = rng.Uniform(0.2, 0.5);
+      break;
+    default:  // stable
+      start = rng.Uniform(0.1, 0.9);
+      change = rng.Uniform(-0.06, 0.06);
+      wobble = rng.Uniform(0.0, 0.05);
+      period = rng.Uniform(4.0, 12.0);
+      phase = rng.Uniform(0.0, 2.0 * M_PI);
+      break;
+  }
+  const double gamma = rng.Uniform(0.6, 1.6);
+  const double sd = rng.Uniform(0.04, 0.10);
+  for (int t = 0; t < n; ++t) {
+    const double progress = n > 1 ? static_cast<double>(t) / (n - 1) : 1.0;
+    double b = start + change * std::pow(progress, gamma) +
+               wobble * std::sin(2.0 * M_PI * t / period + phase);
+    b = std::min(0.98, std::max(0.02, b));
+    if (t == 0) seq.start_burden = static_cast<float>(b);
+    if (t == n - 1) seq.end_burden = static_cast<float>(b);
+    const bool outlier = rng.Bernoulli(o.outlier_rate);
+    if (outlier) {
+      const double shift = rng.Uniform(0.25, 0.45);
+      b = Clip(rng.Bernoulli(0.7) ? b + shift : b - shift);
+    }
+    if (t == n - 1) seq.newest_is_outlier = outlier;
+    seq.steps.push_back(Step(b, sd, rng));
+  }
+  seq.label = rng.Bernoulli(o.label_noise) ? rng.UniformInt(0, 2) : seq.latent_trend;
+  return seq;
+}
+
+}  // namespace
+
+std::vector<SyntheticSequence> GenerateSequences(int count, uint64_t seed,
+                                                 const SequenceOptions& options) {
+  Rng rng(seed);
+  std::vector<SyntheticSequence> out;
+  out.reserve(std::max(count, 0));
+  for (int i = 0; i < count; ++i) out.push_back(MakeSequence(rng, options));
+  return out;
+}
+
+}  // namespace burnout::temporal

@@ -1,0 +1,286 @@
+// The shipped fusion checkpoint: loading, masking, the input contract, calibration and MC
+// dropout. Runs from the source root (models/ is relative to it).
+#include "services/fusion/fusion_model.h"
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/config/config.h"
+#include "common/model/model_dir.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/text_format.h"
+#include "gtest/gtest.h"
+#include "services/fusion/fusion_features.h"
+#include "services/fusion/synthetic_profiles.h"
+#include "tests/services/fusion/fusion_test_inputs.h"
+
+namespace burnout::fusion {
+namespace {
+
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+
+constexpr char kShipped[] = "models/fusion-attention/1";
+
+class FusionModelTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    auto m = FusionModel::Load(kShipped);
+    ASSERT_TRUE(m.ok()) << m.status();
+    model_ = m->release();
+  }
+  static void TearDownTestSuite() { delete model_; }
+  static FusionModel* model_;
+};
+FusionModel* FusionModelTest::model_ = nullptr;
+
+float Prob(const google::protobuf::RepeatedPtrField<burnout::v1::LabelScore>& scores,
+           const std::string& label) {
+  for (const auto& s : scores) {
+    if (s.label() == label) return s.probability();
+  }
+  return -1.0f;
+}
+
+TEST_F(FusionModelTest, ShippedCheckpointLoadsWithItsRecord) {
+  const auto& m = model_->manifest();
+  EXPECT_EQ(m.kind(), "fusion-attention");
+  EXPECT_EQ(m.name(), "fusion-attention");
+  EXPECT_EQ(m.version(), "1");
+  ASSERT_EQ(m.fusion().inputs_size(), 3);
+  EXPECT_EQ(m.fusion().inputs(0).modality(), burnout::v1::MODALITY_TEXT);
+  EXPECT_EQ(m.fusion().inputs(1).modality(), burnout::v1::MODALITY_VOICE);
+  EXPECT_EQ(m.fusion().inputs(2).modality(), burnout::v1::MODALITY_FACE);
+  for (const char* metric : {"temperature", "ece_before", "ece_after", "val_accuracy_text",
+                             "val_accuracy_text+voice+face"}) {
+    bool found = false;
+    for (const auto& x : m.training().metrics()) found = found || x.name() == metric;
+    EXPECT_TRUE(found) << metric;
+  }
+}
+
+TEST_F(FusionModelTest, EverySubsetGivesValidOutputAndAbsentSlotsExactlyZero) {
+  const auto profiles = GenerateProfiles(40, 99);
+  for (int subset = 1; subset < 8; ++subset) {
+    const std::array<bool, 3> present = {(subset & 1) != 0, (subset & 2) != 0, (subset & 4) != 0};
+    for (const auto& p : profiles) {
+      auto r = model_->Fuse(ToFuseRequest(p, present), FuseOptions{});
+      ASSERT_TRUE(r.ok()) << r.status();
+      ASSERT_EQ(r->attention_size(), 3);
+      float sum = 0.0f;
+      for (int m = 0; m < 3; ++m) {
+        if (present[m]) {
+          EXPECT_GT(r->attention(m).weight(), 0.0f);
+          sum += r->attention(m).weight();
+        } else {
+          EXPECT_EQ(r->attention(m).weight(), 0.0f);  // exactly, not approximately
+        }
+      }
+      EXPECT_NEAR(sum, 1.0f, 1e-5f);
+      float raw = 0.0f, cal = 0.0f, best = 0.0f;
+      ASSERT_EQ(r->calibrated_probabilities_size(), 3);
+      for (int k = 0; k < 3; ++k) {
+        raw += r->raw_probabilities(k).probability();
+        cal += r->calibrated_probabilities(k).probability();
+        best = std::max(best, r->calibrated_probabilities(k).probability());
+      }
+      EXPECT_NEAR(raw, 1.0f, 1e-5f);
+      EXPECT_NEAR(cal, 1.0f, 1e-5f);
+      EXPECT_FLOAT_EQ(r->confidence(), best);
+      EXPECT_NE(r->level(), burnout::v1::RISK_LEVEL_UNSPECIFIED);
+      EXPECT_EQ(r->model().sha256(), model_->manifest().sha256());
+      ASSERT_EQ(r->timings_size(), 1);
+      EXPECT_EQ(r->timings(0).stage(), "fusion_model");
+    }
+  }
+}
+
+TEST_F(FusionModelTest, ClearProfilesGetTheObviousLevel) {
+  auto high = model_->Fuse(ClearHighRiskRequest(), FuseOptions{});
+  ASSERT_TRUE(high.ok()) << high.status();
+  EXPECT_EQ(high->level(), burnout::v1::RISK_LEVEL_HIGH);
+  EXPECT_GT(Prob(high->calibrated_probabilities(), "high"), 0.6f);
+  auto low = model_->Fuse(ClearLowRiskRequest(), FuseOptions{});
+  ASSERT_TRUE(low.ok()) << low.status();
+  EXPECT_EQ(low->level(), burnout::v1::RISK_LEVEL_LOW);
+  EXPECT_GT(Prob(low->calibrated_probabilities(), "low"), 0.6f);
+  // Each channel alone points the same way.
+  for (int m = 0; m < 3; ++m) {
+    std::array<bool, 3> only = {m == 0, m == 1, m == 2};
+    EXPECT_EQ(model_->Fuse(Only(ClearHighRiskRequest(), only), FuseOptions{})->level(),
+              burnout::v1::RISK_LEVEL_HIGH)
+        << m;
+    EXPECT_EQ(model_->Fuse(Only(ClearLowRiskRequest(), only), FuseOptions{})->level(),
+              burnout::v1::RISK_LEVEL_LOW)
+        << m;
+  }
+}
+
+TEST_F(FusionModelTest, LowerQualityLowersThatModalitysAttention) {
+  const auto profiles = GenerateProfiles(300, 4242);
+  for (int m = 0; m < 3; ++m) {
+    double clean = 0.0, poor = 0.0;
+    for (const auto& p : profiles) {
+      SyntheticProfile q = p;
+      q.results[m].set_quality(0.95f);
+      clean +=
+          model_->Fuse(ToFuseRequest(q, {true, true, true}), FuseOptions{})->attention(m).weight();
+      q.results[m].set_quality(0.25f);
+      poor +=
+          model_->Fuse(ToFuseRequest(q, {true, true, true}), FuseOptions{})->attention(m).weight();
+    }
+    clean /= profiles.size();
+    poor /= profiles.size();
+    EXPECT_LT(poor + 0.1, clean) << "slot " << m << ": " << poor << " vs " << clean;
+  }
+}
+
+TEST_F(FusionModelTest, EmotionOrderAndExtraIndicatorsDoNotMatter) {
+  burnout::v1::FuseRequest a = ClearHighRiskRequest();
+  burnout::v1::FuseRequest b = a;
+  auto* emotions = b.mutable_text()->mutable_emotions();
+  std::reverse(emotions->begin(), emotions->end());
+  auto* extra = b.mutable_text()->add_indicators();
+  extra->set_name("word_count");
+  extra->set_value(120);
+  FuseOptions one;
+  one.mc_samples = 1;
+  auto ra = model_->Fuse(a, one), rb = model_->Fuse(b, one);
+  ASSERT_TRUE(ra.ok() && rb.ok());
+  for (int k = 0; k < 3; ++k) {
+    EXPECT_EQ(ra->raw_probabilities(k).probability(), rb->raw_probabilities(k).probability());
+  }
+}
+
+TEST_F(FusionModelTest, RejectsNoModality) {
+  auto r = model_->Fuse(burnout::v1::FuseRequest{}, FuseOptions{});
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(r.status().message(), HasSubstr("no modality present"));
+}
+
+TEST_F(FusionModelTest, MislabelledVoiceNamesTheLabels) {
+  burnout::v1::FuseRequest req = ClearLowRiskRequest();
+  req.mutable_voice()->clear_emotions();
+  for (const char* l : {"anger", "disgust", "fear", "joy", "neutral", "sadness", "surprise"}) {
+    auto* e = req.mutable_voice()->add_emotions();
+    e->set_label(l);
+    e->set_probability(1.0f / 7);
+  }
+  auto r = model_->Fuse(req, FuseOptions{});
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(r.status().message(),
+              AllOf(HasSubstr("voice"), HasSubstr("unexpected [anger, disgust, fear, joy"),
+                    HasSubstr("missing [happy, angry, sad]"),
+                    HasSubstr("expected [neutral, happy, angry, sad]")));
+}
+
+TEST_F(FusionModelTest, MissingIndicatorIsNamed) {
+  burnout::v1::FuseRequest req = ClearLowRiskRequest();
+  auto* inds = req.mutable_voice()->mutable_indicators();
+  for (int i = 0; i < inds->size(); ++i) {
+    if (inds->Get(i).name() == "speech_ratio") inds->DeleteSubrange(i, 1);
+  }
+  auto r = model_->Fuse(req, FuseOptions{});
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(r.status().message(), AllOf(HasSubstr("voice"), HasSubstr("\"speech_ratio\"")));
+}
+
+TEST_F(FusionModelTest, RejectsNonFiniteAndMisplacedInputs) {
+  burnout::v1::FuseRequest nan_emotion = ClearLowRiskRequest();
+  nan_emotion.mutable_face()->mutable_emotions(0)->set_probability(std::nanf(""));
+  burnout::v1::FuseRequest inf_indicator = ClearLowRiskRequest();
+  inf_indicator.mutable_text()->mutable_indicators(0)->set_value(INFINITY);
+  burnout::v1::FuseRequest nan_quality = ClearLowRiskRequest();
+  nan_quality.mutable_voice()->set_quality(std::nanf(""));
+  burnout::v1::FuseRequest wrong_field = ClearLowRiskRequest();
+  wrong_field.mutable_text()->set_modality(burnout::v1::MODALITY_FACE);
+  for (const auto& req : {nan_emotion, inf_indicator, nan_quality, wrong_field}) {
+    auto r = model_->Fuse(req, FuseOptions{});
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument) << req.DebugString();
+  }
+  FuseOptions zero;
+  zero.mc_samples = 0;
+  EXPECT_EQ(model_->Fuse(ClearLowRiskRequest(), zero).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(FusionModelTest, CalibrationUsesTheFittedTemperature) {
+  auto r = model_->Fuse(ClearHighRiskRequest(), FuseOptions{});
+  ASSERT_TRUE(r.ok());
+  const float t = model_->manifest().fusion().temperature();
+  EXPECT_EQ(r->temperature(), t);
+  double z = 0.0;
+  for (int k = 0; k < 3; ++k) z += std::exp(std::log(r->raw_probabilities(k).probability()) / t);
+  for (int k = 0; k < 3; ++k) {
+    EXPECT_NEAR(r->calibrated_probabilities(k).probability(),
+                std::exp(std::log(r->raw_probabilities(k).probability()) / t) / z, 1e-4);
+  }
+}
+
+TEST_F(FusionModelTest, McUncertaintyIsZeroForOnePassAndPositiveForMany) {
+  FuseOptions one, many;
+  one.mc_samples = 1;
+  many.mc_samples = 30;
+  auto a = model_->Fuse(ClearHighRiskRequest(), one);
+  auto b = model_->Fuse(ClearHighRiskRequest(), many);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(a->uncertainty(), 0.0f);
+  EXPECT_GT(b->uncertainty(), 0.0f);
+  EXPECT_LT(b->uncertainty(), 0.5f);
+  // MC passes never change the deterministic outputs.
+  for (int k = 0; k < 3; ++k) {
+    EXPECT_EQ(a->raw_probabilities(k).probability(), b->raw_probabilities(k).probability());
+  }
+  EXPECT_EQ(b->reliable(), b->confidence() > 0.5f && b->uncertainty() < 0.15f);
+  many.reliable_max_uncertainty = 0.0f;
+  EXPECT_FALSE(model_->Fuse(ClearHighRiskRequest(), many)->reliable());
+}
+
+TEST_F(FusionModelTest, ConcurrentCallsAgree) {
+  const burnout::v1::FuseRequest req = ClearHighRiskRequest();
+  FuseOptions opts;
+  const auto expected = model_->Fuse(req, opts);
+  ASSERT_TRUE(expected.ok());
+  std::vector<std::thread> threads;
+  std::atomic<int> mismatches{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 50; ++i) {
+        auto r = model_->Fuse(req, opts);
+        if (!r.ok() ||
+            r->raw_probabilities(2).probability() != expected->raw_probabilities(2).probability() ||
+            r->attention(1).weight() != expected->attention(1).weight()) {
+          ++mismatches;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(mismatches.load(), 0);
+}
+
+TEST_F(FusionModelTest, ReportsPerCallTime) {
+  const burnout::v1::FuseRequest req = ClearHighRiskRequest();
+  for (int mc : {1, 20}) {
+    FuseOptions opts;
+    opts.mc_samples = mc;
+    constexpr int kCalls = 200;
+    const auto start = std::chrono::steady_clock::now();
+    for (int i = 0; i < kCalls; ++i) ASSERT_TRUE(model_->Fuse(req, opts).ok());
+    const double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+            .count() /
+        kCalls;
+    std::printf("fusion Fuse(): %.3f ms per call with mc_samples=%d\n", ms, mc);
+    RecordProperty(mc == 1 ? "ms_per_call_mc1" : "ms_per_call_mc20", std::to_string(ms));
+    EXPECT_LT(ms, 50.0);
+  }
+}
+
+}  // namespace
+}  // namespace burnout::fusion
