@@ -178,7 +178,7 @@ absl::StatusOr<Assessment> Assessor::Assess(const burnout::v1::AssessRequest& re
     o->set_modality(s.modality);
     const std::string name = ModalityName(s.modality);
     if (!s.present) {
-      o->set_mask_reason("not provided");
+      o->set_mask_reason(kNotProvided);
       continue;
     }
     if (!s.client) {

@@ -122,7 +122,7 @@ std::vector<Narrative> Explain(const Assessment& a) {
       out.push_back(ExplainModality(o));
       used.push_back(ModalityName(o.modality()));
       weights.push_back(absl::StrCat(ModalityName(o.modality()), " ", Pct(o.attention_weight())));
-    } else if (o.mask_reason() != "not provided") {
+    } else if (o.mask_reason() != kNotProvided) {
       out.push_back(Make(ModalityName(o.modality()),
                          absl::StrCat("Your ", ModalityName(o.modality()),
                                       " was not used: ", o.mask_reason(), ".")));

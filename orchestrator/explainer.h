@@ -15,6 +15,9 @@ inline constexpr char kNotice[] =
     "any condition. If you are struggling, talk to someone you trust or a qualified "
     "professional.";
 
+// ModalityOutcome.mask_reason of a modality the request did not include.
+inline constexpr char kNotProvided[] = "not provided";
+
 // Narratives for a fused assessment: risk and certainty, each modality's emotions and
 // evidence (or why it was masked), the attention split, the state dimensions, the trend.
 std::vector<burnout::v1::Narrative> Explain(const burnout::v1::Assessment& assessment);

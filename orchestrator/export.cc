@@ -44,7 +44,7 @@ std::string ToCsv(const std::vector<burnout::v1::Assessment>& rows) {
     std::vector<std::string> used, masked;
     for (const auto& m : a.modalities()) {
       if (m.used()) used.push_back(ModalityName(m.modality()));
-      else if (m.mask_reason() != "not provided")
+      else if (m.mask_reason() != kNotProvided)
         masked.push_back(absl::StrCat(ModalityName(m.modality()), ": ", m.mask_reason()));
     }
     const auto& r = a.risk();

@@ -44,6 +44,8 @@ std::string RenderAssessment(const burnout::v1::Assessment& a) {
       absl::StrAppendFormat(&out, "  %-6s used, weight %.2f, quality %.2f, model %s/%s\n",
                             ModalityName(m.modality()), m.attention_weight(), m.result().quality(),
                             m.result().model().name(), m.result().model().version());
+    } else if (m.mask_reason() == orchestrator::kNotProvided) {
+      absl::StrAppendFormat(&out, "  %-6s not provided\n", ModalityName(m.modality()));
     } else {
       absl::StrAppendFormat(&out, "  %-6s masked: %s\n", ModalityName(m.modality()), m.mask_reason());
     }

@@ -109,14 +109,21 @@ std::string ExeDir() {
   return ec ? "." : exe.parent_path().string();
 }
 
+// A child we spawned: until it has exec'd, /proc shows burnoutctl's command line, so only
+// waitpid can tell whether it is gone.
+bool ChildAlive(int pid) {
+  int status = 0;
+  return waitpid(pid, &status, WNOHANG) == 0;
+}
+
 // Waits for the port file, then for readiness SERVING, while the process lives.
 absl::Status WaitReady(const burnout::v1::StackService& svc, const std::string& run_dir, int pid,
-                       Steady::time_point until, int* port) {
+                       bool own_child, Steady::time_point until, int* port) {
   const std::string port_file = PathIn(run_dir, svc.name(), ".port");
   const std::string log = PathIn(run_dir, svc.name(), ".log");
   std::string last = "no port file yet";
   while (Steady::now() < until) {
-    if (!Alive(pid, svc.binary())) {
+    if (own_child ? !ChildAlive(pid) : !Alive(pid, svc.binary())) {
       return absl::UnavailableError(absl::StrCat(svc.name(), " (", svc.binary(),
                                                  ") exited during start-up; end of ", log, ":\n",
                                                  LogTail(log, 8)));
@@ -172,7 +179,8 @@ absl::Status Up(const StackOptions& o, std::string* report) {
     const std::string port_file = PathIn(c.run_dir(), svc.name(), ".port");
     int pid = ReadInt(pid_file);
     int port = 0;
-    if (Alive(pid, svc.binary())) {
+    const bool running = Alive(pid, svc.binary());
+    if (running) {
       absl::StrAppend(report, svc.name(), ": already running (pid ", pid, ")\n");
     } else {
       // A restarted service keeps its old port, so the orchestrator's targets stay valid.
@@ -199,7 +207,7 @@ absl::Status Up(const StackOptions& o, std::string* report) {
       WriteInt(pid_file, pid);
       absl::StrAppend(report, svc.name(), ": started (pid ", pid, ")\n");
     }
-    BR_RETURN_IF_ERROR(WaitReady(svc, c.run_dir(), pid, until, &port));
+    BR_RETURN_IF_ERROR(WaitReady(svc, c.run_dir(), pid, !running, until, &port));
     ports[svc.name()] = port;
     absl::StrAppend(report, svc.name(), ": ready on 127.0.0.1:", port, "\n");
   }

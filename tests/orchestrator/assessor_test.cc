@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "orchestrator/explainer.h"
 #include "orchestrator/export.h"
 #include "orchestrator/state_engine.h"
 #include "orchestrator/store/sqlite_store.h"
@@ -130,7 +131,7 @@ TEST_F(AssessorTest, TextOnlyIsFusedExplainedAndStored) {
   ASSERT_EQ(a->modalities_size(), 3);
   EXPECT_TRUE(a->modalities(0).used());
   EXPECT_FLOAT_EQ(a->modalities(0).attention_weight(), 1.0f);
-  EXPECT_EQ(a->modalities(1).mask_reason(), "not provided");
+  EXPECT_EQ(a->modalities(1).mask_reason(), kNotProvided);
   EXPECT_TRUE(fusion_.last.has_text());
   EXPECT_FALSE(fusion_.last.has_voice());  // absent = unset, never an empty message
   EXPECT_FALSE(a->notice().empty());
