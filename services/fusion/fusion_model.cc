@@ -1,7 +1,6 @@
 #include "services/fusion/fusion_model.h"
 
 #include <c10/core/InferenceMode.h>
-#include <torch/serialize/input-archive.h>
 
 #include <algorithm>
 #include <chrono>
@@ -11,9 +10,9 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "common/model/model_dir.h"
 #include "common/status/macros.h"
+#include "common/torch/checkpoint.h"
 #include "services/fusion/fusion_features.h"
 #include "services/fusion/fusion_net.h"
 
@@ -23,41 +22,6 @@ namespace {
 using burnout::v1::FuseRequest;
 using burnout::v1::FuseResponse;
 using burnout::v1::FusionSpec;
-
-std::string Shape(c10::IntArrayRef sizes) {
-  return absl::StrCat("[", absl::StrJoin(sizes, ", "), "]");
-}
-
-// Loads `path` into `net`, then checks every parameter kept the shape the manifest implies
-// (libtorch's archive reader would silently resize them).
-absl::Status LoadWeights(torch::nn::Module& net, const std::string& path) {
-  std::vector<std::pair<std::string, std::vector<int64_t>>> expected;
-  for (const auto& p : net.named_parameters(/*recurse=*/true)) {
-    expected.emplace_back(p.key(), p.value().sizes().vec());
-  }
-  try {
-    torch::serialize::InputArchive archive;
-    archive.load_from(path);
-    net.load(archive);
-  } catch (const c10::Error& e) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("cannot load fusion weights from ", path, ": ", e.what_without_backtrace()));
-  } catch (const std::exception& e) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("cannot load fusion weights from ", path, ": ", e.what()));
-  }
-  const auto params = net.named_parameters(/*recurse=*/true);
-  for (const auto& [name, shape] : expected) {
-    const torch::Tensor* t = params.find(name);
-    if (t == nullptr || t->sizes().vec() != shape) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "model file ", path, ": parameter ", name, " has shape ",
-          t == nullptr ? std::string("(none)") : Shape(t->sizes()), " but the manifest implies ",
-          Shape(shape), "; the manifest and the weights disagree"));
-    }
-  }
-  return absl::OkStatus();
-}
 
 class TorchFusionModel final : public FusionModel {
  public:
@@ -179,7 +143,7 @@ absl::StatusOr<std::unique_ptr<FusionModel>> FusionModel::Load(const std::string
     return absl::FailedPreconditionError(
         absl::StrCat("cannot build the fusion network for ", dir.model_path, ": ", e.what()));
   }
-  BR_RETURN_IF_ERROR(LoadWeights(*net, dir.model_path));
+  BR_RETURN_IF_ERROR(torchx::LoadWeights(*net, dir.model_path, "fusion weights"));
   auto model = std::make_unique<TorchFusionModel>(dir.manifest, dir.model_path, net);
   // Warm-up: one forward with every slot present, so the first request pays no lazy setup.
   FuseRequest warm;

@@ -2,21 +2,19 @@
 
 #include <torch/nn/functional/loss.h>
 #include <torch/optim/adamw.h>
-#include <torch/serialize.h>
 #include <torch/utils.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <filesystem>
 #include <limits>
 #include <random>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "common/model/model_dir.h"
 #include "common/status/macros.h"
+#include "common/torch/training.h"
 #include "services/fusion/fusion_dataset.h"
 #include "services/fusion/fusion_features.h"
 #include "services/fusion/fusion_model.h"
@@ -26,6 +24,7 @@ namespace burnout::fusion {
 namespace {
 
 using burnout::v1::FusionSpec;
+using torchx::AddMetric;
 
 // One split as tensors: per-slot inputs, which slots were observed, which are presented.
 struct Split {
@@ -157,14 +156,6 @@ double Accuracy(const torch::Tensor& logits, const torch::Tensor& labels) {
   return logits.argmax(1).eq(labels).to(torch::kDouble).mean().item<double>();
 }
 
-void AddMetric(burnout::v1::TrainingRecord* r, const std::string& name, double value,
-               const std::string& split) {
-  auto* m = r->add_metrics();
-  m->set_name(name);
-  m->set_value(value);
-  m->set_split(split);
-}
-
 void Log(const FusionTrainOptions& o, const std::string& line) {
   if (o.log) o.log(line);
 }
@@ -174,10 +165,7 @@ void Train(FusionNetImpl& net, const Split& train, const Split& cal, const Fusio
   torch::optim::AdamW optimizer(
       net.parameters(), torch::optim::AdamWOptions(o.learning_rate).weight_decay(o.weight_decay));
   for (int epoch = 0; epoch < o.epochs; ++epoch) {
-    const double lr = o.learning_rate * 0.5 * (1.0 + std::cos(M_PI * epoch / o.epochs));
-    for (auto& group : optimizer.param_groups()) {
-      static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
-    }
+    torchx::SetCosineLearningRate(optimizer, o.learning_rate, epoch, o.epochs);
     const torch::Tensor perm = torch::randperm(train.size(), torch::kLong);
     double loss_sum = 0.0;
     int batches = 0;
@@ -305,7 +293,7 @@ absl::StatusOr<FusionTrainReport> TrainFusion(const FusionTrainOptions& o) {
   manifest.set_name(kFusionModelKind);
   manifest.set_version("1");
   manifest.set_kind(kFusionModelKind);
-  manifest.set_file("model.pt");
+  manifest.set_file(torchx::kWeightsFile);
   auto* record = manifest.mutable_training();
   record->set_seed(o.seed);
   record->set_data(data_note);
@@ -335,8 +323,7 @@ absl::StatusOr<FusionTrainReport> TrainFusion(const FusionTrainOptions& o) {
                 vpred.masked_select(of_k).eq(k).to(torch::kDouble).mean().item<double>(), vsplit);
     }
     RecordSubsetAndAttentionMetrics(*net, spec, val, record, o);
-    std::filesystem::create_directories(o.out_dir);
-    torch::save(net, (std::filesystem::path(o.out_dir) / "model.pt").string());
+    torchx::WriteWeights(*net, o.out_dir);
   } catch (const c10::Error& e) {
     return absl::InternalError(
         absl::StrCat("fusion training failed: ", e.what_without_backtrace()));
@@ -344,10 +331,7 @@ absl::StatusOr<FusionTrainReport> TrainFusion(const FusionTrainOptions& o) {
     return absl::InternalError(absl::StrCat("fusion training failed: ", e.what()));
   }
   *manifest.mutable_fusion() = spec;
-  BR_RETURN_IF_ERROR(model::WriteManifest(o.out_dir, manifest));
-  BR_ASSIGN_OR_RETURN(std::string sha,
-                      model::Sha256File((std::filesystem::path(o.out_dir) / "model.pt").string()));
-  manifest.set_sha256(sha);
+  BR_RETURN_IF_ERROR(torchx::WriteManifestAndChecksum(o.out_dir, &manifest));
   FusionTrainReport report;
   report.manifest = std::move(manifest);
   report.temperature = spec.temperature();

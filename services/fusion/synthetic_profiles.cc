@@ -5,77 +5,14 @@
 #include <string>
 #include <utility>
 
+#include "common/random/rng.h"
+
 namespace burnout::fusion {
 namespace {
 
 using burnout::v1::ModalityResult;
 
-// xoshiro256** seeded by SplitMix64, with hand-written distributions so a seed gives the
-// same profiles on every standard library.
-class Rng {
- public:
-  explicit Rng(uint64_t seed) {
-    for (auto& s : s_) {
-      seed += 0x9e3779b97f4a7c15ULL;
-      uint64_t z = seed;
-      z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-      z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-      s = z ^ (z >> 31);
-    }
-  }
-  uint64_t Next() {
-    const uint64_t result = Rotl(s_[1] * 5, 7) * 9;
-    const uint64_t t = s_[1] << 17;
-    s_[2] ^= s_[0];
-    s_[3] ^= s_[1];
-    s_[1] ^= s_[2];
-    s_[0] ^= s_[3];
-    s_[2] ^= t;
-    s_[3] = Rotl(s_[3], 45);
-    return result;
-  }
-  double Uniform() { return static_cast<double>(Next() >> 11) * 0x1.0p-53; }  // [0, 1)
-  double Uniform(double lo, double hi) { return lo + (hi - lo) * Uniform(); }
-  int UniformInt(int n) { return static_cast<int>(Uniform() * n); }  // [0, n)
-  bool Bernoulli(double p) { return Uniform() < p; }
-  double Binomial(int n, double p) {
-    int k = 0;
-    for (int i = 0; i < n; ++i) k += Bernoulli(p);
-    return k;
-  }
-  double Normal(double mean, double sd) {
-    const double u1 = 1.0 - Uniform();  // (0, 1]
-    const double u2 = Uniform();
-    return mean + sd * std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * M_PI * u2);
-  }
-  // Marsaglia & Tsang (2000); shape < 1 via the U^(1/shape) boost.
-  double Gamma(double shape) {
-    if (shape < 1.0) return Gamma(shape + 1.0) * std::pow(1.0 - Uniform(), 1.0 / shape);
-    const double d = shape - 1.0 / 3.0;
-    const double c = 1.0 / std::sqrt(9.0 * d);
-    while (true) {
-      double x, v;
-      do {
-        x = Normal(0.0, 1.0);
-        v = 1.0 + c * x;
-      } while (v <= 0.0);
-      v = v * v * v;
-      const double u = 1.0 - Uniform();
-      if (std::log(u) < 0.5 * x * x + d - d * v + d * std::log(v)) return d * v;
-    }
-  }
-  std::vector<double> Dirichlet(const std::vector<double>& alpha) {
-    std::vector<double> out(alpha.size());
-    double sum = 0.0;
-    for (size_t i = 0; i < alpha.size(); ++i) sum += out[i] = std::max(Gamma(alpha[i]), 1e-12);
-    for (double& v : out) v /= sum;
-    return out;
-  }
-
- private:
-  static uint64_t Rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-  uint64_t s_[4];
-};
+using burnout::random::Rng;
 
 double Clip(double v, double lo, double hi) { return std::min(hi, std::max(lo, v)); }
 double Sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
@@ -205,7 +142,7 @@ ModalityResult ToResult(int slot, const Observation& o, double quality) {
 SyntheticProfile MakeProfile(Rng& rng, const ProfileOptions& options) {
   static constexpr double kCentre[3] = {0.18, 0.50, 0.82};
   SyntheticProfile p;
-  p.latent_level = rng.UniformInt(3);
+  p.latent_level = rng.UniformInt(0, 2);
   p.label = p.latent_level;
   if (rng.Bernoulli(options.label_noise)) {
     p.label = p.latent_level == 1 ? (rng.Bernoulli(0.5) ? 0 : 2) : 1;
@@ -240,7 +177,7 @@ SyntheticProfile MakeProfile(Rng& rng, const ProfileOptions& options) {
     }
     p.results[slot] = ToResult(slot, mixed, quality);
   }
-  const int subset = 1 + rng.UniformInt(7);  // bit 0 text, bit 1 voice, bit 2 face
+  const int subset = rng.UniformInt(1, 7);  // bit 0 text, bit 1 voice, bit 2 face
   for (int slot = 0; slot < kSyntheticSlots; ++slot) p.present[slot] = (subset >> slot) & 1;
   return p;
 }

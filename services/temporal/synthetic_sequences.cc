@@ -3,63 +3,12 @@
 #include <algorithm>
 #include <cmath>
 
+#include "common/random/rng.h"
+
 namespace burnout::temporal {
 namespace {
 
-// xoshiro256** seeded by SplitMix64, with hand-written distributions so a seed gives the
-// same sequences on every standard library. (The fusion generator has its own copy: the two
-// services share no code.)
-class Rng {
- public:
-  explicit Rng(uint64_t seed) {
-    for (auto& s : s_) {
-      seed += 0x9e3779b97f4a7c15ULL;
-      uint64_t z = seed;
-      z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-      z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-      s = z ^ (z >> 31);
-    }
-  }
-  uint64_t Next() {
-    const uint64_t result = Rotl(s_[1] * 5, 7) * 9;
-    const uint64_t t = s_[1] << 17;
-    s_[2] ^= s_[0];
-    s_[3] ^= s_[1];
-    s_[1] ^= s_[2];
-    s_[0] ^= s_[3];
-    s_[2] ^= t;
-    s_[3] = Rotl(s_[3], 45);
-    return result;
-  }
-  double Uniform() { return static_cast<double>(Next() >> 11) * 0x1.0p-53; }  // [0, 1)
-  double Uniform(double lo, double hi) { return lo + (hi - lo) * Uniform(); }
-  int UniformInt(int lo, int hi) { return lo + static_cast<int>(Uniform() * (hi - lo + 1)); }
-  bool Bernoulli(double p) { return Uniform() < p; }
-  double Normal(double mean, double sd) {
-    const double u1 = 1.0 - Uniform();
-    const double u2 = Uniform();
-    return mean + sd * std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * M_PI * u2);
-  }
-  double Gamma(double shape) {  // Marsaglia & Tsang (2000)
-    if (shape < 1.0) return Gamma(shape + 1.0) * std::pow(1.0 - Uniform(), 1.0 / shape);
-    const double d = shape - 1.0 / 3.0;
-    const double c = 1.0 / std::sqrt(9.0 * d);
-    while (true) {
-      double x, v;
-      do {
-        x = Normal(0.0, 1.0);
-        v = 1.0 + c * x;
-      } while (v <= 0.0);
-      v = v * v * v;
-      const double u = 1.0 - Uniform();
-      if (std::log(u) < 0.5 * x * x + d - d * v + d * std::log(v)) return d * v;
-    }
-  }
-
- private:
-  static uint64_t Rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-  uint64_t s_[4];
-};
+using burnout::random::Rng;
 
 double Clip(double v) { return std::min(1.0, std::max(0.0, v)); }
 

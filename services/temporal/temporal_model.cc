@@ -1,7 +1,6 @@
 #include "services/temporal/temporal_model.h"
 
 #include <c10/core/InferenceMode.h>
-#include <torch/serialize/input-archive.h>
 
 #include <algorithm>
 #include <chrono>
@@ -14,6 +13,7 @@
 #include "absl/strings/str_join.h"
 #include "common/model/model_dir.h"
 #include "common/status/macros.h"
+#include "common/torch/checkpoint.h"
 #include "services/temporal/temporal_net.h"
 
 namespace burnout::temporal {
@@ -25,10 +25,6 @@ using burnout::v1::TrendResponse;
 
 // Feature values may carry rounding error from the orchestrator's arithmetic.
 constexpr float kRangeTolerance = 1e-3f;
-
-std::string Shape(c10::IntArrayRef sizes) {
-  return absl::StrCat("[", absl::StrJoin(sizes, ", "), "]");
-}
 
 burnout::v1::Trend TrendForLabel(const std::string& label) {
   if (label == "improving") return burnout::v1::TREND_IMPROVING;
@@ -57,37 +53,6 @@ absl::Status ValidateSpec(const TemporalSpec& spec) {
   }
   if (!(spec.dropout() >= 0.0f && spec.dropout() < 1.0f)) {
     return absl::InvalidArgumentError(absl::StrCat("dropout ", spec.dropout(), " outside [0, 1)"));
-  }
-  return absl::OkStatus();
-}
-
-// Loads `path` into `net`, then checks every parameter kept the shape the manifest implies
-// (libtorch's archive reader would silently resize them).
-absl::Status LoadWeights(torch::nn::Module& net, const std::string& path) {
-  std::vector<std::pair<std::string, std::vector<int64_t>>> expected;
-  for (const auto& p : net.named_parameters(/*recurse=*/true)) {
-    expected.emplace_back(p.key(), p.value().sizes().vec());
-  }
-  try {
-    torch::serialize::InputArchive archive;
-    archive.load_from(path);
-    net.load(archive);
-  } catch (const c10::Error& e) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("cannot load temporal weights from ", path, ": ", e.what_without_backtrace()));
-  } catch (const std::exception& e) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("cannot load temporal weights from ", path, ": ", e.what()));
-  }
-  const auto params = net.named_parameters(/*recurse=*/true);
-  for (const auto& [name, shape] : expected) {
-    const torch::Tensor* t = params.find(name);
-    if (t == nullptr || t->sizes().vec() != shape) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "model file ", path, ": parameter ", name, " has shape ",
-          t == nullptr ? std::string("(none)") : Shape(t->sizes()), " but the manifest implies ",
-          Shape(shape), "; the manifest and the weights disagree"));
-    }
   }
   return absl::OkStatus();
 }
@@ -216,7 +181,7 @@ absl::StatusOr<std::unique_ptr<TemporalModel>> TemporalModel::Load(const std::st
     return absl::FailedPreconditionError(
         absl::StrCat("cannot build the trend network for ", dir.model_path, ": ", e.what()));
   }
-  BR_RETURN_IF_ERROR(LoadWeights(*net, dir.model_path));
+  BR_RETURN_IF_ERROR(torchx::LoadWeights(*net, dir.model_path, "temporal weights"));
   net->eval();
   auto model = std::make_unique<TorchTemporalModel>(dir.manifest, dir.model_path, net);
   // Warm-up: one forward over a short neutral sequence.

@@ -3,19 +3,17 @@
 #include <torch/nn/functional/loss.h>
 #include <torch/nn/utils/clip_grad.h>
 #include <torch/optim/adamw.h>
-#include <torch/serialize.h>
 #include <torch/utils.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <filesystem>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "common/model/model_dir.h"
 #include "common/status/macros.h"
+#include "common/torch/training.h"
 #include "services/temporal/synthetic_sequences.h"
 #include "services/temporal/temporal_model.h"
 #include "services/temporal/temporal_net.h"
@@ -64,13 +62,10 @@ double Share(const torch::Tensor& hits, const torch::Tensor& rows) {
   return h.numel() > 0 ? h.to(torch::kDouble).mean().item<double>() : std::nan("");
 }
 
+// Undefined shares (no rows) are left out of the record.
 void AddMetric(burnout::v1::TrainingRecord* r, const std::string& name, double value,
                const std::string& split) {
-  if (std::isnan(value)) return;
-  auto* m = r->add_metrics();
-  m->set_name(name);
-  m->set_value(value);
-  m->set_split(split);
+  if (!std::isnan(value)) torchx::AddMetric(r, name, value, split);
 }
 
 // Minibatch AdamW with a cosine learning-rate decay and gradient clipping; each batch is
@@ -81,10 +76,7 @@ void Train(TemporalNetImpl& net, const Batch& train, const Batch& val,
       net.parameters(), torch::optim::AdamWOptions(o.learning_rate).weight_decay(o.weight_decay));
   for (int epoch = 0; epoch < o.epochs; ++epoch) {
     net.train();
-    const double lr = o.learning_rate * 0.5 * (1.0 + std::cos(M_PI * epoch / o.epochs));
-    for (auto& group : optimizer.param_groups()) {
-      static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
-    }
+    torchx::SetCosineLearningRate(optimizer, o.learning_rate, epoch, o.epochs);
     const torch::Tensor perm = torch::randperm(train.size(), torch::kLong);
     double loss_sum = 0.0;
     int batches = 0;
@@ -168,7 +160,7 @@ absl::StatusOr<TemporalTrainReport> TrainTemporal(const TemporalTrainOptions& o)
   manifest.set_name(kTemporalModelKind);
   manifest.set_version("1");
   manifest.set_kind(kTemporalModelKind);
-  manifest.set_file("model.pt");
+  manifest.set_file(torchx::kWeightsFile);
   auto* spec = manifest.mutable_temporal();
   for (const auto& n : names) spec->add_feature_names(n);
   spec->set_hidden_dim(o.hidden_dim);
@@ -191,17 +183,13 @@ absl::StatusOr<TemporalTrainReport> TrainTemporal(const TemporalTrainOptions& o)
     for (const auto& m : record->metrics()) {
       if (o.log) o.log(absl::StrFormat("  %-50s %.4f", m.name(), m.value()));
     }
-    std::filesystem::create_directories(o.out_dir);
-    torch::save(net, (std::filesystem::path(o.out_dir) / "model.pt").string());
+    torchx::WriteWeights(*net, o.out_dir);
   } catch (const c10::Error& e) {
     return absl::InternalError(absl::StrCat("trend training failed: ", e.what_without_backtrace()));
   } catch (const std::exception& e) {
     return absl::InternalError(absl::StrCat("trend training failed: ", e.what()));
   }
-  BR_RETURN_IF_ERROR(model::WriteManifest(o.out_dir, manifest));
-  BR_ASSIGN_OR_RETURN(std::string sha,
-                      model::Sha256File((std::filesystem::path(o.out_dir) / "model.pt").string()));
-  manifest.set_sha256(sha);
+  BR_RETURN_IF_ERROR(torchx::WriteManifestAndChecksum(o.out_dir, &manifest));
   TemporalTrainReport report;
   report.manifest = std::move(manifest);
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

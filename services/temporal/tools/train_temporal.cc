@@ -4,46 +4,20 @@
 //                          [--epochs 25]
 //
 // Runs libtorch on one intra-op thread so the same flags give byte-identical weights.
-#include <torch/utils.h>
-
+#include <cstdint>
 #include <cstdio>
 #include <string>
-#include <vector>
 
 #include "absl/strings/numbers.h"
-#include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
+#include "common/torch/trainer_main.h"
 #include "services/temporal/temporal_trainer.h"
 
-namespace {
-
-constexpr char kUsage[] =
-    "usage: burnout-train-temporal --out DIR [--seed N] [--sequences N] [--epochs N]\n";
-
-int Fail(const std::string& message) {
-  std::fprintf(stderr, "burnout-train-temporal: %s\n%s", message.c_str(), kUsage);
-  return 2;
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
+  burnout::torchx::TrainerCommandLine cli(
+      "burnout-train-temporal",
+      "usage: burnout-train-temporal --out DIR [--seed N] [--sequences N] [--epochs N]\n");
   burnout::temporal::TemporalTrainOptions options;
-  std::vector<std::string> args(argv, argv + argc);
-  for (size_t i = 1; i < args.size(); ++i) {
-    std::string flag = args[i], value;
-    if (flag == "--help" || flag == "-h") {
-      std::fputs(kUsage, stdout);
-      return 0;
-    }
-    if (const size_t eq = flag.find('='); eq != std::string::npos) {
-      value = flag.substr(eq + 1);
-      flag = flag.substr(0, eq);
-    } else if (i + 1 < args.size()) {
-      value = args[++i];
-    } else {
-      return Fail(absl::StrCat(flag, " needs a value"));
-    }
+  const auto apply = [&options](const std::string& flag, const std::string& value) {
     int number = 0;
     uint64_t seed = 0;
     if (flag == "--out") {
@@ -55,21 +29,16 @@ int main(int argc, char** argv) {
     } else if (flag == "--epochs" && absl::SimpleAtoi(value, &number) && number > 0) {
       options.epochs = number;
     } else {
-      return Fail(absl::StrCat("bad flag or value: ", flag, " ", value));
+      return false;
     }
-  }
-  if (options.out_dir.empty()) return Fail("--out is required");
-  options.program =
-      absl::StrCat("burnout-train-temporal",
-                   absl::StrJoin(args.begin(), args.end(), " ").substr(args[0].size()));
+    return true;
+  };
+  if (const auto exit_code = cli.Parse(argc, argv, apply)) return *exit_code;
+  if (options.out_dir.empty()) return cli.Fail("--out is required");
+  options.program = cli.recorded();
   options.log = [](const std::string& line) { std::printf("%s\n", line.c_str()); };
-  torch::set_num_threads(1);
+  burnout::torchx::UseDeterministicThreads();
   auto report = burnout::temporal::TrainTemporal(options);
-  if (!report.ok()) {
-    std::fprintf(stderr, "burnout-train-temporal: %s\n", report.status().ToString().c_str());
-    return 1;
-  }
-  std::printf("wrote %s/model.pt (sha256 %s) and manifest.textproto in %.1f s\n",
-              options.out_dir.c_str(), report->manifest.sha256().c_str(), report->seconds);
-  return 0;
+  if (!report.ok()) return cli.TrainingFailed(report.status());
+  return cli.Wrote(options.out_dir, report->manifest.sha256(), report->seconds);
 }

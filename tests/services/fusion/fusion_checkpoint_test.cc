@@ -1,7 +1,5 @@
 // Fusion model directories that are broken in different ways, and a manifest whose
 // temperature is edited (the checksum guards the weights, not the manifest).
-#include <unistd.h>
-
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -13,39 +11,19 @@
 #include "gtest/gtest.h"
 #include "services/fusion/fusion_model.h"
 #include "tests/services/fusion/fusion_test_inputs.h"
+#include "tests/testing/temp_dir.h"
 
 namespace burnout::fusion {
 namespace {
 
-namespace fs = std::filesystem;
 using ::testing::AllOf;
 using ::testing::HasSubstr;
-
-// A per-process scratch directory (the pid keeps concurrent runs apart), removed at exit.
-const std::filesystem::path& ScratchRoot() {
-  struct Root {
-    std::filesystem::path path =
-        std::filesystem::path(::testing::TempDir()) / ("burnout_test_" + std::to_string(getpid()));
-    ~Root() {
-      std::error_code ignored;
-      std::filesystem::remove_all(path, ignored);
-    }
-  };
-  static Root root;
-  return root.path;
-}
 
 constexpr char kShipped[] = "models/fusion-attention/1";
 
 // A fresh copy of the shipped model directory under the test's temp dir.
 std::string CopyShipped(const std::string& name) {
-  const fs::path dir = ScratchRoot() / ("fusion_ckpt_" + name);
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  for (const auto& f : fs::directory_iterator(kShipped)) {
-    fs::copy_file(f.path(), dir / f.path().filename());
-  }
-  return dir.string();
+  return testutil::CopyDirectory(kShipped, "fusion_ckpt_" + name);
 }
 
 burnout::v1::ModelManifest ReadManifest(const std::string& dir) {

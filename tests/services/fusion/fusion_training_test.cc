@@ -1,6 +1,4 @@
 // The synthetic profile generator, the TSV loader and the trainer (tiny runs).
-#include <unistd.h>
-
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -15,27 +13,13 @@
 #include "services/fusion/fusion_model.h"
 #include "services/fusion/fusion_trainer.h"
 #include "services/fusion/synthetic_profiles.h"
+#include "tests/testing/temp_dir.h"
 
 namespace burnout::fusion {
 namespace {
 
-namespace fs = std::filesystem;
 using ::testing::AllOf;
 using ::testing::HasSubstr;
-
-// A per-process scratch directory (the pid keeps concurrent runs apart), removed at exit.
-const std::filesystem::path& ScratchRoot() {
-  struct Root {
-    std::filesystem::path path =
-        std::filesystem::path(::testing::TempDir()) / ("burnout_test_" + std::to_string(getpid()));
-    ~Root() {
-      std::error_code ignored;
-      std::filesystem::remove_all(path, ignored);
-    }
-  };
-  static Root root;
-  return root.path;
-}
 
 burnout::v1::FusionSpec DefaultSpec() {
   burnout::v1::FusionSpec spec;
@@ -48,12 +32,7 @@ burnout::v1::FusionSpec DefaultSpec() {
 }
 
 // A path under the scratch root that does not exist yet (its parent does).
-std::string TempDir(const std::string& name) {
-  const fs::path dir = ScratchRoot() / name;
-  fs::create_directories(ScratchRoot());
-  fs::remove_all(dir);
-  return dir.string();
-}
+std::string TempDir(const std::string& name) { return testutil::FreshPath(name); }
 
 double Value(const burnout::v1::ModalityResult& r, const std::string& name) {
   for (const auto& e : r.emotions()) {

@@ -2,8 +2,6 @@
 // generator and the trainer (tiny runs). Runs from the source root.
 #include "services/temporal/temporal_model.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -18,6 +16,7 @@
 #include "gtest/gtest.h"
 #include "services/temporal/synthetic_sequences.h"
 #include "services/temporal/temporal_trainer.h"
+#include "tests/testing/temp_dir.h"
 
 namespace burnout::temporal {
 namespace {
@@ -26,19 +25,7 @@ namespace fs = std::filesystem;
 using ::testing::AllOf;
 using ::testing::HasSubstr;
 
-// A per-process scratch directory (the pid keeps concurrent runs apart), removed at exit.
-const std::filesystem::path& ScratchRoot() {
-  struct Root {
-    std::filesystem::path path =
-        std::filesystem::path(::testing::TempDir()) / ("burnout_test_" + std::to_string(getpid()));
-    ~Root() {
-      std::error_code ignored;
-      std::filesystem::remove_all(path, ignored);
-    }
-  };
-  static Root root;
-  return root.path;
-}
+using testutil::ScratchRoot;
 
 constexpr char kShipped[] = "models/temporal-gru/1";
 
@@ -212,13 +199,7 @@ TEST_F(TemporalModelTest, ReportsPerCallTime) {
 }
 
 std::string CopyShipped(const std::string& name) {
-  const fs::path dir = ScratchRoot() / ("temporal_ckpt_" + name);
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  for (const auto& f : fs::directory_iterator(kShipped)) {
-    fs::copy_file(f.path(), dir / f.path().filename());
-  }
-  return dir.string();
+  return testutil::CopyDirectory(kShipped, "temporal_ckpt_" + name);
 }
 
 TEST(TemporalCheckpointTest, BrokenDirectoriesAreRejectedByName) {
