@@ -14,9 +14,13 @@ namespace burnout::text {
 namespace {
 
 constexpr int kMaxDim = 4096;
+// Trained weights are far smaller; larger values can only come from a damaged file and would
+// overflow the softmax.
+constexpr float kMaxAbsValue = 1e4f;
 
-bool AllFinite(const google::protobuf::RepeatedField<float>& v) {
-  return std::all_of(v.begin(), v.end(), [](float x) { return std::isfinite(x); });
+bool AllInRange(const google::protobuf::RepeatedField<float>& v) {
+  return std::all_of(v.begin(), v.end(),
+                     [](float x) { return std::isfinite(x) && std::fabs(x) <= kMaxAbsValue; });
 }
 
 }  // namespace
@@ -28,8 +32,12 @@ burnout::v1::TextBagModel ToProto(const BagWeights& w) {
   m.set_embedding_dim(w.dim);
   for (const auto& f : w.features) m.add_features(f);
   m.set_num_unigrams(w.num_unigrams);
-  std::string q(w.features.size() * static_cast<size_t>(w.dim), '\0');
-  for (size_t r = 0; r < w.features.size(); ++r) {
+  for (const auto& s : w.subwords) m.add_subwords(s);
+  m.set_subword_min_n(w.subword_spec.min_n);
+  m.set_subword_max_n(w.subword_spec.max_n);
+  m.set_subword_weight(w.subword_spec.weight);
+  std::string q(w.rows() * static_cast<size_t>(w.dim), '\0');
+  for (size_t r = 0; r < w.rows(); ++r) {
     const float* row = &w.embeddings[r * w.dim];
     float max_abs = 0;
     for (int j = 0; j < w.dim; ++j) max_abs = std::max(max_abs, std::fabs(row[j]));
@@ -44,6 +52,7 @@ burnout::v1::TextBagModel ToProto(const BagWeights& w) {
   m.mutable_output_weights()->Add(w.output_weights.begin(), w.output_weights.end());
   m.mutable_output_bias()->Add(w.output_bias.begin(), w.output_bias.end());
   m.mutable_thresholds()->Add(w.thresholds.begin(), w.thresholds.end());
+  m.set_length_exponent(w.length_exponent);
   return m;
 }
 
@@ -65,9 +74,9 @@ absl::StatusOr<BagWeights> FromProto(const burnout::v1::TextBagModel& m,
   }
   const int dim = m.embedding_dim();
   if (dim < 1 || dim > kMaxDim) return bad("embedding_dim ", dim, " is outside [1, ", kMaxDim, "]");
-  const uint64_t rows = static_cast<uint64_t>(m.features_size());
-  if (m.num_unigrams() < 0 || static_cast<uint64_t>(m.num_unigrams()) > rows) {
-    return bad("num_unigrams ", m.num_unigrams(), " is outside [0, ", rows, "]");
+  const uint64_t rows = static_cast<uint64_t>(m.features_size()) + m.subwords_size();
+  if (m.num_unigrams() < 0 || m.num_unigrams() > m.features_size()) {
+    return bad("num_unigrams ", m.num_unigrams(), " is outside [0, ", m.features_size(), "]");
   }
   if (m.embeddings_q8().size() != rows * dim) {
     return bad("embeddings_q8 has ", m.embeddings_q8().size(), " bytes, expected ", rows, " x ",
@@ -77,8 +86,8 @@ absl::StatusOr<BagWeights> FromProto(const burnout::v1::TextBagModel& m,
     return bad("row_scales has ", m.row_scales_size(), " values, expected ", rows);
   }
   if (m.output_weights_size() != labels * dim) {
-    return bad("output_weights has ", m.output_weights_size(), " values, expected ", labels,
-               " x ", dim);
+    return bad("output_weights has ", m.output_weights_size(), " values, expected ", labels, " x ",
+               dim);
   }
   if (m.output_bias_size() != labels) {
     return bad("output_bias has ", m.output_bias_size(), " values, expected ", labels);
@@ -86,12 +95,15 @@ absl::StatusOr<BagWeights> FromProto(const burnout::v1::TextBagModel& m,
   if (m.thresholds_size() != labels) {
     return bad("thresholds has ", m.thresholds_size(), " values, expected ", labels);
   }
-  if (!AllFinite(m.row_scales()) || !AllFinite(m.output_weights()) ||
-      !AllFinite(m.output_bias()) || !AllFinite(m.thresholds())) {
-    return bad("contains a non-finite number");
+  if (!AllInRange(m.row_scales()) || !AllInRange(m.output_weights()) ||
+      !AllInRange(m.output_bias()) || !AllInRange(m.thresholds())) {
+    return bad("contains a non-finite number or one beyond +-", kMaxAbsValue);
   }
   for (float s : m.row_scales()) {
     if (s < 0) return bad("negative row scale");
+  }
+  if (!std::isfinite(m.length_exponent()) || m.length_exponent() < 0 || m.length_exponent() > 1) {
+    return bad("length_exponent ", m.length_exponent(), " is outside [0, 1]");
   }
   for (float t : m.thresholds()) {
     if (t < 0 || t > 1) return bad("threshold ", t, " is outside [0, 1]");
@@ -102,6 +114,8 @@ absl::StatusOr<BagWeights> FromProto(const burnout::v1::TextBagModel& m,
   w.dim = dim;
   w.features.assign(m.features().begin(), m.features().end());
   w.num_unigrams = m.num_unigrams();
+  w.subwords.assign(m.subwords().begin(), m.subwords().end());
+  w.subword_spec = SubwordSpec{m.subword_min_n(), m.subword_max_n(), m.subword_weight()};
   w.embeddings.resize(rows * dim);
   const std::string& q = m.embeddings_q8();
   for (uint64_t r = 0; r < rows; ++r) {
@@ -113,6 +127,7 @@ absl::StatusOr<BagWeights> FromProto(const burnout::v1::TextBagModel& m,
   w.output_weights.assign(m.output_weights().begin(), m.output_weights().end());
   w.output_bias.assign(m.output_bias().begin(), m.output_bias().end());
   w.thresholds.assign(m.thresholds().begin(), m.thresholds().end());
+  w.length_exponent = m.length_exponent();
   return w;
 }
 
@@ -142,15 +157,16 @@ absl::Status WriteBagModelFile(const std::string& path, const BagWeights& w) {
 absl::StatusOr<BagScorer> BagScorer::Create(BagWeights w) {
   const size_t labels = w.labels.size();
   const size_t dim = static_cast<size_t>(w.dim);
-  if (labels == 0 || dim == 0 || w.embeddings.size() != w.features.size() * dim ||
+  if (labels == 0 || dim == 0 || w.embeddings.size() != w.rows() * dim ||
       w.output_weights.size() != labels * dim || w.output_bias.size() != labels ||
       w.thresholds.size() != labels) {
     return absl::InvalidArgumentError("bag model weights have inconsistent sizes");
   }
   BagScorer s;
-  BR_ASSIGN_OR_RETURN(s.vocab_, FeatureVocab::Create(w.features, w.num_unigrams));
-  s.feature_logits_.assign(w.features.size() * labels, 0.0f);
-  for (size_t f = 0; f < w.features.size(); ++f) {
+  BR_ASSIGN_OR_RETURN(s.vocab_,
+                      FeatureVocab::Create(w.features, w.num_unigrams, w.subwords, w.subword_spec));
+  s.feature_logits_.assign(w.rows() * labels, 0.0f);
+  for (size_t f = 0; f < w.rows(); ++f) {
     const float* e = &w.embeddings[f * dim];
     for (size_t l = 0; l < labels; ++l) {
       const float* wl = &w.output_weights[l * dim];
@@ -171,13 +187,18 @@ void BagScorer::Score(std::string_view text, Output* out) const {
   out->known_tokens = vocab_.Extract(out->tokens, &out->hits);
   out->embedding.assign(dim, 0.0f);
   out->logits.assign(weights_.output_bias.begin(), weights_.output_bias.end());
-  if (!out->hits.empty()) {
-    const float inv = 1.0f / static_cast<float>(out->hits.size());
+  out->hit_scale = 0;
+  float n = 0;
+  for (const FeatureHit& h : out->hits) n += h.weight;
+  if (n > 0) {
+    out->hit_scale = std::pow(n, -weights_.length_exponent);
     for (const FeatureHit& h : out->hits) {
       const float* e = &weights_.embeddings[static_cast<size_t>(h.id) * dim];
-      for (size_t j = 0; j < dim; ++j) out->embedding[j] += e[j] * inv;
+      const float to_mean = h.weight / n;
+      for (size_t j = 0; j < dim; ++j) out->embedding[j] += e[j] * to_mean;
       const float* fl = feature_logits(h.id);
-      for (size_t l = 0; l < labels; ++l) out->logits[l] += fl[l] * inv;
+      const float scale = h.weight * out->hit_scale;
+      for (size_t l = 0; l < labels; ++l) out->logits[l] += fl[l] * scale;
     }
   }
   const float max_logit = *std::max_element(out->logits.begin(), out->logits.end());

@@ -19,18 +19,23 @@ struct BagWeights {
   int dim = 0;
   std::vector<std::string> features;  // unigrams first, then pairs
   int num_unigrams = 0;
-  std::vector<float> embeddings;      // features.size() x dim, row-major
+  std::vector<std::string> subwords;
+  SubwordSpec subword_spec;
+  std::vector<float> embeddings;      // (features + subwords) x dim, row-major
   std::vector<float> output_weights;  // labels.size() x dim, row-major
   std::vector<float> output_bias;     // labels.size()
   std::vector<float> thresholds;      // labels.size(), in [0, 1]
+  float length_exponent = 1.0f;       // see TextBagModel in model.proto
+  size_t rows() const { return features.size() + subwords.size(); }
 };
 
 // Quantises the embedding table per row to int8 (scale = max |value| / 127).
 burnout::v1::TextBagModel ToProto(const BagWeights& w);
 
 // Checks every size and value of `m` and dequantises it. DATA_LOSS starting with `origin`
-// (the file name) on any inconsistency: wrong tokenizer, sizes that do not match, non-finite
-// numbers, thresholds outside [0, 1], malformed or repeated features.
+// (the file name) on any inconsistency: sizes that do not match, non-finite or huge numbers,
+// thresholds outside [0, 1]; FAILED_PRECONDITION for another tokenizer version. Features are
+// checked by BagScorer::Create (malformed or repeated ones).
 absl::StatusOr<BagWeights> FromProto(const burnout::v1::TextBagModel& m, const std::string& origin);
 
 // File I/O. Read: NOT_FOUND if unreadable, DATA_LOSS naming the file if it does not parse or
@@ -38,13 +43,15 @@ absl::StatusOr<BagWeights> FromProto(const burnout::v1::TextBagModel& m, const s
 absl::StatusOr<BagWeights> ReadBagModelFile(const std::string& path);
 absl::Status WriteBagModelFile(const std::string& path, const BagWeights& w);
 
-// The forward pass: e = mean of the embedding rows of the features found, logits = W e + b,
-// probabilities = softmax(logits). Immutable and thread-safe after Create.
+// The forward pass over the known features f of a text, with weights w_f (features.h) and
+// n = sum of w_f: logits = b + sum of w_f W E[f] / n^p (p = length_exponent), probabilities =
+// softmax(logits), embedding = sum of w_f E[f] / n. Immutable and thread-safe after Create.
 class BagScorer {
  public:
   struct Output {
     std::vector<Token> tokens;
-    std::vector<FeatureHit> hits;  // known features; each adds feature_logits(id) / hits.size()
+    std::vector<FeatureHit> hits;  // each adds feature_logits(id) * weight * hit_scale
+    float hit_scale = 0;           // 1 / (sum of hit weights)^length_exponent
     int known_tokens = 0;          // tokens that are known unigrams
     std::vector<float> embedding;  // e (zeros when no feature is known)
     std::vector<float> logits;
@@ -58,7 +65,7 @@ class BagScorer {
   void Score(std::string_view text, Output* out) const;
 
   // W times the embedding row of `feature`: its logit contribution when it is the only
-  // feature; with n features it contributes this / n.
+  // feature; in a text it contributes this * hit weight * Output::hit_scale.
   const float* feature_logits(int32_t feature) const {
     return &feature_logits_[static_cast<size_t>(feature) * weights_.labels.size()];
   }

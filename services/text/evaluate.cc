@@ -21,8 +21,7 @@ EvalReport Evaluate(const TextModel& model, const std::vector<Example>& examples
     report.scorer.Add(ex.labels, PredictLabels(probabilities, model.thresholds()));
     ++report.rows;
   }
-  report.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return report;
 }
 

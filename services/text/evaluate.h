@@ -11,8 +11,8 @@ namespace burnout::text {
 
 struct EvalReport {
   MultiLabelScorer scorer{0};
-  int rows = 0;     // scored
-  int skipped = 0;  // rejected by Analyze (e.g. blank text); not scored
+  int rows = 0;        // scored
+  int skipped = 0;     // rejected by Analyze (e.g. blank text); not scored
   double seconds = 0;  // wall time of the Analyze calls
 };
 

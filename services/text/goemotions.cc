@@ -45,8 +45,8 @@ absl::StatusOr<std::vector<uint32_t>> LoadLabelMap(const std::string& dir) {
   for (const auto& [ekman, members] : mapping.fields()) {
     const int index = LabelIndex(ekman);
     if (index < 0 || !members.has_list_value()) {
-      return absl::DataLossError(absl::StrCat(Join(dir, "ekman_mapping.json"),
-                                              ": unexpected entry \"", ekman, "\""));
+      return absl::DataLossError(
+          absl::StrCat(Join(dir, "ekman_mapping.json"), ": unexpected entry \"", ekman, "\""));
     }
     for (const auto& v : members.list_value().values()) to_bit[v.string_value()] = 1u << index;
   }
@@ -55,8 +55,8 @@ absl::StatusOr<std::vector<uint32_t>> LoadLabelMap(const std::string& dir) {
     const std::string name(absl::StripAsciiWhitespace(line));
     auto it = to_bit.find(name);
     if (it == to_bit.end()) {
-      return absl::DataLossError(absl::StrCat(Join(dir, "emotions.txt"), ": emotion \"", name,
-                                              "\" has no Ekman mapping"));
+      return absl::DataLossError(
+          absl::StrCat(Join(dir, "emotions.txt"), ": emotion \"", name, "\" has no Ekman mapping"));
     }
     out.push_back(it->second);
   }
@@ -66,23 +66,23 @@ absl::StatusOr<std::vector<uint32_t>> LoadLabelMap(const std::string& dir) {
 }  // namespace
 
 const std::vector<std::string>& EkmanLabels() {
-  static const auto* labels = new std::vector<std::string>{
-      "anger", "disgust", "fear", "joy", "neutral", "sadness", "surprise"};
+  static const auto* labels = new std::vector<std::string>{"anger",   "disgust", "fear",    "joy",
+                                                           "neutral", "sadness", "surprise"};
   return *labels;
 }
 
 absl::Status CheckDataDir(const std::string& dir) {
   std::error_code ec;
   if (!std::filesystem::is_directory(dir, ec)) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("GoEmotions data directory ", dir,
-                     " does not exist; pass --data_dir=<dir with train.tsv, dev.tsv, "
-                     "emotions.txt, ekman_mapping.json> (see ../shared/data/goemotions/README.md)"));
+    return absl::FailedPreconditionError(absl::StrCat(
+        "GoEmotions data directory ", dir,
+        " does not exist; pass --data_dir=<dir with train.tsv, dev.tsv, "
+        "emotions.txt, ekman_mapping.json> (see ../shared/data/goemotions/README.md)"));
   }
   for (const char* f : kRequiredFiles) {
     if (!std::filesystem::is_regular_file(Join(dir, f), ec)) {
-      return absl::FailedPreconditionError(absl::StrCat("GoEmotions data directory ", dir,
-                                                        " has no ", f, "; pass --data_dir"));
+      return absl::FailedPreconditionError(
+          absl::StrCat("GoEmotions data directory ", dir, " has no ", f, "; pass --data_dir"));
     }
   }
   return absl::OkStatus();
@@ -107,7 +107,8 @@ absl::StatusOr<std::vector<Example>> LoadGoEmotions(const std::string& dir,
       return absl::DataLossError(absl::StrCat(path, ":", line_no, ": ", why));
     };
     if (cols.size() < 2) return bad("expected text<TAB>label ids<TAB>id");
-    if (!IsValidUtf8(std::string_view(cols[0].data(), cols[0].size()))) return bad("text is not valid UTF-8");
+    if (!IsValidUtf8(std::string_view(cols[0].data(), cols[0].size())))
+      return bad("text is not valid UTF-8");
     Example ex;
     ex.text = std::string(cols[0]);
     for (absl::string_view id_text : absl::StrSplit(cols[1], ',')) {

@@ -14,8 +14,8 @@ using WordSet = absl::flat_hash_set<absl::string_view>;
 // First-person singular pronouns, with the contractions of "I" (and their apostrophe-less
 // spellings that are not ordinary words: "im", "ive").
 const WordSet& FirstPerson() {
-  static const auto* s = new WordSet{"i", "me", "my", "mine", "myself", "i'm", "i've",
-                                     "i'd", "i'll", "im", "ive"};
+  static const auto* s =
+      new WordSet{"i", "me", "my", "mine", "myself", "i'm", "i've", "i'd", "i'll", "im", "ive"};
   return *s;
 }
 
@@ -23,34 +23,32 @@ const WordSet& FirstPerson() {
 // State", Clinical Psychological Science 6(4), plus "entirely" and "constant(ly)" variants.
 const WordSet& Absolutist() {
   static const auto* s = new WordSet{
-      "absolutely", "all",      "always",  "complete", "completely", "constant",
-      "constantly", "definitely", "entire", "entirely", "ever",      "every",
-      "everyone",   "everything", "full",   "must",     "never",     "nothing",
-      "totally",    "whole"};
+      "absolutely", "all",    "always",   "complete", "completely", "constant", "constantly",
+      "definitely", "entire", "entirely", "ever",     "every",      "everyone", "everything",
+      "full",       "must",   "never",    "nothing",  "totally",    "whole"};
   return *s;
 }
 
 // Fatigue and burnout vocabulary (single words).
 const WordSet& FatigueWords() {
-  static const auto* s = new WordSet{
-      "exhausted", "exhausting", "exhaustion", "tired",     "tiring",   "drained",
-      "draining",  "burnout",    "overwhelmed", "overwhelming", "fatigue", "fatigued",
-      "sleepless", "insomnia",   "weary",      "knackered"};
+  static const auto* s =
+      new WordSet{"exhausted", "exhausting", "exhaustion",  "tired",        "tiring",  "drained",
+                  "draining",  "burnout",    "overwhelmed", "overwhelming", "fatigue", "fatigued",
+                  "sleepless", "insomnia",   "weary",       "knackered"};
   return *s;
 }
 
 // Fatigue terms of two tokens: first word, second word.
 constexpr std::pair<absl::string_view, absl::string_view> kFatiguePairs[] = {
-    {"burnt", "out"},  {"burned", "out"}, {"worn", "out"},
+    {"burnt", "out"},  {"burned", "out"},  {"worn", "out"},
     {"can't", "cope"}, {"cannot", "cope"}, {"cant", "cope"}};
 
 // Negators; any word ending in "n't" also counts, and so do these apostrophe-less forms.
 const WordSet& Negators() {
   static const auto* s = new WordSet{
-      "no",     "not",    "never",   "none",    "nobody",  "nothing", "nowhere",
-      "neither", "nor",   "cannot",  "without", "dont",    "cant",    "didnt",
-      "doesnt", "isnt",   "wasnt",   "wont",    "wouldnt", "couldnt", "shouldnt",
-      "arent",  "werent", "havent",  "hasnt",   "aint"};
+      "no",      "not",     "never",    "none",  "nobody", "nothing", "nowhere", "neither", "nor",
+      "cannot",  "without", "dont",     "cant",  "didnt",  "doesnt",  "isnt",    "wasnt",   "wont",
+      "wouldnt", "couldnt", "shouldnt", "arent", "werent", "havent",  "hasnt",   "aint"};
   return *s;
 }
 

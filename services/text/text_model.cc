@@ -4,6 +4,7 @@
 #include <chrono>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "common/model/model_dir.h"
 #include "common/status/macros.h"
@@ -29,9 +30,9 @@ bool IsBlank(std::string_view text) {
     }
     const std::string_view rest = text.substr(i);
     static constexpr std::string_view kSpaces[] = {
-        "\u00A0", "\u1680", "\u2000", "\u2001", "\u2002", "\u2003", "\u2004", "\u2005",
-        "\u2006", "\u2007", "\u2008", "\u2009", "\u200A", "\u200B", "\u2028", "\u2029",
-        "\u202F", "\u205F", "\u3000", "\uFEFF"};
+        "\u00A0", "\u1680", "\u2000", "\u2001", "\u2002", "\u2003", "\u2004",
+        "\u2005", "\u2006", "\u2007", "\u2008", "\u2009", "\u200A", "\u200B",
+        "\u2028", "\u2029", "\u202F", "\u205F", "\u3000", "\uFEFF"};
     bool space = false;
     for (std::string_view s : kSpaces) {
       if (rest.substr(0, s.size()) == s) {
@@ -58,16 +59,15 @@ class BagTextModel final : public TextModel {
   BagTextModel(BagScorer scorer, burnout::v1::ModelInfo info, std::string model_id)
       : scorer_(std::move(scorer)), info_(std::move(info)), model_id_(std::move(model_id)) {}
 
-  absl::StatusOr<burnout::v1::ModalityResult> Analyze(
-      std::string_view text, const AnalyzeOptions& options) const override;
+  absl::StatusOr<burnout::v1::ModalityResult> Analyze(std::string_view text,
+                                                      const AnalyzeOptions& options) const override;
 
   const std::vector<std::string>& labels() const override { return scorer_.weights().labels; }
   const std::vector<float>& thresholds() const override { return scorer_.weights().thresholds; }
   const burnout::v1::ModelInfo& info() const override { return info_; }
 
  private:
-  void AddEvidence(const BagScorer::Output& o, int per_label,
-                   burnout::v1::ModalityResult* r) const;
+  void AddEvidence(const BagScorer::Output& o, int per_label, burnout::v1::ModalityResult* r) const;
 
   BagScorer scorer_;
   burnout::v1::ModelInfo info_;
@@ -116,11 +116,15 @@ absl::StatusOr<burnout::v1::ModalityResult> BagTextModel::Analyze(
     r.add_quality_issues(absl::StrCat("only ", counts.words, counts.words == 1 ? " word" : " words",
                                       "; short texts are unreliable"));
   }
-  if (o.known_tokens == 0) {
+  // A text without tokens was reported above as having no words.
+  if (!o.tokens.empty() && o.known_tokens == 0) {
     quality *= 0.1;
-    r.add_quality_issues(
-        "none of the words are known to the model; the result is only its prior");
-  } else if (known_ratio < kReliableKnownRatio) {
+    r.add_quality_issues(o.hits.empty()
+                             ? "none of the words are known to the model; the result is only its "
+                               "prior"
+                             : "none of the words are known to the model, only parts of them; "
+                               "the estimate is uncertain");
+  } else if (!o.tokens.empty() && known_ratio < kReliableKnownRatio) {
     quality *= std::max(0.1, known_ratio / kReliableKnownRatio);
     r.add_quality_issues(absl::StrCat("only ", static_cast<int>(known_ratio * 100 + 0.5),
                                       "% of the words are known to the model; the estimate is "
@@ -137,32 +141,34 @@ absl::StatusOr<burnout::v1::ModalityResult> BagTextModel::Analyze(
   return r;
 }
 
-// Evidence per label: the features (counted with repeats) with the largest positive share of
-// that label's logit, strongest first. Shares are exact: logit_l = b_l + sum over hits of
-// feature_logits(id)[l] / hits. The trainer centres W and b across labels, so a positive share
-// pushes a label above the others, not all labels alike.
+// Evidence per label: the tokens and token pairs with the largest positive share of that
+// label's logit, strongest first. A token's share sums its own feature, its subwords and its
+// repeats. Shares are exact: logit_l = b_l + sum over hits of feature_logits(id)[l] * weight *
+// hit_scale. The trainer centres W and b across labels, so a positive share pushes a label
+// above the others rather than all labels alike.
 void BagTextModel::AddEvidence(const BagScorer::Output& o, int per_label,
                                burnout::v1::ModalityResult* r) const {
   if (per_label <= 0 || o.hits.empty()) return;
-  std::vector<int32_t> ids;
-  ids.reserve(o.hits.size());
-  for (const FeatureHit& h : o.hits) ids.push_back(h.id);
-  std::sort(ids.begin(), ids.end());
-  std::vector<std::pair<int32_t, int>> unique;  // id, repeats
-  for (int32_t id : ids) {
-    if (!unique.empty() && unique.back().first == id) {
-      ++unique.back().second;
-    } else {
-      unique.emplace_back(id, 1);
+  const size_t labels = this->labels().size();
+  absl::flat_hash_map<std::string, size_t> index;  // surface -> row of `shares`
+  std::vector<std::string> surfaces;
+  std::vector<float> shares;  // surfaces x labels
+  for (const FeatureHit& h : o.hits) {
+    std::string surface = scorer_.vocab().Surface(h, o.tokens);
+    auto [it, added] = index.emplace(surface, surfaces.size());
+    if (added) {
+      surfaces.push_back(std::move(surface));
+      shares.resize(shares.size() + labels, 0.0f);
     }
+    const float* fl = scorer_.feature_logits(h.id);
+    const float scale = h.weight * o.hit_scale;
+    for (size_t l = 0; l < labels; ++l) shares[it->second * labels + l] += fl[l] * scale;
   }
-  const float inv = 1.0f / static_cast<float>(o.hits.size());
-  std::vector<std::pair<float, int32_t>> scored;
-  for (size_t l = 0; l < labels().size(); ++l) {
+  std::vector<std::pair<float, size_t>> scored;
+  for (size_t l = 0; l < labels; ++l) {
     scored.clear();
-    for (const auto& [id, repeats] : unique) {
-      const float c = scorer_.feature_logits(id)[l] * inv * repeats;
-      if (c > 0) scored.emplace_back(c, id);
+    for (size_t s = 0; s < surfaces.size(); ++s) {
+      if (shares[s * labels + l] > 0) scored.emplace_back(shares[s * labels + l], s);
     }
     const size_t k = std::min(scored.size(), static_cast<size_t>(per_label));
     std::partial_sort(scored.begin(), scored.begin() + k, scored.end(),
@@ -171,8 +177,8 @@ void BagTextModel::AddEvidence(const BagScorer::Output& o, int per_label,
                       });
     for (size_t i = 0; i < k; ++i) {
       auto* e = r->add_evidence();
-      e->set_label(labels()[l]);
-      e->set_feature(scorer_.vocab().feature(scored[i].second));
+      e->set_label(this->labels()[l]);
+      e->set_feature(surfaces[scored[i].second]);
       e->set_contribution(scored[i].first);
     }
   }
@@ -192,12 +198,14 @@ absl::StatusOr<std::unique_ptr<TextModel>> TextModel::Load(const std::string& mo
   }
   const auto& spec = md.manifest.text();
   if (!md.manifest.has_text() || spec.embedding_dim() != weights->dim ||
-      spec.vocab_size() != static_cast<int>(weights->features.size()) ||
+      spec.vocab_size() != static_cast<int64_t>(weights->rows()) ||
       !std::equal(spec.emotion_labels().begin(), spec.emotion_labels().end(),
                   weights->labels.begin(), weights->labels.end())) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        manifest_path, ": the text spec (embedding_dim, vocab_size, emotion_labels) does not "
-                       "match the model file ", md.model_path));
+    return absl::FailedPreconditionError(
+        absl::StrCat(manifest_path,
+                     ": the text spec (embedding_dim, vocab_size, emotion_labels) does not "
+                     "match the model file ",
+                     md.model_path));
   }
   absl::StatusOr<BagScorer> scorer = BagScorer::Create(*std::move(weights));
   if (!scorer.ok()) {

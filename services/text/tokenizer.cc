@@ -26,14 +26,14 @@ Kind Classify(char32_t c) {
     return Kind::kIgnorable;  // joiners, variation selectors, skin tones, tag characters
   }
   if (c <= 0xBF || c == 0xD7 || c == 0xF7) return Kind::kSeparator;  // Latin-1 punctuation
-  if (c < 0x2000) return Kind::kWord;                                 // alphabets, marks
+  if (c < 0x2000) return Kind::kWord;                                // alphabets, marks
   if (c < 0x2070) return Kind::kSeparator;  // general punctuation and spaces
   if (c < 0x2C00) return Kind::kSymbol;     // currency, arrows, math, dingbats, misc symbols
   if (c < 0x2E00) return Kind::kWord;
-  if (c < 0x2E80) return Kind::kSeparator;  // supplemental punctuation
-  if (c >= 0x3000 && c < 0x3040) return Kind::kSeparator;  // CJK punctuation
-  if (c >= 0xE000 && c < 0xF900) return Kind::kSeparator;  // private use
-  if (c >= 0xFE10 && c < 0xFE70) return Kind::kSeparator;  // compatibility punctuation forms
+  if (c < 0x2E80) return Kind::kSeparator;                  // supplemental punctuation
+  if (c >= 0x3000 && c < 0x3040) return Kind::kSeparator;   // CJK punctuation
+  if (c >= 0xE000 && c < 0xF900) return Kind::kSeparator;   // private use
+  if (c >= 0xFE10 && c < 0xFE70) return Kind::kSeparator;   // compatibility punctuation forms
   if (c >= 0xFFF0 && c < 0x10000) return Kind::kSeparator;  // specials, U+FFFD
   if (c >= 0x1F000 && c < 0x1FB00) return Kind::kSymbol;    // emoji, pictographs, flags
   if (c >= 0xF0000) return Kind::kSeparator;                // private use planes
@@ -104,7 +104,7 @@ class WordBuilder {
 };
 
 // Matches "[Letters]" at s[pos] ('[' there); returns its length or 0.
-size_t PlaceholderLength(std::string_view s, size_t pos) {
+size_t MaskLength(std::string_view s, size_t pos) {
   size_t i = pos + 1;
   while (i < s.size() && i - pos <= 24 && IsAsciiLetter(static_cast<unsigned char>(s[i]))) ++i;
   if (i == pos + 1 || i >= s.size() || s[i] != ']') return 0;
@@ -151,7 +151,7 @@ std::vector<Token> Tokenize(std::string_view s) {
   size_t pos = 0;
   while (pos < s.size()) {
     if (s[pos] == '[') {
-      if (size_t n = PlaceholderLength(s, pos); n > 0) {
+      if (size_t n = MaskLength(s, pos); n > 0) {
         word.Flush(&out);
         std::string p;
         for (size_t i = pos; i < pos + n; ++i) p.push_back(static_cast<char>(Lower(s[i])));

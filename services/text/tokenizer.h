@@ -9,7 +9,7 @@
 //    between a word and an ASCII letter stays inside the word, straightened to '
 //    ("I’m" -> "i'm", "can't" -> "can't"); elsewhere it separates.
 //  - Within a word, a run of 3+ identical ASCII letters is cut to 2 ("sooooo" -> "soo").
-//  - "[NAME]"-style placeholders (GoEmotions masks names this way) become one word "[name]".
+//  - GoEmotions name masks ("[NAME]", "[RELIGION]") become one word: "[name]", "[religion]".
 //  - A run of '!' / '?' becomes the token "?" (if the run has a '?') then "!" (if it has a '!').
 //  - Each emoji or pictographic symbol is a token of its own; repeats in a row count once.
 //    Joiners, variation selectors and skin-tone modifiers are dropped.
@@ -26,7 +26,7 @@ inline constexpr char kTokenizerVersion[] = "burnout-text-tokenizer/1";
 
 struct Token {
   std::string text;  // normalised form, as listed in the model's vocabulary
-  bool is_word;      // a word (letters/digits/placeholder), not "!", "?" or a symbol
+  bool is_word;      // a word (letters/digits/name mask), not "!", "?" or a symbol
 };
 
 // True if `text` is well-formed UTF-8 (no overlong forms, surrogates or code points above
