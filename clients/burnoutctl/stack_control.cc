@@ -184,7 +184,8 @@ absl::Status Up(const StackOptions& o, std::string* report) {
       absl::StrAppend(report, svc.name(), ": already running (pid ", pid, ")\n");
     } else {
       // A restarted service keeps its old port, so the orchestrator's targets stay valid.
-      int want = svc.port() > 0 ? svc.port() : ReadInt(port_file);
+      const int previous = ReadInt(port_file);
+      const int want = previous > 0 ? previous : svc.port();
       std::error_code ec;
       fs::remove(port_file, ec);
       std::vector<std::string> args = {"--config", svc.config(), "--port", std::to_string(want),

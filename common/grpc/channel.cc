@@ -15,7 +15,7 @@ std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target, int max_me
   }
   // Reconnect quickly after a replica restarts; masking covers the gap.
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 200);
-  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
   return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
 }
 

@@ -84,7 +84,7 @@ TEST_F(StackTest, AssessTextThroughEveryService) {
   auto a = Assess("I am exhausted and overwhelmed, I cannot keep up with work anymore");
   EXPECT_NE(a.risk().level(), burnout::v1::RISK_LEVEL_UNSPECIFIED);
   ASSERT_EQ(a.modalities_size(), 3);
-  EXPECT_TRUE(a.modalities(0).used());
+  ASSERT_TRUE(a.modalities(0).used());
   EXPECT_EQ(a.modalities(0).result().model().name(), "text-emotion-goemotions");
   EXPECT_EQ(a.modalities(0).result().emotions_size(), 7);
   EXPECT_FLOAT_EQ(a.modalities(1).attention_weight(), 0.0f);
@@ -127,7 +127,17 @@ TEST_F(StackTest, TextServiceDownFailsClearlyThenRecovers) {
   Result up = Ctl("up");  // restarts only what is down, on its old port
   ASSERT_EQ(up.code, 0) << up.out << up.err;
   EXPECT_NE(up.out.find("orchestrator: already running"), std::string::npos) << up.out;
-  auto a = Assess("I feel fine today");
+  // The orchestrator's channel reconnects with a bounded backoff (at most 1 s).
+  Result again;
+  for (int i = 0; i < 50; ++i) {
+    again = Ctl("assess --user it --json --text 'I feel fine today'");
+    if (again.code == 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(again.code, 0) << again.err;
+  burnout::v1::Assessment a;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(again.out, &a).ok());
+  ASSERT_EQ(a.modalities_size(), 3);
   EXPECT_TRUE(a.modalities(0).used());
 }
 
@@ -177,7 +187,7 @@ TEST_F(StackTest, CorruptModelLeavesServiceAliveButNotReady) {
                           model.string() + " --port_file " + port_file.string();
   const pid_t pid = fork();
   if (pid == 0) {
-    execl("/bin/sh", "sh", "-c", ("exec " + cmd + " 2>" + (run_ / "corrupt.log").string()).c_str(), nullptr);
+    execl("/bin/sh", "sh", "-c", ("exec " + cmd + " >" + (run_ / "corrupt.log").string() + " 2>&1").c_str(), nullptr);
     _exit(127);
   }
   int port = 0;
