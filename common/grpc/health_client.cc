@@ -26,17 +26,13 @@ grpc::ByteBuffer EncodeRequest(const std::string& service) {
   return grpc::ByteBuffer(&slice, 1);
 }
 
-// HealthCheckResponse{ ServingStatus status = 1; }: field 1, varint.
+// HealthCheckResponse{ ServingStatus status = 1; }: tag 0x08 then a one-byte varint (the
+// enum's values are < 128). UNKNOWN (0) is encoded as an empty message.
 Health DecodeResponse(const grpc::ByteBuffer& buf) {
   grpc::Slice slice;
-  if (!buf.DumpToSingleSlice(&slice).ok()) return Health::kUnknown;
-  const auto* p = slice.begin();
-  const auto* end = slice.end();
-  while (p + 1 < end) {
-    if (*p == 0x08) return static_cast<Health>(p[1] & 0x7F);
-    ++p;
-  }
-  return Health::kUnknown;  // status 0 (UNKNOWN) is encoded as an empty message
+  if (!buf.DumpToSingleSlice(&slice).ok() || slice.size() < 2) return Health::kUnknown;
+  const uint8_t* p = slice.begin();
+  return p[0] == 0x08 && p[1] < 0x80 ? static_cast<Health>(p[1]) : Health::kUnknown;
 }
 
 }  // namespace

@@ -7,6 +7,8 @@
 #include <mutex>
 #include <string>
 
+#include "absl/status/statusor.h"
+
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 
@@ -28,6 +30,16 @@ class ModelSlot {
     std::lock_guard<std::mutex> lock(mu_);
     error_ = std::move(error);
   }
+  // Installs a freshly loaded model, or records why loading failed; returns the status.
+  absl::Status Install(absl::StatusOr<std::unique_ptr<Model>> loaded) {
+    if (!loaded.ok()) {
+      SetError(loaded.status());
+      return loaded.status();
+    }
+    Set(std::shared_ptr<const Model>(std::move(*loaded)));
+    return absl::OkStatus();
+  }
+
   // UNAVAILABLE explaining why there is no model (still loading, or the load error).
   absl::Status NotReady() const {
     std::lock_guard<std::mutex> lock(mu_);

@@ -23,13 +23,7 @@ FusionService::FusionService(const burnout::v1::FusionServiceConfig& config)
       executor_(config.server().worker_threads(), config.server().max_queue()) {}
 
 absl::Status FusionService::LoadModel() {
-  auto model = FusionModel::Load(config_.model_dir());
-  if (!model.ok()) {
-    model_.SetError(model.status());
-    return model.status();
-  }
-  model_.Set(std::shared_ptr<const FusionModel>(std::move(*model)));
-  return absl::OkStatus();
+  return model_.Install(FusionModel::Load(config_.model_dir()));
 }
 
 grpc::ServerUnaryReactor* FusionService::Fuse(grpc::CallbackServerContext* ctx,

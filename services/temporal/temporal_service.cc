@@ -19,13 +19,7 @@ TemporalService::TemporalService(const burnout::v1::TemporalServiceConfig& confi
       executor_(config.server().worker_threads(), config.server().max_queue()) {}
 
 absl::Status TemporalService::LoadModel() {
-  auto model = TemporalModel::Load(config_.model_dir());
-  if (!model.ok()) {
-    model_.SetError(model.status());
-    return model.status();
-  }
-  model_.Set(std::shared_ptr<const TemporalModel>(std::move(*model)));
-  return absl::OkStatus();
+  return model_.Install(TemporalModel::Load(config_.model_dir()));
 }
 
 grpc::ServerUnaryReactor* TemporalService::Predict(grpc::CallbackServerContext* ctx,

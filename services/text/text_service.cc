@@ -23,18 +23,12 @@ TextService::TextService(const burnout::v1::TextServiceConfig& config)
 
 absl::Status TextService::LoadModel() {
   auto model = TextModel::Load(config_.model_dir());
-  if (!model.ok()) {
-    model_.SetError(model.status());
-    return model.status();
+  if (model.ok()) {
+    // Warm-up: one real analysis before reporting SERVING.
+    auto warm = (*model)->Analyze("warming up the text model", AnalyzeOptions{});
+    if (!warm.ok()) model = warm.status();
   }
-  // Warm-up: one real analysis before reporting SERVING.
-  auto warm = (*model)->Analyze("warming up the text model", AnalyzeOptions{});
-  if (!warm.ok()) {
-    model_.SetError(warm.status());
-    return warm.status();
-  }
-  model_.Set(std::shared_ptr<const TextModel>(std::move(*model)));
-  return absl::OkStatus();
+  return model_.Install(std::move(model));
 }
 
 grpc::ServerUnaryReactor* TextService::Analyze(grpc::CallbackServerContext* ctx,
