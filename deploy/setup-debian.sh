@@ -11,6 +11,8 @@ PKGS=(
   libtorch-dev libopenblas0-pthread
   libsqlite3-dev libabsl-dev libspdlog-dev libfmt-dev libssl-dev
   libcli11-dev
+  libsndfile1-dev libsoxr-dev
+  espeak-ng praat
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 missing=()

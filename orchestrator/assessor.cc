@@ -147,9 +147,9 @@ absl::StatusOr<Assessment> Assessor::Assess(const burnout::v1::AssessRequest& re
   slots.push_back({burnout::v1::MODALITY_TEXT, req.has_text(), deps_.text, options_.text_timeout_ms,
                    {burnout::v1::MODALITY_TEXT, req.text(), ""}});
   slots.push_back({burnout::v1::MODALITY_VOICE, req.has_audio(), deps_.voice,
-                   options_.voice_timeout_ms, {burnout::v1::MODALITY_VOICE, "", req.audio().data()}});
+                   options_.voice_timeout_ms, {burnout::v1::MODALITY_VOICE, "", req.audio().data(), req.audio().filename()}});
   slots.push_back({burnout::v1::MODALITY_FACE, req.has_image(), deps_.face, options_.face_timeout_ms,
-                   {burnout::v1::MODALITY_FACE, "", req.image().data()}});
+                   {burnout::v1::MODALITY_FACE, "", req.image().data(), req.image().filename()}});
   const auto fan_start = Steady::now();
   const auto remaining = deadline - Clock::now();
   const Deadline analyzers_deadline = Clock::now() + remaining * 3 / 4;

@@ -21,6 +21,7 @@ struct AnalyzerInput {
   burnout::v1::Modality modality = burnout::v1::MODALITY_UNSPECIFIED;
   std::string text;   // MODALITY_TEXT
   std::string media;  // MODALITY_VOICE / MODALITY_FACE: encoded file bytes
+  std::string filename;  // optional, for messages only
 };
 
 // One analyzer service (text, voice or face). Thread-safe.

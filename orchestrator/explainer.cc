@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 
 namespace burnout::orchestrator {
 namespace {
@@ -40,11 +41,14 @@ Narrative ExplainModality(const burnout::v1::ModalityOutcome& o) {
       absl::StrAppend(&text, " and ", emotions[1].label(), " (", Pct(emotions[1].probability()), ")");
     }
     absl::StrAppend(&text, ".");
-    // What pushed the top emotion, as the model itself attributes it.
+    // What pushed the top emotion, as the model itself attributes it: words are quoted,
+    // measurements (voice, face) are named.
+    const bool words = o.modality() == burnout::v1::MODALITY_TEXT;
     std::vector<std::string> pushes;
     for (const auto& ev : r.evidence()) {
       if (ev.label() == emotions[0].label() && ev.contribution() > 0 && pushes.size() < 3) {
-        pushes.push_back(absl::StrCat("\"", ev.feature(), "\""));
+        pushes.push_back(words ? absl::StrCat("\"", ev.feature(), "\"")
+                               : absl::StrReplaceAll(ev.feature(), {{"_", " "}}));
         evidence.push_back(absl::StrFormat("%s: \"%s\" pushed %s by %+.2f", name, ev.feature(),
                                            ev.label(), ev.contribution()));
       }
@@ -52,6 +56,11 @@ Narrative ExplainModality(const burnout::v1::ModalityOutcome& o) {
     if (!pushes.empty()) {
       absl::StrAppend(&text, " What pushed it most: ", absl::StrJoin(pushes, ", "), ".");
     }
+  }
+  // Observations the analyzer states against its reference values.
+  for (const auto& f : r.findings()) {
+    absl::StrAppend(&text, " ", f);
+    evidence.push_back(absl::StrCat(name, ": ", f));
   }
   for (const auto& ind : r.indicators()) {
     if (ind.name() == "fatigue_term_ratio" && ind.value() > 0) {

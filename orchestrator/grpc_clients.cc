@@ -5,6 +5,7 @@
 #include "burnout/v1/fusion.grpc.pb.h"
 #include "burnout/v1/temporal.grpc.pb.h"
 #include "burnout/v1/text.grpc.pb.h"
+#include "burnout/v1/voice.grpc.pb.h"
 #include "common/grpc/channel.h"
 #include "common/grpc/status.h"
 #include "grpcpp/grpcpp.h"
@@ -23,21 +24,25 @@ absl::StatusOr<Resp> CallUnary(Stub* stub, Method method, const Req& request, De
   return response;
 }
 
-class GrpcTextClient final : public AnalyzerClient {
+// One analyzer service over its generated async stub. `Fill` turns the AnalyzerInput into
+// the service's request message.
+template <typename Service, typename Request>
+class GrpcAnalyzerClient final : public AnalyzerClient {
  public:
-  GrpcTextClient(const std::string& target, int max_bytes)
-      : stub_(burnout::v1::TextAnalyzer::NewStub(grpcx::MakeChannel(target, max_bytes))) {}
+  using Fill = void (*)(const AnalyzerInput&, Request*);
+  GrpcAnalyzerClient(const std::string& target, int max_bytes, Fill fill)
+      : stub_(Service::NewStub(grpcx::MakeChannel(target, max_bytes))), fill_(fill) {}
 
   void AnalyzeAsync(const AnalyzerInput& input, Deadline deadline, Callback done) override {
     struct Call {
       grpc::ClientContext ctx;
-      burnout::v1::AnalyzeTextRequest request;
+      Request request;
       burnout::v1::ModalityResult response;
       Callback done;
     };
     auto call = std::make_shared<Call>();
     call->ctx.set_deadline(deadline);
-    call->request.set_text(input.text);
+    fill_(input, &call->request);
     call->done = std::move(done);
     stub_->async()->Analyze(&call->ctx, &call->request, &call->response,
                             [call](grpc::Status s) {
@@ -50,7 +55,8 @@ class GrpcTextClient final : public AnalyzerClient {
   }
 
  private:
-  std::unique_ptr<burnout::v1::TextAnalyzer::Stub> stub_;
+  std::unique_ptr<typename Service::Stub> stub_;
+  Fill fill_;
 };
 
 class GrpcFusionClient final : public FusionClient {
@@ -86,7 +92,17 @@ class GrpcTemporalClient final : public TemporalClient {
 }  // namespace
 
 std::unique_ptr<AnalyzerClient> MakeTextClient(const std::string& target, int max_bytes) {
-  return std::make_unique<GrpcTextClient>(target, max_bytes);
+  return std::make_unique<GrpcAnalyzerClient<burnout::v1::TextAnalyzer, burnout::v1::AnalyzeTextRequest>>(
+      target, max_bytes, [](const AnalyzerInput& in, burnout::v1::AnalyzeTextRequest* r) {
+        r->set_text(in.text);
+      });
+}
+std::unique_ptr<AnalyzerClient> MakeVoiceClient(const std::string& target, int max_bytes) {
+  return std::make_unique<GrpcAnalyzerClient<burnout::v1::VoiceAnalyzer, burnout::v1::AnalyzeAudioRequest>>(
+      target, max_bytes, [](const AnalyzerInput& in, burnout::v1::AnalyzeAudioRequest* r) {
+        r->set_audio(in.media);
+        r->set_filename(in.filename);
+      });
 }
 std::unique_ptr<FusionClient> MakeFusionClient(const std::string& target, int max_bytes) {
   return std::make_unique<GrpcFusionClient>(target, max_bytes);

@@ -1,5 +1,6 @@
 // burnoutctl: start and stop the stack, assess, and read or delete what is stored.
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -52,10 +53,11 @@ int main(int argc, char** argv) {
   auto* down = app.add_subcommand("down", "stop every service");
   auto* status = app.add_subcommand("status", "health and pid of each service");
 
-  auto* assess = app.add_subcommand("assess", "assess text (and later audio / image)");
-  std::string text, text_file, request_id;
+  auto* assess = app.add_subcommand("assess", "assess what you wrote and/or a voice recording");
+  std::string text, text_file, audio_file, request_id;
   assess->add_option("--text", text, "what you wrote");
   assess->add_option("--text_file", text_file, "read the text from a file ('-' = stdin)");
+  assess->add_option("--audio", audio_file, "a WAV recording of your voice");
   assess->add_option("--request_id", request_id, "makes a retried assess return the stored result");
   for (auto* sc : {assess}) {
     sc->add_option("--user", user, "whose assessment")->capture_default_str();
@@ -124,6 +126,15 @@ int main(int argc, char** argv) {
     } else if (assess->count("--text")) {
       req.set_text(text);
     }
+    if (!audio_file.empty()) {
+      std::ifstream in(audio_file, std::ios::binary);
+      if (!in) return Fail("cannot read " + audio_file);
+      std::stringstream ss;
+      ss << in.rdbuf();
+      req.mutable_audio()->set_data(ss.str());
+      req.mutable_audio()->set_filename(std::filesystem::path(audio_file).filename().string());
+    }
+    if (!req.has_text() && !req.has_audio()) return Fail("assess: give --text, --text_file or --audio");
     v1::Assessment a;
     grpc::Status s = stub->Assess(&ctx, req, &a);
     if (!s.ok()) return FailRpc(s);

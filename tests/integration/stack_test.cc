@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -116,6 +117,74 @@ TEST_F(StackTest, RequestIdIsIdempotentThroughTheStack) {
   auto second = Assess("Long week, but the project shipped", "--request_id same-1");
   EXPECT_EQ(first.assessment_id(), second.assessment_id());
   EXPECT_TRUE(second.replayed());
+}
+
+// A spoken clip: espeak-ng speech when it is installed, else a synthetic vowel with
+// syllable-like bursts (the voice path is real either way).
+static std::string WriteClip(const fs::path& dir) {
+  const fs::path wav = dir / "clip.wav";
+  const std::string cmd = "espeak-ng -w " + wav.string() +
+                          " -s 120 -p 30 'I am so tired, I cannot keep going like this, every day "
+                          "is the same' 2>/dev/null";
+  if (std::system(cmd.c_str()) != 0 || !fs::exists(wav)) {
+    std::ofstream out(wav, std::ios::binary);
+    auto put = [&out](uint32_t v, int n) {
+      for (int i = 0; i < n; ++i) out.put(static_cast<char>((v >> (8 * i)) & 0xff));
+    };
+    const int rate = 16000, n = rate * 3;
+    out << "RIFF";
+    put(36 + 2 * n, 4);
+    out << "WAVEfmt ";
+    put(16, 4); put(1, 2); put(1, 2); put(rate, 4); put(rate * 2, 4); put(2, 2); put(16, 2);
+    out << "data";
+    put(2 * n, 4);
+    for (int i = 0; i < n; ++i) {
+      const double t = static_cast<double>(i) / rate;
+      const double env = std::pow(std::max(0.0, std::sin(M_PI * 3.0 * t)), 2);
+      double v = 0;
+      for (int k = 1; k <= 6; ++k) v += std::sin(2 * M_PI * 130 * k * t) / k;
+      put(static_cast<uint16_t>(static_cast<int16_t>(8000 * env * v)), 2);
+    }
+  }
+  return wav.string();
+}
+
+TEST_F(StackTest, AssessVoiceAloneAndWithText) {
+  const std::string clip = WriteClip(run_);
+  Result r = Ctl("assess --user voice --json --audio " + clip);
+  ASSERT_EQ(r.code, 0) << r.err;
+  burnout::v1::Assessment a;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(r.out, &a).ok()) << r.out;
+  ASSERT_EQ(a.modalities_size(), 3);
+  const auto& voice = a.modalities(1);
+  ASSERT_TRUE(voice.used()) << voice.mask_reason();
+  EXPECT_EQ(voice.result().model().name(), "voice-acoustic");
+  EXPECT_EQ(voice.result().emotions_size(), 4);
+  EXPECT_GT(voice.attention_weight(), 0.99f);
+  EXPECT_FALSE(a.modalities(0).used());
+  bool explained = false;
+  for (const auto& n : a.narratives()) {
+    if (n.topic() == "voice" && n.text().find("syllables per second") != std::string::npos) {
+      explained = true;
+    }
+  }
+  EXPECT_TRUE(explained) << r.out;
+
+  Result both = Ctl("assess --user voice --audio " + clip + " --text 'Long week, but fine.'");
+  ASSERT_EQ(both.code, 0) << both.err;
+  EXPECT_NE(both.out.find("voice"), std::string::npos) << both.out;
+  EXPECT_NE(both.out.find("pauses"), std::string::npos) << both.out;
+
+  // Not audio: voice is masked with the analyzer's reason, text still counts.
+  std::ofstream(run_ / "fake.wav") << "ID3 this is not a wav file at all, it only has the name";
+  Result fake = Ctl("assess --user voice --json --text 'fine' --audio " + (run_ / "fake.wav").string());
+  ASSERT_EQ(fake.code, 0) << fake.err;
+  burnout::v1::Assessment f;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(fake.out, &f).ok()) << fake.out;
+  EXPECT_FALSE(f.modalities(1).used());
+  EXPECT_NE(f.modalities(1).mask_reason().find("MP3"), std::string::npos)
+      << f.modalities(1).mask_reason();
+  EXPECT_TRUE(f.modalities(0).used());
 }
 
 TEST_F(StackTest, TextServiceDownFailsClearlyThenRecovers) {

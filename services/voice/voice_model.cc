@@ -1,0 +1,328 @@
+#include "services/voice/voice_model.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "common/config/config.h"
+#include "common/model/model_dir.h"
+#include "common/status/macros.h"
+
+namespace burnout::voice {
+namespace {
+
+using burnout::v1::ModalityResult;
+using burnout::v1::VoiceAcousticModel;
+using Clock = std::chrono::steady_clock;
+
+double Millis(Clock::time_point since) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - since).count();
+}
+
+int IndexOf(const std::vector<std::string>& names, const std::string& name) {
+  auto it = std::find(names.begin(), names.end(), name);
+  return it == names.end() ? -1 : static_cast<int>(it - names.begin());
+}
+
+const burnout::v1::FeatureSpec* Reference(const VoiceAcousticModel& spec, const std::string& name) {
+  for (const auto& f : spec.features()) {
+    if (f.name() == name) return &f;
+  }
+  return nullptr;
+}
+
+void AddIndicator(ModalityResult* r, const std::string& name, double value, const std::string& unit) {
+  auto* ind = r->add_indicators();
+  ind->set_name(name);
+  ind->set_value(std::isfinite(value) ? value : 0.0);
+  ind->set_unit(unit);
+}
+
+}  // namespace
+
+burnout::v1::VoiceQualityConfig DefaultQualityConfig() {
+  burnout::v1::VoiceQualityConfig q;
+  q.set_min_duration_s(1.0);
+  q.set_min_voiced_s(0.5);
+  q.set_silence_dbfs(-55.0);
+  q.set_max_clipped_ratio(0.01);
+  q.set_min_snr_db(10.0);
+  return q;
+}
+
+QualityVerdict AssessQuality(const AcousticAnalysis& a, const AudioSourceInfo& source,
+                             const burnout::v1::VoiceQualityConfig& config) {
+  QualityVerdict v;
+  auto lower = [&v](double factor, std::string issue) {
+    v.quality *= static_cast<float>(std::clamp(factor, 0.05, 1.0));
+    v.issues.push_back(std::move(issue));
+  };
+  const double duration = a.duration_s;
+  const double speech = a.Get("speech_ratio") * duration;
+  const double voiced = a.Get("voiced_ratio") * duration;
+  const double level = a.Get("rms_dbfs");
+  if (duration < config.min_duration_s()) {
+    lower(duration / config.min_duration_s(),
+          absl::StrFormat("too short: %.2f s of audio (at least %.1f s is needed)", duration,
+                          config.min_duration_s()));
+  }
+  if (speech <= 0.0 || level < config.silence_dbfs()) {
+    lower(0.05, speech <= 0.0
+                    ? std::string("silent: no speech was detected")
+                    : absl::StrFormat("nearly silent: speech level %.0f dBFS (below %.0f dBFS)",
+                                      level, config.silence_dbfs()));
+  } else if (voiced < config.min_voiced_s()) {
+    lower(voiced / config.min_voiced_s(),
+          absl::StrFormat("too little voiced speech: %.2f s (at least %.1f s is needed)", voiced,
+                          config.min_voiced_s()));
+  }
+  if (source.clipped_ratio > config.max_clipped_ratio()) {
+    lower(0.5, absl::StrFormat("clipped: %.1f%% of samples at full scale", 100.0 * source.clipped_ratio));
+  }
+  const double snr = a.Get("snr_db");
+  if (speech > 0.0 && snr < config.min_snr_db()) {
+    lower(0.6, absl::StrFormat("noisy: speech only %.0f dB above the background (%.0f dB or more "
+                               "is clean)",
+                               snr, config.min_snr_db()));
+  }
+  return v;
+}
+
+VoiceModel::VoiceModel(VoiceAcousticModel spec, burnout::v1::ModelInfo info)
+    : spec_(std::move(spec)), info_(std::move(info)) {}
+
+absl::StatusOr<std::unique_ptr<VoiceModel>> VoiceModel::FromSpec(VoiceAcousticModel spec,
+                                                                 burnout::v1::ModelInfo info) {
+  const auto& names = AcousticIndicatorNames();
+  if (spec.labels_size() < 2) {
+    return absl::FailedPreconditionError("voice model needs at least two labels");
+  }
+  if (!(spec.temperature() > 0) || !(spec.evidence_voiced_s() > 0) || !(spec.z_clamp() > 0)) {
+    return absl::FailedPreconditionError(
+        "voice model: temperature, evidence_voiced_s and z_clamp must be positive");
+  }
+  std::unique_ptr<VoiceModel> m(new VoiceModel(std::move(spec), std::move(info)));
+  const auto& s = m->spec_;
+  absl::flat_hash_map<std::string, int> position;
+  for (int i = 0; i < s.features_size(); ++i) {
+    const auto& f = s.features(i);
+    const int idx = IndexOf(names, f.name());
+    if (idx < 0) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("voice model: feature '", f.name(), "' is not an acoustic indicator"));
+    }
+    if (!(f.std() > 0) || !std::isfinite(f.mean())) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "voice model: feature '", f.name(), "' needs a finite mean and a positive std"));
+    }
+    if (!position.emplace(f.name(), i).second) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("voice model: feature '", f.name(), "' is listed twice"));
+    }
+    m->feature_index_.push_back(idx);
+  }
+  m->arousal_w_.assign(s.features_size(), 0.0);
+  m->tension_w_.assign(s.features_size(), 0.0);
+  auto resolve = [&](const auto& weights, std::vector<double>* out,
+                     const char* what) -> absl::Status {
+    for (const auto& w : weights) {
+      auto it = position.find(w.feature());
+      if (it == position.end()) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "voice model: ", what, " weight names '", w.feature(), "', which is not a feature"));
+      }
+      (*out)[it->second] += w.weight();
+    }
+    return absl::OkStatus();
+  };
+  BR_RETURN_IF_ERROR(resolve(s.arousal(), &m->arousal_w_, "arousal"));
+  BR_RETURN_IF_ERROR(resolve(s.tension(), &m->tension_w_, "tension"));
+  absl::flat_hash_set<std::string> with_logit;
+  for (const auto& l : s.logits()) with_logit.insert(l.label());
+  for (const auto& label : s.labels()) {
+    if (!with_logit.contains(label)) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("voice model: label '", label, "' has no logit"));
+    }
+  }
+  if (s.logits_size() != s.labels_size()) {
+    return absl::FailedPreconditionError("voice model: one logit per label is expected");
+  }
+  return m;
+}
+
+absl::StatusOr<std::unique_ptr<VoiceModel>> VoiceModel::Load(const std::string& model_dir) {
+  BR_ASSIGN_OR_RETURN(model::ModelDir md, model::OpenModelDir(model_dir, kVoiceModelKind));
+  VoiceAcousticModel spec;
+  if (auto s = config::LoadTextProto(md.model_path, &spec); !s.ok()) {
+    return absl::FailedPreconditionError(s.message());
+  }
+  burnout::v1::ModelInfo info;
+  info.set_name(md.manifest.name());
+  info.set_version(md.manifest.version());
+  info.set_sha256(md.manifest.sha256());
+  auto m = FromSpec(std::move(spec), std::move(info));
+  if (!m.ok()) {
+    return absl::FailedPreconditionError(absl::StrCat(md.model_path, ": ", m.status().message()));
+  }
+  return m;
+}
+
+EmotionEstimate VoiceModel::Estimate(const AcousticAnalysis& a, double quality) const {
+  const auto& s = spec_;
+  const int nf = s.features_size();
+  EmotionEstimate e;
+  e.embedding.resize(nf);
+  std::vector<double> z(nf);
+  for (int i = 0; i < nf; ++i) {
+    const auto& f = s.features(i);
+    const double v = a.indicators[feature_index_[i]].value;
+    z[i] = std::clamp((v - f.mean()) / f.std(), -static_cast<double>(s.z_clamp()),
+                      static_cast<double>(s.z_clamp()));
+    if (!std::isfinite(z[i])) z[i] = 0.0;
+    e.embedding[i] = static_cast<float>(z[i]);
+    e.arousal += arousal_w_[i] * z[i];
+    e.tension += tension_w_[i] * z[i];
+  }
+  const double voiced_s = a.Get("voiced_ratio") * a.duration_s;
+  e.evidence = std::clamp(quality, 0.0, 1.0) * std::min(1.0, voiced_s / s.evidence_voiced_s());
+  const double sign = e.arousal >= 0 ? 1.0 : -1.0;
+  std::vector<double> logits;
+  for (const auto& label : s.labels()) {
+    const auto& l = *std::find_if(s.logits().begin(), s.logits().end(),
+                                  [&](const auto& x) { return x.label() == label; });
+    // Linear in z: coefficient of feature i = a_l * w_a[i] + t_l * w_t[i] + n_l * sign * w_a[i].
+    double logit = l.bias();
+    for (int i = 0; i < nf; ++i) {
+      const double c = (l.arousal() + l.abs_arousal() * sign) * arousal_w_[i] +
+                       l.tension() * tension_w_[i];
+      const double contribution = c * z[i];
+      logit += contribution;
+      if (c != 0.0) {
+        burnout::v1::Evidence ev;
+        ev.set_label(label);
+        ev.set_feature(s.features(i).name());
+        ev.set_contribution(static_cast<float>(contribution));
+        e.contributions.push_back(std::move(ev));
+      }
+    }
+    logits.push_back(logit);
+  }
+  std::sort(e.contributions.begin(), e.contributions.end(), [](const auto& x, const auto& y) {
+    return std::abs(x.contribution()) > std::abs(y.contribution());
+  });
+  const double mx = *std::max_element(logits.begin(), logits.end());
+  double sum = 0.0;
+  std::vector<double> p(logits.size());
+  for (size_t i = 0; i < logits.size(); ++i) {
+    p[i] = std::exp((logits[i] - mx) / s.temperature());
+    sum += p[i];
+  }
+  const double uniform = 1.0 / logits.size();
+  for (size_t i = 0; i < p.size(); ++i) {
+    e.probabilities.push_back(static_cast<float>(e.evidence * p[i] / sum + (1.0 - e.evidence) * uniform));
+  }
+  return e;
+}
+
+std::vector<std::string> DescribeVoice(const AcousticAnalysis& a, const VoiceAcousticModel& spec) {
+  std::vector<std::string> out;
+  const double duration = a.duration_s;
+  const double speech_ratio = a.Get("speech_ratio");
+  const double voiced_s = a.Get("voiced_ratio") * duration;
+  if (duration <= 0.0 || speech_ratio <= 0.0) return out;
+  auto relative = [](double v, double ref) { return ref > 0 ? (v - ref) / ref : 0.0; };
+  if (const auto* ref = Reference(spec, "pitch_variability_st"); ref && voiced_s >= 0.3) {
+    const double v = a.Get("pitch_variability_st");
+    const double d = relative(v, ref->mean());
+    if (std::abs(d) >= 0.15) {
+      out.push_back(absl::StrFormat(
+          "Your pitch varied %.0f%% %s than a typical animated voice (%.1f vs %.1f semitones).",
+          100 * std::abs(d), d < 0 ? "less" : "more", v, ref->mean()));
+    } else {
+      out.push_back(absl::StrFormat("Your pitch varied about as much as a typical voice (%.1f "
+                                    "semitones).",
+                                    v));
+    }
+  }
+  {
+    const double pauses = 1.0 - speech_ratio;
+    const int count = static_cast<int>(std::lround(a.Get("pause_count")));
+    std::string text = absl::StrFormat("%.0f%% of the clip was pauses or silence", 100 * pauses);
+    if (count > 0) {
+      absl::StrAppend(&text, absl::StrFormat(" (%d pause%s inside your speech, the longest %.1f s)",
+                                             count, count == 1 ? "" : "s", a.Get("pause_max_s")));
+    }
+    if (const auto* ref = Reference(spec, "speech_ratio")) {
+      absl::StrAppend(&text, absl::StrFormat("; in typical conversation it is about %.0f%%",
+                                             100 * (1.0 - ref->mean())));
+    }
+    out.push_back(text + ".");
+  }
+  if (const auto* ref = Reference(spec, "speaking_rate_sps")) {
+    const double v = a.Get("speaking_rate_sps");
+    out.push_back(absl::StrFormat(
+        "You spoke at %.1f syllables per second (typical conversation: about %.1f).", v,
+        ref->mean()));
+  }
+  if (const auto* ref = Reference(spec, "energy_variability_db")) {
+    const double v = a.Get("energy_variability_db");
+    const double d = relative(v, ref->mean());
+    if (std::abs(d) >= 0.25) {
+      out.push_back(absl::StrFormat("Your loudness varied %.0f%% %s than typical (%.1f vs %.1f dB).",
+                                    100 * std::abs(d), d < 0 ? "less" : "more", v, ref->mean()));
+    }
+  }
+  return out;
+}
+
+ModalityResult VoiceModel::Analyze(const DecodedAudio& audio,
+                                   const burnout::v1::VoiceQualityConfig& quality_config) const {
+  ModalityResult r;
+  r.set_modality(burnout::v1::MODALITY_VOICE);
+  const auto t0 = Clock::now();
+  AcousticAnalysis a = AnalyzeAcoustics(audio.samples.data(), audio.samples.size(), AcousticConfig{});
+  const double acoustics_ms = Millis(t0);
+  const auto t1 = Clock::now();
+  const QualityVerdict q = AssessQuality(a, audio.source, quality_config);
+  const EmotionEstimate e = Estimate(a, q.quality);
+  for (int i = 0; i < spec_.labels_size(); ++i) {
+    auto* ls = r.add_emotions();
+    ls->set_label(spec_.labels(i));
+    ls->set_probability(e.probabilities[i]);
+  }
+  auto* emb = r.mutable_embedding();
+  for (float v : e.embedding) emb->add_values(v);
+  emb->set_dimension(static_cast<int>(e.embedding.size()));
+  emb->set_model_id(absl::StrCat(info_.name(), "/", info_.version()));
+  for (const auto& ind : a.indicators) AddIndicator(&r, ind.name, ind.value, ind.unit);
+  AddIndicator(&r, "clipped_ratio", audio.source.clipped_ratio, "ratio");
+  AddIndicator(&r, "source_sample_rate_hz", audio.source.sample_rate, "Hz");
+  AddIndicator(&r, "source_channels", audio.source.channels, "count");
+  AddIndicator(&r, "arousal", e.arousal, "z");
+  AddIndicator(&r, "tension", e.tension, "z");
+  AddIndicator(&r, "emotion_evidence", e.evidence, "ratio");
+  r.set_quality(q.quality);
+  for (const auto& issue : q.issues) r.add_quality_issues(issue);
+  // Strongest contributions, at most 3 per label.
+  absl::flat_hash_map<std::string, int> per_label;
+  for (const auto& ev : e.contributions) {
+    if (per_label[ev.label()]++ < 3) *r.add_evidence() = ev;
+  }
+  for (auto& f : DescribeVoice(a, spec_)) r.add_findings(std::move(f));
+  *r.mutable_model() = info_;
+  auto* ta = r.add_timings();
+  ta->set_stage("acoustics");
+  ta->set_millis(acoustics_ms);
+  auto* tm = r.add_timings();
+  tm->set_stage("emotion");
+  tm->set_millis(Millis(t1));
+  return r;
+}
+
+}  // namespace burnout::voice

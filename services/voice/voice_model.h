@@ -1,0 +1,81 @@
+// The default voice emotion model ("voice-acoustic"): acoustic indicators -> arousal and
+// tension -> neutral / happy / angry / sad, as documented on VoiceAcousticModel in
+// proto/burnout/v1/model.proto and in services/voice/README.md. No libtorch, no gRPC.
+//
+// Lifecycle: Load() once, then Analyze() from any number of threads (immutable after Load).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "burnout/v1/common.pb.h"
+#include "burnout/v1/config.pb.h"
+#include "burnout/v1/model.pb.h"
+#include "services/voice/acoustics.h"
+#include "services/voice/audio_decode.h"
+
+namespace burnout::voice {
+
+inline constexpr char kVoiceModelKind[] = "voice-acoustic";
+
+// Quality checks and their defaults (VoiceQualityConfig fields left at 0 get these).
+burnout::v1::VoiceQualityConfig DefaultQualityConfig();
+
+struct QualityVerdict {
+  float quality = 1.0f;             // 0..1; each failed check multiplies it down
+  std::vector<std::string> issues;  // one readable reason per failed check
+};
+
+// Too short, silent, too little voiced speech, clipped, noisy.
+QualityVerdict AssessQuality(const AcousticAnalysis& acoustics, const AudioSourceInfo& source,
+                             const burnout::v1::VoiceQualityConfig& config);
+
+// The mapping itself, exposed for tests.
+struct EmotionEstimate {
+  std::vector<float> probabilities;  // in spec.labels() order, sums to 1
+  std::vector<float> embedding;      // z over spec.features(), in order
+  double arousal = 0.0;
+  double tension = 0.0;
+  double evidence = 0.0;             // e in [0, 1]: how far the estimate leaves uniform
+  // Exact per-feature logit contributions (before temperature): logit(l) = bias_l + sum.
+  std::vector<burnout::v1::Evidence> contributions;
+};
+
+class VoiceModel {
+ public:
+  // Opens a model directory (manifest + voice_acoustic.textproto, checksum verified).
+  // FAILED_PRECONDITION naming the file when it is missing, corrupt or inconsistent
+  // (unknown feature names, labels without logits, non-positive std ...).
+  static absl::StatusOr<std::unique_ptr<VoiceModel>> Load(const std::string& model_dir);
+  // Validates a spec and builds the model from it (tests, the model builder).
+  static absl::StatusOr<std::unique_ptr<VoiceModel>> FromSpec(burnout::v1::VoiceAcousticModel spec,
+                                                              burnout::v1::ModelInfo info);
+
+  EmotionEstimate Estimate(const AcousticAnalysis& acoustics, double quality) const;
+
+  // The whole analysis of decoded audio: acoustics, quality, emotions, embedding, evidence,
+  // findings a person can check, model info and timings. MODALITY_VOICE.
+  burnout::v1::ModalityResult Analyze(const DecodedAudio& audio,
+                                      const burnout::v1::VoiceQualityConfig& quality) const;
+
+  const burnout::v1::VoiceAcousticModel& spec() const { return spec_; }
+  const burnout::v1::ModelInfo& info() const { return info_; }
+
+ private:
+  VoiceModel(burnout::v1::VoiceAcousticModel spec, burnout::v1::ModelInfo info);
+  burnout::v1::VoiceAcousticModel spec_;
+  burnout::v1::ModelInfo info_;
+  // spec_.features()[i] as indices into AcousticIndicatorNames(), and the weights resolved
+  // to feature positions.
+  std::vector<int> feature_index_;
+  std::vector<double> arousal_w_, tension_w_;  // per feature position
+};
+
+// Plain-language observations against the reference values ("your pitch varied 40% less
+// than a typical animated voice (1.8 vs 3.0 semitones)").
+std::vector<std::string> DescribeVoice(const AcousticAnalysis& acoustics,
+                                       const burnout::v1::VoiceAcousticModel& spec);
+
+}  // namespace burnout::voice

@@ -1,0 +1,64 @@
+// gRPC adapter for the voice analyzer: unary Analyze (an encoded WAV) and the bidirectional
+// AnalyzeStream (PCM chunks in, a result per hop out). Decoding and analysis run on the
+// executor, off gRPC's threads. No model code here.
+#pragma once
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "burnout/v1/config.pb.h"
+#include "burnout/v1/voice.grpc.pb.h"
+#include "common/grpc/executor.h"
+#include "common/grpc/model_slot.h"
+#include "services/voice/audio_decode.h"
+#include "services/voice/voice_model.h"
+
+namespace burnout::voice {
+
+inline constexpr char kVoiceReadiness[] = "burnout.v1.VoiceAnalyzer";
+
+class VoiceStreamReactor;
+
+class VoiceService final : public burnout::v1::VoiceAnalyzer::CallbackService {
+ public:
+  // `config` must have gone through PrepareVoiceConfig.
+  explicit VoiceService(const burnout::v1::VoiceServiceConfig& config);
+  ~VoiceService() override;
+
+  // Loads and warms the configured model; called once, from the loader thread.
+  absl::Status LoadModel();
+
+  grpc::ServerUnaryReactor* Analyze(grpc::CallbackServerContext* ctx,
+                                    const burnout::v1::AnalyzeAudioRequest* request,
+                                    burnout::v1::ModalityResult* response) override;
+
+  grpc::ServerBidiReactor<burnout::v1::AudioStreamRequest, burnout::v1::VoiceWindowResult>*
+  AnalyzeStream(grpc::CallbackServerContext* ctx) override;
+
+  int active_streams() const;
+
+ private:
+  friend class VoiceStreamReactor;
+  bool Register(VoiceStreamReactor* stream);  // false when max_streams are open
+  void Unregister(VoiceStreamReactor* stream);
+  void WatchStreams();                        // idle and stalled-client timeouts
+
+  burnout::v1::VoiceServiceConfig config_;
+  DecodeLimits limits_;
+  grpcx::ModelSlot<VoiceModel> model_;
+  grpcx::Executor executor_;
+
+  mutable std::mutex streams_mu_;
+  std::condition_variable streams_cv_;
+  std::set<VoiceStreamReactor*> streams_;
+  bool stopping_ = false;
+  std::thread watcher_;
+};
+
+// Fills zero fields with defaults, then checks ranges (INVALID_ARGUMENT naming the key).
+absl::Status PrepareVoiceConfig(burnout::v1::VoiceServiceConfig* config);
+
+}  // namespace burnout::voice
