@@ -38,10 +38,11 @@ ModalityResult* MutableModality(FuseRequest* request, burnout::v1::Modality m) {
 
 }  // namespace
 
-std::vector<LabelledExample> SyntheticExamples(int count, uint64_t seed) {
+std::vector<LabelledExample> SyntheticExamples(int count, uint64_t seed,
+                                               const ProfileOptions& options) {
   std::vector<LabelledExample> out;
   out.reserve(std::max(count, 0));
-  for (const SyntheticProfile& p : GenerateProfiles(count, seed)) {
+  for (const SyntheticProfile& p : GenerateProfiles(count, seed, options)) {
     LabelledExample ex;
     ex.observed = ToFuseRequest(p, {true, true, true});
     ex.present.assign(p.present.begin(), p.present.end());

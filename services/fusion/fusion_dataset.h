@@ -21,6 +21,7 @@
 #include "absl/status/statusor.h"
 #include "burnout/v1/fusion.pb.h"
 #include "burnout/v1/model.pb.h"
+#include "services/fusion/synthetic_profiles.h"
 
 namespace burnout::fusion {
 
@@ -33,9 +34,11 @@ struct LabelledExample {
   int label = 0;  // index into the spec's risk_labels
 };
 
-// `count` synthetic profiles (see synthetic_profiles.h); `present` is the profile's random
-// subset. The spec must use DefaultInputSpecs()' slot order.
-std::vector<LabelledExample> SyntheticExamples(int count, uint64_t seed);
+// `count` synthetic profiles (see synthetic_profiles.h; options.voice_model is required);
+// `present` is the profile's random subset. The spec must use DefaultInputSpecs()' slot
+// order.
+std::vector<LabelledExample> SyntheticExamples(int count, uint64_t seed,
+                                               const ProfileOptions& options);
 
 // Reads a TSV file as documented above. Every row is checked against `spec` (names only;
 // statistics are not used): errors are INVALID_ARGUMENT / NOT_FOUND naming the file, the line

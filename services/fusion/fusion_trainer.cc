@@ -19,6 +19,8 @@
 #include "services/fusion/fusion_features.h"
 #include "services/fusion/fusion_model.h"
 #include "services/fusion/fusion_net.h"
+#include "services/fusion/synthetic_profiles.h"
+#include "services/voice/voice_model.h"
 
 namespace burnout::fusion {
 namespace {
@@ -267,10 +269,22 @@ absl::StatusOr<FusionTrainReport> TrainFusion(const FusionTrainOptions& o) {
     data_note = absl::StrCat("aligned data set ", o.data_path, " (", data.size(), " rows)");
   } else {
     if (o.profiles < 30) return absl::InvalidArgumentError("need at least 30 profiles");
-    data = SyntheticExamples(o.profiles, o.seed);
+    if (o.voice_model == nullptr) {
+      return absl::FailedPreconditionError(
+          "synthetic profiles need a voice model (their voice emotions come from its mapping)");
+    }
+    ProfileOptions profile_options;
+    profile_options.voice_model = o.voice_model;
+    data = SyntheticExamples(o.profiles, o.seed, profile_options);
+    const auto& voice = o.voice_model->info();
+    const std::string voice_note =
+        voice.name().empty()
+            ? std::string("an unnamed voice model (built from a spec)")
+            : absl::StrCat(voice.name(), "/", voice.version(), " (sha256 ", voice.sha256(), ")");
     data_note = absl::StrCat(o.profiles,
                              " synthetic profiles from services/fusion/synthetic_profiles.h (seed ",
-                             o.seed, "); no real people; see services/fusion/README.md");
+                             o.seed, "); voice emotions from the mapping of ", voice_note,
+                             "; no real people; see services/fusion/README.md");
   }
   // Deterministic shuffle (std::mt19937_64's output is specified by the standard).
   std::vector<int> order(data.size());

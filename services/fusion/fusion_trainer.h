@@ -1,7 +1,8 @@
 // Trains the attention fusion model and writes a model directory (model.pt +
 // manifest.textproto). No libtorch in this header.
 //
-// Data: synthetic profiles (synthetic_profiles.h) or a TSV file (fusion_dataset.h), split
+// Data: synthetic profiles (synthetic_profiles.h; their voice emotions come from
+// `voice_model`'s mapping) or a TSV file (fusion_dataset.h), split
 // 70% train / 15% calibration / 15% validation. Indicator standardisation statistics come
 // from the training split. After training, the temperature T is fitted on the calibration
 // split (minimum NLL of softmax(logits / T), golden-section search over 1/T); accuracy per
@@ -20,6 +21,10 @@
 #include "absl/status/statusor.h"
 #include "burnout/v1/model.pb.h"
 
+namespace burnout::voice {
+class VoiceModel;  // services/voice/voice_model.h
+}  // namespace burnout::voice
+
 namespace burnout::fusion {
 
 struct FusionTrainOptions {
@@ -34,6 +39,10 @@ struct FusionTrainOptions {
   int attention_dim = 32;
   double dropout = 0.2;
   std::string data_path;                        // TSV data set instead of synthetic profiles
+  // Synthetic profiles only (required without data_path; not owned): the voice model whose
+  // mapping turns the generator's voice indicators into voice emotions
+  // (synthetic_profiles.h, 4a). Its name, version and sha256 are recorded in the manifest.
+  const burnout::voice::VoiceModel* voice_model = nullptr;
   std::string program;                          // command line recorded in the manifest
   std::function<void(const std::string&)> log;  // progress lines; null = silent
 };

@@ -1,11 +1,17 @@
 #include "services/fusion/synthetic_profiles.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <iterator>
 #include <string>
 #include <utility>
 
 #include "common/random/rng.h"
+#include "services/voice/acoustics.h"
+#include "services/voice/voice_model.h"
 
 namespace burnout::fusion {
 namespace {
@@ -55,19 +61,132 @@ Observation ObserveText(const State& s, Rng& rng) {
   return o;
 }
 
+// A recording's own properties: the same whoever is heard in it (not swapped by quality).
+struct Recording {
+  double duration_s;
+  double gain_db;
+};
+
+// The independently drawn voice quantities (synthetic_profiles.h, 4a); quality mixing swaps
+// each one, and the derived indicators are computed from the swapped values.
+enum VoiceDrawn {
+  kSpeechRatio,
+  kArticulationRate,
+  kVoicedShare,
+  kPitchVariability,
+  kF0RangeFactor,
+  kEnergyVariability,
+  kEffortDb,
+  kJitter,
+  kShimmerDb,
+  kHnrDb,
+  kVoiceDrawnCount
+};
+
 Observation ObserveVoice(const State& s, Rng& rng) {
   const double e = s.energy, st = s.stress, f = 1.0 - s.energy;
   Observation o;
-  // neutral, happy, angry, sad
-  o.emotions = rng.Dirichlet(Concentration(
-      8.0, {1.0 + 1.2 * f, 0.2 + 2.6 * e * (1.0 - st), 0.15 + 1.3 * st * e, 0.15 + 1.8 * f}));
-  const double pitch = Clip(
+  o.indicators.resize(kVoiceDrawnCount);
+  auto& v = o.indicators;
+  v[kSpeechRatio] = Clip(0.50 + 0.38 * e + rng.Normal(0, 0.06), 0.15, 0.97);
+  v[kArticulationRate] = Clip(4.0 + 1.6 * e + 0.5 * st * e + rng.Normal(0, 0.3), 2.5, 7.5);
+  v[kVoicedShare] = Clip(0.72 - 0.08 * f + rng.Normal(0, 0.04), 0.4, 0.9);
+  v[kPitchVariability] = Clip(
       1.3 + 3.6 * e * (1.0 - 0.4 * st) + 0.5 * s.expressiveness + rng.Normal(0, 0.45), 0.3, 9.0);
-  const double speech = Clip(0.42 + 0.42 * e + rng.Normal(0, 0.06), 0.15, 0.97);
-  const double rate = Clip(2.6 + 2.2 * e + 0.7 * st * e + rng.Normal(0, 0.35), 1.5, 7.0);
-  o.indicators = {pitch, speech, rate};
+  v[kF0RangeFactor] = 3.3 * std::exp(rng.Normal(0, 0.1));
+  v[kEnergyVariability] =
+      Clip(4.5 + 3.5 * e + 1.0 * st * e + 0.4 * s.expressiveness + rng.Normal(0, 1.0), 1.5, 15.0);
+  v[kEffortDb] = 2.5 * (e - 0.5) + 3.0 * (st - 0.5) + rng.Normal(0, 1.0);
+  v[kJitter] = Clip((0.012 + 0.008 * st + 0.008 * f) * std::exp(rng.Normal(0, 0.25)), 0.002, 0.1);
+  v[kShimmerDb] = Clip(0.7 + 0.3 * st + 0.3 * f + rng.Normal(0, 0.15), 0.1, 3.0);
+  v[kHnrDb] = Clip(13.0 - 4.8 * st - 3.2 * f + rng.Normal(0, 2.4), 0.0, 30.0);
   return o;
 }
+
+// Turns drawn voice quantities into the analyzer's indicators and the voice model's
+// emotions. Every indicator the model uses but the generator does not draw stays at the
+// model's reference mean (z = 0).
+class VoiceMapper {
+ public:
+  explicit VoiceMapper(const burnout::voice::VoiceModel& model) : model_(model) {
+    const auto& names = burnout::voice::AcousticIndicatorNames();
+    for (const std::string& name : names) base_.indicators.push_back({name, 0.0, ""});
+    for (const auto& f : model.spec().features()) {
+      const int i = Index(f.name());
+      if (i >= 0) base_.indicators[i].value = f.mean();
+    }
+    for (size_t i = 0; i < std::size(kEmitted); ++i) analysis_index_[i] = Index(kEmitted[i].name);
+  }
+
+  // The voice result (indicators in `kEmitted` order, then emotion_evidence) and its
+  // emotions, from swapped drawn quantities `v`.
+  ModalityResult Result(const Recording& rec, const std::vector<double>& v,
+                        double quality) const {
+    const double speech = v[kSpeechRatio];
+    const double values[] = {
+        v[kPitchVariability],
+        speech,
+        v[kArticulationRate] * speech,
+        rec.duration_s,
+        speech * v[kVoicedShare],
+        v[kArticulationRate],
+        v[kPitchVariability] * v[kF0RangeFactor],
+        v[kEnergyVariability],
+        Clip(-26.0 + rec.gain_db + v[kEffortDb], -60.0, -3.0),
+        v[kJitter],
+        v[kShimmerDb],
+        v[kHnrDb],
+    };
+    burnout::voice::AcousticAnalysis a = base_;
+    a.duration_s = rec.duration_s;
+    ModalityResult r;
+    r.set_modality(burnout::v1::MODALITY_VOICE);
+    for (size_t i = 0; i < std::size(kEmitted); ++i) {
+      if (analysis_index_[i] >= 0) a.indicators[analysis_index_[i]].value = values[i];
+      auto* ind = r.add_indicators();
+      ind->set_name(kEmitted[i].name);
+      ind->set_unit(kEmitted[i].unit);
+      ind->set_value(values[i]);
+    }
+    const burnout::voice::EmotionEstimate est = model_.Estimate(a, quality);
+    const auto& labels = model_.spec().labels();
+    for (int i = 0; i < labels.size(); ++i) {
+      auto* e = r.add_emotions();
+      e->set_label(labels[i]);
+      e->set_probability(est.probabilities[i]);
+    }
+    auto* ev = r.add_indicators();
+    ev->set_name("emotion_evidence");
+    ev->set_unit("ratio");
+    ev->set_value(est.evidence);
+    return r;
+  }
+
+ private:
+  struct Emitted {
+    const char* name;
+    const char* unit;
+  };
+  // The first three are the fusion voice slot's indicators (DefaultInputSpecs()).
+  static constexpr Emitted kEmitted[] = {
+      {"pitch_variability_st", "semitones"}, {"speech_ratio", "ratio"},
+      {"speaking_rate_sps", "syllables/s"},  {"duration_s", "s"},
+      {"voiced_ratio", "ratio"},             {"articulation_rate_sps", "syllables/s"},
+      {"f0_range_st", "semitones"},          {"energy_variability_db", "dB"},
+      {"rms_dbfs", "dB"},                    {"jitter_local", "ratio"},
+      {"shimmer_local_db", "dB"},            {"hnr_db", "dB"},
+  };
+
+  static int Index(const std::string& name) {
+    const auto& names = burnout::voice::AcousticIndicatorNames();
+    const auto it = std::find(names.begin(), names.end(), name);
+    return it == names.end() ? -1 : static_cast<int>(it - names.begin());
+  }
+
+  const burnout::voice::VoiceModel& model_;
+  burnout::voice::AcousticAnalysis base_;           // every indicator at its reference mean
+  std::array<int, std::size(kEmitted)> analysis_index_;  // kEmitted[i] in base_.indicators
+};
 
 Observation ObserveFace(const State& s, Rng& rng) {
   const double e = s.energy, st = s.stress, f = 1.0 - s.energy;
@@ -107,11 +226,7 @@ const std::array<Layout, kSyntheticSlots>& Layouts() {
              {{"fatigue_term_ratio", "ratio"},
               {"absolutist_ratio", "ratio"},
               {"first_person_ratio", "ratio"}}},
-      Layout{burnout::v1::MODALITY_VOICE,
-             {"neutral", "happy", "angry", "sad"},
-             {{"pitch_variability_st", "semitones"},
-              {"speech_ratio", "ratio"},
-              {"speaking_rate_sps", "syllables/s"}}},
+      Layout{burnout::v1::MODALITY_VOICE, {}, {}},  // VoiceMapper builds voice results
       Layout{burnout::v1::MODALITY_FACE,
              {"angry", "disgust", "fear", "happy", "neutral", "sad", "surprise"},
              {{"smile", "score"}, {"eyes_open", "score"}}},
@@ -119,7 +234,7 @@ const std::array<Layout, kSyntheticSlots>& Layouts() {
   return *layouts;
 }
 
-ModalityResult ToResult(int slot, const Observation& o, double quality) {
+ModalityResult ToResult(int slot, const Observation& o) {
   const Layout& layout = Layouts()[slot];
   ModalityResult r;
   r.set_modality(layout.modality);
@@ -134,12 +249,10 @@ ModalityResult ToResult(int slot, const Observation& o, double quality) {
     ind->set_unit(layout.indicators[i].second);
     ind->set_value(o.indicators[i]);
   }
-  r.set_quality(static_cast<float>(quality));
-  if (quality < 0.5) r.add_quality_issues("synthetic: low-quality observation");
   return r;
 }
 
-SyntheticProfile MakeProfile(Rng& rng, const ProfileOptions& options) {
+SyntheticProfile MakeProfile(Rng& rng, const ProfileOptions& options, const VoiceMapper& voice) {
   static constexpr double kCentre[3] = {0.18, 0.50, 0.82};
   SyntheticProfile p;
   p.latent_level = rng.UniformInt(0, 2);
@@ -164,6 +277,11 @@ SyntheticProfile MakeProfile(Rng& rng, const ProfileOptions& options) {
     }
     const double quality = rng.Uniform(options.min_quality, 1.0);
     const State unrelated{rng.Uniform(), rng.Uniform(), rng.Normal(0, 1)};
+    Recording recording{};
+    if (slot == 1) {
+      recording.duration_s = std::exp(rng.Uniform(std::log(2.0), std::log(60.0)));
+      recording.gain_db = rng.Normal(0, 7.0);
+    }
     const Observation signal = Observe(slot, shown, rng);
     const Observation noise = Observe(slot, unrelated, rng);
     Observation mixed = signal;
@@ -175,7 +293,11 @@ SyntheticProfile MakeProfile(Rng& rng, const ProfileOptions& options) {
     for (size_t i = 0; i < mixed.indicators.size(); ++i) {
       if (!rng.Bernoulli(quality)) mixed.indicators[i] = noise.indicators[i];
     }
-    p.results[slot] = ToResult(slot, mixed, quality);
+    // Voice: the emotions come from the voice model's mapping of the mixed indicators.
+    p.results[slot] = slot == 1 ? voice.Result(recording, mixed.indicators, quality)
+                                : ToResult(slot, mixed);
+    p.results[slot].set_quality(static_cast<float>(quality));
+    if (quality < 0.5) p.results[slot].add_quality_issues("synthetic: low-quality observation");
   }
   const int subset = rng.UniformInt(1, 7);  // bit 0 text, bit 1 voice, bit 2 face
   for (int slot = 0; slot < kSyntheticSlots; ++slot) p.present[slot] = (subset >> slot) & 1;
@@ -186,10 +308,17 @@ SyntheticProfile MakeProfile(Rng& rng, const ProfileOptions& options) {
 
 std::vector<SyntheticProfile> GenerateProfiles(int count, uint64_t seed,
                                                const ProfileOptions& options) {
+  if (options.voice_model == nullptr) {
+    std::fprintf(stderr,
+                 "GenerateProfiles: ProfileOptions::voice_model is required (the voice "
+                 "emotions come from its mapping; load models/voice-acoustic/1)\n");
+    std::abort();
+  }
+  const VoiceMapper voice(*options.voice_model);
   Rng rng(seed);
   std::vector<SyntheticProfile> out;
   out.reserve(std::max(count, 0));
-  for (int i = 0; i < count; ++i) out.push_back(MakeProfile(rng, options));
+  for (int i = 0; i < count; ++i) out.push_back(MakeProfile(rng, options, voice));
   return out;
 }
 

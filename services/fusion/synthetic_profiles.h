@@ -1,5 +1,6 @@
 // Synthetic training profiles for the fusion model: what the text, voice and face analyzers
-// would emit for a person in a given latent state. No libtorch here.
+// would emit for a person in a given latent state. No libtorch here; the voice emotions use
+// the voice analyzer's mapping (burnout_voice_model, plain C++).
 //
 // WHY SYNTHETIC: no aligned, labelled text+voice+face burnout data set is available to this
 // project. The generator encodes assumptions, listed below; a model trained on it learns
@@ -13,36 +14,91 @@
 //  2. Latent state. A "burden" b is drawn around the level's centre (0.18 / 0.50 / 0.82,
 //     sd 0.09); then energy = 1 - b + N(0, 0.12) and stress = b + N(0, 0.12), both clipped
 //     to [0, 1]. Levels therefore overlap, moderate most of all.
-//  3. Emotions. Each modality's emotion probabilities are a Dirichlet draw whose
+//  3. Emotions. Text and face emotion probabilities are a Dirichlet draw whose
 //     concentration follows the state: low energy raises sadness and flat/neutral affect,
-//     stress raises anger, fear and disgust, energy without stress raises joy / happy.
-//     Faces are mostly neutral whatever the state; text is the most expressive channel.
+//     stress raises anger, fear and disgust, energy without stress raises joy. Faces are
+//     mostly neutral whatever the state; text is the most expressive channel. Voice
+//     emotions are not drawn: they are computed from the voice indicators (4a).
 //  4. Indicators (ranges chosen to match what the analyzers measure):
 //     - text ratios are per-word counts over a text of 8-250 words (log-uniform), like the
 //       text analyzer's: fatigue terms at a rate of 0.001 + 0.03 * (1 - energy)^2 per word
 //       (so mostly 0; typically 0.02-0.15 for tired writers, more in very short texts),
 //       absolutist words at 0.006 + 0.02 * stress + 0.01 * fatigue, first-person words at
 //       0.045 + 0.04 * stress * fatigue + 0.02 * fatigue (fatigue = 1 - energy).
-//     - voice pitch_variability_st (semitones sd of F0): ~3-6 for animated speech, ~1-2 for
-//       flat speech; speech_ratio 0.42 + 0.42 * energy (0.4-0.9); speaking_rate_sps
-//       2.6 + 2.2 * energy + 0.7 * stress * energy (2.5-5.5 syllables per second).
+//     - voice: see 4a below.
 //     - face smile (0..1) is a logistic of energy * (1 - stress); eyes_open 0.5 + 0.4 *
 //       energy.
 //     Each person also has an expressiveness offset (N(0, 1)) that shifts pitch
-//     variability and smiling independently of burnout (no personal baselines).
+//     variability, loudness variability and smiling independently of burnout (no personal
+//     baselines).
+//  4a. Voice. The voice slot is what the real voice analyzer would report (services/voice/):
+//     the generator draws a recording's acoustic indicators (names and units of
+//     AcousticIndicatorNames(), values on the analyzer's scale) and the voice EMOTIONS are
+//     then computed from them by the voice model's own documented mapping,
+//     VoiceModel::Estimate(indicators, quality).probabilities (neutral, happy, angry, sad),
+//     with the model passed in ProfileOptions::voice_model (the trainer uses the shipped
+//     models/voice-acoustic/1). The fusion model is therefore trained on the emotions that
+//     mapping really produces: retrain fusion whenever the voice model changes. The drawn
+//     indicators (e = energy, st = stress, f = 1 - energy, x = expressiveness, N = normal
+//     noise; values are clipped to the stated ranges):
+//     - duration_s: log-uniform 2-60 s. With rms gain below, a property of the recording
+//       (shared by the person's and the unrelated observation in quality mixing, 5).
+//     - speech_ratio 0.50 + 0.38 e + N(0, 0.06) in [0.15, 0.97] (share of the clip with
+//       speech; tired speakers pause more).
+//     - articulation_rate_sps 4.0 + 1.6 e + 0.5 st e + N(0, 0.3) in [2.5, 7.5] (syllables
+//       per second of speech; Jacewicz et al. 2009: 4-6).
+//     - speaking_rate_sps = articulation_rate_sps * speech_ratio: the identity the analyzer
+//       obeys (both count the same syllable nuclei, over the clip or over its speech).
+//       About 2.0-5.3 syllables per second, low for tired speakers.
+//     - voiced_ratio = speech_ratio * v, v = 0.72 - 0.08 f + N(0, 0.04) in [0.4, 0.9] (the
+//       voiced share of speech; a breathier, tired voice voices less).
+//     - pitch_variability_st (semitone sd of F0) 1.3 + 3.6 e (1 - 0.4 st) + 0.5 x +
+//       N(0, 0.45) in [0.3, 9]: ~3-6 animated, ~1-2 flat.
+//     - f0_range_st (5th-95th percentile) = pitch_variability_st * 3.3 * exp(N(0, 0.1)) (the
+//       5-95% range of a normal distribution is 3.29 sd).
+//     - energy_variability_db (sd of frame level over speech) 4.5 + 3.5 e + 1.0 st e + 0.4 x
+//       + N(0, 1) in [1.5, 15].
+//     - rms_dbfs = -26 + g + effort in [-60, -3]: g ~ N(0, 7) dB is the recording's gain
+//       (microphone, distance, device), shared in mixing, so the level says little about
+//       the person; vocal effort 2.5 (e - 0.5) + 3 (st - 0.5) + N(0, 1) dB raises it a
+//       little.
+//     - jitter_local (0.012 + 0.008 st + 0.008 f) * exp(N(0, 0.25)) in [0.002, 0.1] and
+//       shimmer_local_db 0.7 + 0.3 st + 0.3 f + N(0, 0.15) in [0.1, 3]: tension and fatigue
+//       make phonation less regular.
+//     - hnr_db 13 - 4.8 st - 3.2 f + N(0, 2.4) in [0, 30] (about 6-12 dB; running speech
+//       2-16 dB, Eyben et al. 2016): a pressed (tense) or breathy (fatigued) voice is less
+//       harmonic.
+//     - every other indicator the voice model uses (spectral shape, MFCC, pause statistics
+//       ...) is set to the model's reference mean, so its z-score is 0: the generator makes
+//       no claim about them. Indicators the model does not use are 0.
+//     The voice result carries these indicators (with their analyzer units) and
+//     emotion_evidence; the fusion voice slot uses pitch_variability_st, speech_ratio and
+//     speaking_rate_sps.
 //  5. Quality. Each modality's quality q ~ U(0.2, 1) is the share of signal in what the
 //     analyzer reports; the rest comes from an observation of a random, unrelated state:
-//     emotions are the q-weighted mix of the two distributions, and each indicator is the
-//     person's with probability q, else the unrelated one's. Low-quality channels are
-//     therefore less informative, and attention can learn to down-weight them.
+//     each indicator is the person's with probability q, else the unrelated one's. Text and
+//     face emotions are the q-weighted mix of the two distributions. Voice emotions are
+//     not mixed: the swap is applied to the independently drawn voice quantities
+//     (speech_ratio, articulation rate, voiced share v, pitch variability, the f0-range
+//     factor, energy variability, vocal effort, jitter, shimmer, HNR) and speaking_rate_sps,
+//     voiced_ratio, f0_range_st and rms_dbfs are computed from the swapped values,
+//     so the identities above hold (duration and gain belong to the recording and are not
+//     swapped). The emotions are VoiceModel::Estimate(swapped indicators, q), which shrinks
+//     them towards uniform by the model's evidence e = q * min(1, voiced_s /
+//     evidence_voiced_s): short clips and low quality give flatter voice emotions, as in
+//     the service. Low-quality channels are therefore less informative, and attention can
+//     learn to down-weight them.
 //  6. Masking. With probability `masking_rate` (default 0.12) one channel shows a "presented"
 //     well state (energy 0.6-0.9, stress 0.1-0.35) instead of the true one: text 50%, face
 //     35%, voice 15% of the time (voice is assumed hardest to control), e.g. positive text
 //     but flat voice.
 //  7. Missing modalities. Every modality is generated for every profile; `present` drops
 //     some: one of the 7 non-empty subsets, uniformly.
-//  8. Not modelled: culture, language, age, gender, medication, recording devices, time of
-//     day, people whose baseline affect is flat for reasons unrelated to burnout.
+//  8. Not modelled: culture, language, age, gender, medication, recording devices (beyond a
+//     level gain), time of day, people whose baseline affect is flat for reasons unrelated
+//     to burnout. The voice's spectral shape, MFCCs and pauses carry no state (held at the
+//     reference); given the state, the voice indicators vary independently apart from the
+//     identities in 4a.
 #pragma once
 
 #include <array>
@@ -52,6 +108,10 @@
 #include "burnout/v1/common.pb.h"
 #include "burnout/v1/fusion.pb.h"
 
+namespace burnout::voice {
+class VoiceModel;  // services/voice/voice_model.h
+}  // namespace burnout::voice
+
 namespace burnout::fusion {
 
 inline constexpr int kSyntheticSlots = 3;  // text, voice, face: DefaultInputSpecs() order
@@ -60,6 +120,9 @@ struct ProfileOptions {
   double label_noise = 0.08;
   double masking_rate = 0.12;
   double min_quality = 0.2;
+  // Required (not owned; must outlive the call): maps the drawn voice indicators to the
+  // voice emotions (assumption 4a). The shipped one is models/voice-acoustic/1.
+  const burnout::voice::VoiceModel* voice_model = nullptr;
 };
 
 struct SyntheticProfile {
@@ -74,10 +137,12 @@ struct SyntheticProfile {
   std::array<bool, kSyntheticSlots> present = {true, true, true};
 };
 
-// `count` profiles, a pure function of (count, seed, options) on every platform (own
-// generator and distributions, no std:: distributions).
+// `count` profiles, a pure function of (count, seed, options, the voice model's spec) on
+// every platform (own generator and distributions, no std:: distributions).
+// options.voice_model must be set: a null one is a programming error (the process aborts
+// with a message).
 std::vector<SyntheticProfile> GenerateProfiles(int count, uint64_t seed,
-                                               const ProfileOptions& options = {});
+                                               const ProfileOptions& options);
 
 // The request an orchestrator would send for this profile, with the modalities `present`
 // selects (slot order text, voice, face).

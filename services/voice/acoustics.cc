@@ -16,7 +16,9 @@
 // | f0_mean_hz              | Hz          | mean F0 over voiced frames                             |
 // | f0_mean_st              | st          | mean F0 in semitones re 27.5 Hz                        |
 // |                         |             | (F0semitoneFrom27.5Hz_sma3nz_amean)                    |
-// | pitch_variability_st    | st          | standard deviation of voiced F0 in semitones (eGeMAPS  |
+// | pitch_variability_st    | st          | robust standard deviation of voiced F0 in semitones:   |
+// |                         |             | 1.4826 x median |st - median st|; equals the std for    |
+// |                         |             | normally spread pitch, ignores octave errors (eGeMAPS  |
 // |                         |             | gives stddevNorm, the std / mean, instead)             |
 // | f0_range_st             | st          | 95th - 5th percentile of voiced F0, semitones          |
 // | jitter_local            | ratio       | mean |T(i) - T(i+1)| / mean T over glottal cycles      |
@@ -27,7 +29,9 @@
 // |                         |             | normalised autocorrelation at the period (HNRdBACF)    |
 // | rms_dbfs                | dB          | mean frame level over speech frames (dB re full scale  |
 // |                         |             | 1.0, so a full-scale sine is -3 dBFS)                  |
-// | energy_variability_db   | dB          | standard deviation of frame level over speech frames   |
+// | energy_variability_db   | dB          | robust standard deviation (1.4826 x MAD) of frame      |
+// |                         |             | level over voiced frames: loudness movement of vowels, |
+// |                         |             | not the consonant/closure dips                         |
 // | spectral_centroid_hz    | Hz          | mean power-weighted mean frequency, speech frames       |
 // | spectral_slope_0_500    | dB/Hz       | regression slope of the dB power spectrum over         |
 // |                         |             | 0-500 Hz, mean over voiced frames (slopeV0-500)        |
@@ -56,6 +60,17 @@
 
 namespace burnout::voice {
 namespace {
+
+// 1.4826 x the median absolute deviation: the standard deviation of normally spread values,
+// unmoved by a few outliers (octave errors, clicks). 0 for fewer than two values.
+double RobustStd(const std::vector<float>& values) {
+  if (values.size() < 2) return 0.0;
+  const double median = dsp::Median(values);
+  std::vector<float> dev(values.size());
+  for (size_t i = 0; i < values.size(); ++i) dev[i] = static_cast<float>(std::abs(values[i] - median));
+  return 1.4826 * dsp::Median(dev);
+}
+
 
 struct IndicatorSpec {
   const char* name;
@@ -444,12 +459,15 @@ AcousticAnalysis AnalyzeAcoustics(const float* samples, size_t n, const Acoustic
     hnr_sum += 10.0 * std::log10(r / (1.0 - r));
   }
   const dsp::MeanStd st = dsp::MeanAndStd(semitones);
+  const double pitch_spread = RobustStd(semitones_f);
   const Perturbation perturbation =
       MeasurePerturbation(samples, n, out.f0_hz, pitch_config);
 
   // Level and spectrum over speech frames.
   std::vector<double> speech_levels;
+  std::vector<float> voiced_levels;
   for (size_t i = 0; i < frames; ++i) {
+    if (out.f0_hz[i] > 0.0f) voiced_levels.push_back(out.frame_dbfs[i]);
     if (!out.speech[i]) continue;
     speech_levels.push_back(out.frame_dbfs[i]);
     spectral.Add(samples, n, std::llround(static_cast<double>(i) * hop), out.f0_hz[i] > 0.0f);
@@ -470,7 +488,7 @@ AcousticAnalysis AnalyzeAcoustics(const float* samples, size_t n, const Acoustic
       speech_time > 0.0 ? static_cast<double>(nuclei.size()) / speech_time : 0.0,
       voiced_frames > 0 ? f0_sum / v : 0.0,
       st.mean,
-      st.std,
+      pitch_spread,
       semitones_f.empty()
           ? 0.0
           : dsp::Percentile(semitones_f, 0.95) - dsp::Percentile(semitones_f, 0.05),
@@ -478,7 +496,7 @@ AcousticAnalysis AnalyzeAcoustics(const float* samples, size_t n, const Acoustic
       perturbation.shimmer_local_db,
       voiced_frames > 0 ? hnr_sum / v : 0.0,
       level.mean,
-      level.std,
+      RobustStd(voiced_levels),
       spectral.centroid(),
       spectral.slope_low(),
       spectral.slope_mid(),

@@ -402,19 +402,27 @@ double DecodedAudio::duration_s() const {
   return static_cast<double>(samples.size()) / kAnalysisRate;
 }
 
-absl::StatusOr<std::vector<float>> ResampleToAnalysisRate(const std::vector<float>& in, int rate) {
-  if (rate <= 0) return absl::InvalidArgumentError(absl::StrCat("sample rate ", rate, " Hz"));
-  if (rate == kAnalysisRate || in.empty()) return in;
-  const double ratio = static_cast<double>(kAnalysisRate) / rate;
+absl::StatusOr<std::vector<float>> Resample(const std::vector<float>& in, int in_rate,
+                                            int out_rate) {
+  if (in_rate <= 0 || out_rate <= 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("sample rate ", in_rate <= 0 ? in_rate : out_rate, " Hz"));
+  }
+  if (in_rate == out_rate || in.empty()) return in;
+  const double ratio = static_cast<double>(out_rate) / in_rate;
   std::vector<float> out(static_cast<size_t>(std::ceil(in.size() * ratio)) + 16);
   const soxr_io_spec_t io = soxr_io_spec(SOXR_FLOAT32_I, SOXR_FLOAT32_I);
   const soxr_quality_spec_t quality = soxr_quality_spec(SOXR_HQ, 0);
   size_t odone = 0;
-  const soxr_error_t err = soxr_oneshot(rate, kAnalysisRate, 1, in.data(), in.size(), nullptr,
+  const soxr_error_t err = soxr_oneshot(in_rate, out_rate, 1, in.data(), in.size(), nullptr,
                                         out.data(), out.size(), &odone, &io, &quality, nullptr);
   if (err) return absl::InternalError(absl::StrCat("soxr resampling failed: ", err));
   out.resize(odone);
   return out;
+}
+
+absl::StatusOr<std::vector<float>> ResampleToAnalysisRate(const std::vector<float>& in, int rate) {
+  return Resample(in, rate, kAnalysisRate);
 }
 
 absl::StatusOr<DecodedAudio> DecodeAudio(absl::string_view bytes, const DecodeLimits& limits) {

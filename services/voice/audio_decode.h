@@ -81,8 +81,12 @@ class PcmStreamDecoder {
   std::unique_ptr<State> state_;
 };
 
-// Resamples mono `in` at `rate` to kAnalysisRate (soxr, high quality); a copy when `rate` is
-// already kAnalysisRate. Not clamped. INVALID_ARGUMENT for rate <= 0. Exposed for tests.
+// Resamples mono `in` from `in_rate` to `out_rate` (soxr, high quality, one shot); a copy
+// when the rates are equal. Not clamped. INVALID_ARGUMENT for a rate <= 0.
+absl::StatusOr<std::vector<float>> Resample(const std::vector<float>& in, int in_rate,
+                                            int out_rate);
+
+// Resample(in, rate, kAnalysisRate). Exposed for tests.
 absl::StatusOr<std::vector<float>> ResampleToAnalysisRate(const std::vector<float>& in, int rate);
 
 }  // namespace burnout::voice

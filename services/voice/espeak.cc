@@ -1,20 +1,14 @@
 #include "services/voice/espeak.h"
 
-#include <cstdio>
-#include <cstdlib>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "services/voice/voice_files.h"
 
 namespace burnout::voice {
-namespace {
-
-// Single-quoted for /bin/sh.
-std::string ShellQuote(const std::string& s) {
-  return absl::StrCat("'", absl::StrReplaceAll(s, {{"'", "'\\''"}}), "'");
-}
-
-}  // namespace
 
 std::string SpeechSpec::Name() const {
   std::string name = absl::StrCat(absl::StrReplaceAll(voice, {{"+", "-"}}), "_p", pitch, "_s", speed);
@@ -22,32 +16,37 @@ std::string SpeechSpec::Name() const {
   return name;
 }
 
-bool EspeakAvailable() {
-  return std::system("espeak-ng --version >/dev/null 2>&1") == 0;
-}
+bool EspeakAvailable() { return RunCommand({"espeak-ng", "--version"}).ok(); }
 
 absl::StatusOr<std::string> SynthesizeWav(const SpeechSpec& spec) {
+  std::vector<std::string> argv = {"espeak-ng", "--stdout"};
   std::string text = spec.text;
-  std::string markup;
   if (!spec.pitch_range.empty()) {
     text = absl::StrCat("<speak><prosody range=\"", spec.pitch_range, "\">", text,
                         "</prosody></speak>");
-    markup = " -m";
+    argv.push_back("-m");
   }
-  const std::string cmd = absl::StrCat("espeak-ng --stdout", markup, " -v ", ShellQuote(spec.voice),
-                                       " -p ", spec.pitch, " -s ", spec.speed, " ",
-                                       ShellQuote(text), " 2>/dev/null");
-  FILE* pipe = popen(cmd.c_str(), "r");
-  if (pipe == nullptr) return absl::UnavailableError("cannot run espeak-ng");
-  std::string wav;
-  char buf[65536];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof(buf), pipe)) > 0) wav.append(buf, n);
-  const int rc = pclose(pipe);
-  if (rc != 0 || wav.size() < 44) {
-    return absl::UnavailableError(absl::StrCat("espeak-ng failed (exit ", rc, "): ", cmd));
+  argv.insert(argv.end(), {"-v", spec.voice, "-p", std::to_string(spec.pitch), "-s",
+                           std::to_string(spec.speed), text});
+  absl::StatusOr<std::string> wav = RunCommand(argv);
+  if (!wav.ok()) return absl::UnavailableError(wav.status().message());
+  if (wav->size() < 44) {
+    return absl::UnavailableError(
+        absl::StrCat("espeak-ng wrote ", wav->size(), " bytes for ", spec.Name()));
   }
   return wav;
+}
+
+absl::StatusOr<std::vector<float>> SynthesizeSpeech(const SpeechSpec& spec) {
+  absl::StatusOr<std::string> wav = SynthesizeWav(spec);
+  if (!wav.ok()) return wav.status();
+  absl::StatusOr<DecodedAudio> audio = DecodeAudio(*wav, FileDecodeLimits());
+  if (!audio.ok()) {
+    return absl::Status(audio.status().code(),
+                        absl::StrCat("espeak-ng output for ", spec.Name(), ": ",
+                                     audio.status().message()));
+  }
+  return std::move(audio->samples);
 }
 
 std::vector<SpeechSpec> SpeechCorpus() {

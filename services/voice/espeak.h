@@ -22,8 +22,11 @@ struct SpeechSpec {
 // True when espeak-ng can be run.
 bool EspeakAvailable();
 
-// The WAV file espeak-ng writes for `spec` (mono 16-bit, 22050 Hz).
+// The WAV file espeak-ng writes for `spec` (mono 16-bit, 22050 Hz; run without a shell).
 absl::StatusOr<std::string> SynthesizeWav(const SpeechSpec& spec);
+
+// SynthesizeWav decoded by DecodeAudio: mono samples at kAnalysisRate (16 kHz).
+absl::StatusOr<std::vector<float>> SynthesizeSpeech(const SpeechSpec& spec);
 
 // A fixed set of utterances: several voices, pitches, speeds and intonation ranges.
 std::vector<SpeechSpec> SpeechCorpus();

@@ -270,14 +270,6 @@ std::vector<std::string> DescribeVoice(const AcousticAnalysis& a, const VoiceAco
         "You spoke at %.1f syllables per second (typical conversation: about %.1f).", v,
         ref->mean()));
   }
-  if (const auto* ref = Reference(spec, "energy_variability_db")) {
-    const double v = a.Get("energy_variability_db");
-    const double d = relative(v, ref->mean());
-    if (std::abs(d) >= 0.25) {
-      out.push_back(absl::StrFormat("Your loudness varied %.0f%% %s than typical (%.1f vs %.1f dB).",
-                                    100 * std::abs(d), d < 0 ? "less" : "more", v, ref->mean()));
-    }
-  }
   return out;
 }
 

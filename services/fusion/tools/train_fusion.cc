@@ -1,30 +1,46 @@
 // burnout-train-fusion: trains the attention fusion model and writes a model directory.
 //
 //   burnout-train-fusion --out models/fusion-attention/1 [--seed 17] [--profiles 30000]
-//                        [--epochs 30] [--data aligned.tsv]
+//                        [--epochs 30] [--data aligned.tsv] [--voice_model_dir DIR]
 //
+// --voice_model_dir (default: the source tree's models/voice-acoustic/1) is the voice model
+// whose mapping gives the synthetic profiles' voice emotions; it is not needed with --data.
 // Runs libtorch on one intra-op thread so the same flags give byte-identical weights.
 #include <cstdint>
 #include <cstdio>
+#include <memory>
 #include <string>
 
+#include "absl/status/status.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "common/torch/trainer_main.h"
 #include "services/fusion/fusion_trainer.h"
+#include "services/voice/voice_model.h"
+
+#ifndef BURNOUT_SOURCE_DIR
+#define BURNOUT_SOURCE_DIR "."
+#endif
 
 int main(int argc, char** argv) {
   burnout::torchx::TrainerCommandLine cli(
       "burnout-train-fusion",
       "usage: burnout-train-fusion --out DIR [--seed N] [--profiles N] [--epochs N] "
-      "[--data FILE.tsv]\n");
+      "[--data FILE.tsv] [--voice_model_dir DIR]\n"
+      "  --voice_model_dir  voice model whose mapping gives the synthetic voice emotions\n"
+      "                     (default " BURNOUT_SOURCE_DIR "/models/voice-acoustic/1)\n");
   burnout::fusion::FusionTrainOptions options;
-  const auto apply = [&options](const std::string& flag, const std::string& value) {
+  std::string voice_model_dir = BURNOUT_SOURCE_DIR "/models/voice-acoustic/1";
+  const auto apply = [&options, &voice_model_dir](const std::string& flag,
+                                                  const std::string& value) {
     int number = 0;
     uint64_t seed = 0;
     if (flag == "--out") {
       options.out_dir = value;
     } else if (flag == "--data") {
       options.data_path = value;
+    } else if (flag == "--voice_model_dir" && !value.empty()) {
+      voice_model_dir = value;
     } else if (flag == "--seed" && absl::SimpleAtoi(value, &seed)) {
       options.seed = seed;
     } else if (flag == "--profiles" && absl::SimpleAtoi(value, &number) && number > 0) {
@@ -39,6 +55,21 @@ int main(int argc, char** argv) {
   if (const auto exit_code = cli.Parse(argc, argv, apply)) return *exit_code;
   if (options.out_dir.empty()) return cli.Fail("--out is required");
   options.program = cli.recorded();
+  std::unique_ptr<burnout::voice::VoiceModel> voice_model;
+  if (options.data_path.empty()) {
+    auto loaded = burnout::voice::VoiceModel::Load(voice_model_dir);
+    if (!loaded.ok()) {
+      return cli.TrainingFailed(absl::FailedPreconditionError(absl::StrCat(
+          "cannot load the voice model from ", voice_model_dir, " (--voice_model_dir): ",
+          loaded.status().message(),
+          ". The synthetic voice emotions come from its mapping; build it with "
+          "burnout-build-voice-model or pass --voice_model_dir.")));
+    }
+    voice_model = *std::move(loaded);
+    options.voice_model = voice_model.get();
+    std::printf("voice emotions from %s (%s/%s)\n", voice_model_dir.c_str(),
+                voice_model->info().name().c_str(), voice_model->info().version().c_str());
+  }
   options.log = [](const std::string& line) { std::printf("%s\n", line.c_str()); };
   burnout::torchx::UseDeterministicThreads();
   auto report = burnout::fusion::TrainFusion(options);

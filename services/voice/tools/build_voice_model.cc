@@ -54,8 +54,6 @@ const std::map<std::string, Literature>& LiteratureReferences() {
                                           "(Traunmüller & Eriksson 1995)"}},
       {"f0_range_st", {10.0, 3.5, "5th-95th percentile F0 range of conversational speech, "
                                   "about an octave (Traunmüller & Eriksson 1995)"}},
-      {"energy_variability_db", {7.0, 2.5, "spread of frame level over speech, 5-10 dB "
-                                           "(eGeMAPS loudness stddevNorm, Eyben et al. 2016)"}},
       {"rms_dbfs", {-26.0, 7.0, "speech level of a close-talk recording, -35..-18 dBFS "
                                 "(ITU-T P.56 active speech level practice)"}},
       {"jitter_local", {0.02, 0.01, "jitterLocal of running speech, 1-3% (Eyben et al. 2016)"}},
@@ -71,7 +69,7 @@ const std::map<std::string, Literature>& LiteratureReferences() {
 // Indicators standardised by calibration over the espeak-ng corpus.
 const std::vector<std::string>& CalibratedFeatures() {
   static const auto* names = new std::vector<std::string>{
-      "spectral_centroid_hz", "spectral_slope_0_500", "spectral_slope_500_1500",
+      "energy_variability_db", "spectral_centroid_hz", "spectral_slope_0_500", "spectral_slope_500_1500",
       "alpha_ratio_db", "mfcc1_mean", "mfcc2_mean", "mfcc3_mean",
       "mfcc4_mean", "mfcc1_std", "mfcc2_std", "mfcc3_std", "mfcc4_std"};
   return *names;
@@ -149,11 +147,10 @@ int Run() {
   }
   // Arousal: livelier, faster, more varied and louder speech with more high-frequency
   // energy (Scherer 2003; Juslin & Laukka 2003; Eyben et al. 2016).
-  Weight(m.mutable_arousal(), "pitch_variability_st", 0.30f);
+  Weight(m.mutable_arousal(), "pitch_variability_st", 0.35f);
   Weight(m.mutable_arousal(), "f0_range_st", 0.10f);
-  Weight(m.mutable_arousal(), "speaking_rate_sps", 0.20f);
+  Weight(m.mutable_arousal(), "speaking_rate_sps", 0.25f);
   Weight(m.mutable_arousal(), "articulation_rate_sps", 0.10f);
-  Weight(m.mutable_arousal(), "energy_variability_db", 0.15f);
   Weight(m.mutable_arousal(), "rms_dbfs", 0.10f);
   Weight(m.mutable_arousal(), "hammarberg_index_db", -0.10f);
   // Tension: a pressed or harsh voice — less harmonic, more perturbed, louder, with a
@@ -169,7 +166,7 @@ int Run() {
   Logit(&m, "happy", 0.0f, 1.0f, -0.8f, 0.0f);
   Logit(&m, "angry", -0.3f, 0.8f, 1.0f, 0.0f);
   Logit(&m, "sad", 0.0f, -1.2f, 0.0f, 0.0f);
-  m.set_temperature(1.0f);
+  m.set_temperature(1.5f);  // hand-set weights: keep the estimate modest
   m.set_evidence_voiced_s(3.0f);
   m.set_z_clamp(3.0f);
 

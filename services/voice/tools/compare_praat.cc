@@ -6,13 +6,9 @@
 // Without files it synthesises a corpus with espeak-ng (several voices, -p 20..80,
 // -s 100..200, intonation ranges, four sentences) into a temporary directory, resampled to
 // 16 kHz so both sides read identical samples. Given files are read by Praat as they are and
-// by us after mixing to mono and resampling to 16 kHz. Prints a table and the median and
-// maximum |difference| in semitones; exits 1 when Praat or espeak-ng cannot be run.
-#include <sndfile.h>
-#include <soxr.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
+// by us as the service decodes them (WAV only, mixed to mono, resampled to 16 kHz). Prints a
+// table and the median and maximum |difference| in semitones; exits 1 when Praat or
+// espeak-ng cannot be run.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -24,100 +20,16 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "services/voice/acoustics.h"
+#include "services/voice/espeak.h"
+#include "services/voice/voice_files.h"
 
 namespace {
 
 namespace fs = std::filesystem;
-using burnout::voice::kAnalysisRate;
-
-// Runs argv (no shell) and returns its stdout, or nullopt when it cannot start or fails.
-std::optional<std::string> Run(const std::vector<std::string>& args) {
-  int fds[2];
-  if (pipe(fds) != 0) return std::nullopt;
-  const pid_t pid = fork();
-  if (pid < 0) return std::nullopt;
-  if (pid == 0) {
-    dup2(fds[1], STDOUT_FILENO);
-    close(fds[0]);
-    close(fds[1]);
-    std::vector<char*> argv;
-    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    execvp(argv[0], argv.data());
-    _exit(127);
-  }
-  close(fds[1]);
-  std::string out;
-  char buf[4096];
-  ssize_t got;
-  while ((got = read(fds[0], buf, sizeof(buf))) > 0) out.append(buf, static_cast<size_t>(got));
-  close(fds[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return std::nullopt;
-  return out;
-}
-
-// Mono samples and their rate; empty on failure.
-struct Audio {
-  std::vector<float> samples;
-  int rate = 0;
-};
-
-Audio ReadWav(const std::string& path) {
-  Audio audio;
-  SF_INFO info{};
-  SNDFILE* f = sf_open(path.c_str(), SFM_READ, &info);
-  if (f == nullptr) return audio;
-  std::vector<float> interleaved(static_cast<size_t>(info.frames) * info.channels);
-  const sf_count_t frames = sf_readf_float(f, interleaved.data(), info.frames);
-  sf_close(f);
-  audio.rate = info.samplerate;
-  audio.samples.resize(static_cast<size_t>(frames));
-  for (sf_count_t i = 0; i < frames; ++i) {
-    double sum = 0.0;
-    for (int c = 0; c < info.channels; ++c) sum += interleaved[i * info.channels + c];
-    audio.samples[i] = static_cast<float>(sum / info.channels);
-  }
-  return audio;
-}
-
-std::vector<float> ResampleTo16k(const Audio& in) {
-  if (in.rate == kAnalysisRate || in.samples.empty()) return in.samples;
-  const double ratio = static_cast<double>(kAnalysisRate) / in.rate;
-  std::vector<float> out(static_cast<size_t>(std::ceil(in.samples.size() * ratio)) + 16);
-  size_t done = 0;
-  const soxr_io_spec_t io = soxr_io_spec(SOXR_FLOAT32_I, SOXR_FLOAT32_I);
-  const soxr_quality_spec_t quality = soxr_quality_spec(SOXR_HQ, 0);
-  if (soxr_oneshot(in.rate, kAnalysisRate, 1, in.samples.data(), in.samples.size(), nullptr,
-                   out.data(), out.size(), &done, &io, &quality, nullptr) != nullptr) {
-    return {};
-  }
-  out.resize(done);
-  return out;
-}
-
-bool Write16kWav(const std::string& path, const std::vector<float>& samples) {
-  SF_INFO info{};
-  info.samplerate = kAnalysisRate;
-  info.channels = 1;
-  info.format = SF_FORMAT_WAV | SF_FORMAT_PCM_16;
-  SNDFILE* f = sf_open(path.c_str(), SFM_WRITE, &info);
-  if (f == nullptr) return false;
-  const sf_count_t wrote =
-      sf_writef_float(f, samples.data(), static_cast<sf_count_t>(samples.size()));
-  sf_close(f);
-  return wrote == static_cast<sf_count_t>(samples.size());
-}
-
-struct Spec {
-  std::string voice;
-  int pitch;
-  int speed;
-  std::string range;  // SSML prosody range, empty = the voice's own
-  int sentence;
-};
+using burnout::voice::RunCommand;
+using burnout::voice::SpeechSpec;
 
 const char* const kSentences[] = {
     "The quick brown fox jumps over the lazy dog, and then it runs away into the forest.",
@@ -126,44 +38,47 @@ const char* const kSentences[] = {
     "Yesterday we walked along the river and watched the boats go by.",
 };
 
-// Male voices sit near 90-140 Hz at -p 40..80; below -p 40 they fall under the 75 Hz floor,
-// so the lowest pitches go to the female variants.
-const Spec kCorpus[] = {
-    {"en-us", 50, 175, "", 0},      {"en-us", 80, 140, "", 1},
-    {"en-us", 40, 200, "", 2},      {"en-us", 65, 120, "x-high", 3},
-    {"en+f3", 20, 160, "", 3},      {"en+f3", 60, 110, "", 0},
-    {"en+f3", 80, 190, "", 1},      {"en+f3", 35, 150, "x-low", 2},
-    {"en+m3", 45, 100, "", 2},      {"en+m3", 70, 175, "", 3},
-    {"en+m3", 55, 130, "x-high", 0}, {"en+f2", 50, 150, "", 0},
-    {"en+f2", 25, 200, "", 2},      {"en+m1", 60, 130, "", 1},
-    {"en+m1", 45, 180, "", 3},      {"en-us", 75, 165, "x-low", 0},
-};
-
-std::string SpecName(const Spec& s) {
-  std::string voice = s.voice;
-  std::replace(voice.begin(), voice.end(), '+', '-');
-  std::string name = voice + "_p" + std::to_string(s.pitch) + "_s" + std::to_string(s.speed);
-  if (!s.range.empty()) name += "_" + s.range;
-  return name + ".wav";
+// Not SpeechCorpus (the voice model's calibration set): wider pitches and speeds, the male
+// and female variants. Male voices sit near 90-140 Hz at -p 40..80; below -p 40 they fall
+// under the 75 Hz floor, so the lowest pitches go to the female variants.
+std::vector<SpeechSpec> ComparisonCorpus() {
+  struct Row {
+    const char* voice;
+    int pitch;
+    int speed;
+    const char* range;  // SSML prosody range, empty = the voice's own
+    int sentence;
+  };
+  static const Row kRows[] = {
+      {"en-us", 50, 175, "", 0},      {"en-us", 80, 140, "", 1},
+      {"en-us", 40, 200, "", 2},      {"en-us", 65, 120, "x-high", 3},
+      {"en+f3", 20, 160, "", 3},      {"en+f3", 60, 110, "", 0},
+      {"en+f3", 80, 190, "", 1},      {"en+f3", 35, 150, "x-low", 2},
+      {"en+m3", 45, 100, "", 2},      {"en+m3", 70, 175, "", 3},
+      {"en+m3", 55, 130, "x-high", 0}, {"en+f2", 50, 150, "", 0},
+      {"en+f2", 25, 200, "", 2},      {"en+m1", 60, 130, "", 1},
+      {"en+m1", 45, 180, "", 3},      {"en-us", 75, 165, "x-low", 0},
+  };
+  std::vector<SpeechSpec> corpus;
+  for (const Row& r : kRows) {
+    SpeechSpec s;
+    s.text = kSentences[r.sentence];
+    s.voice = r.voice;
+    s.pitch = r.pitch;
+    s.speed = r.speed;
+    s.pitch_range = r.range;
+    corpus.push_back(s);
+  }
+  return corpus;
 }
 
-// espeak-ng output resampled to a 16 kHz WAV in `dir`; the path, or empty on failure.
-std::string Synthesize(const Spec& s, const fs::path& dir) {
-  const fs::path raw = dir / ("raw_" + SpecName(s));
-  std::vector<std::string> args = {"espeak-ng", "-v", s.voice, "-p", std::to_string(s.pitch),
-                                   "-s", std::to_string(s.speed), "-w", raw.string()};
-  std::string text = kSentences[s.sentence];
-  if (!s.range.empty()) {
-    args.push_back("-m");
-    text = "<speak><prosody range=\"" + s.range + "\">" + text + "</prosody></speak>";
-  }
-  args.push_back(text);
-  if (!Run(args)) return "";
-  const std::vector<float> samples = ResampleTo16k(ReadWav(raw.string()));
-  const fs::path out = dir / SpecName(s);
-  fs::remove(raw);
-  if (samples.empty() || !Write16kWav(out.string(), samples)) return "";
-  return out.string();
+// espeak-ng speech at 16 kHz as `<name>.wav` in `dir`; the path, or the error.
+absl::StatusOr<std::string> Synthesize(const SpeechSpec& s, const fs::path& dir) {
+  absl::StatusOr<std::vector<float>> samples = burnout::voice::SynthesizeSpeech(s);
+  if (!samples.ok()) return samples.status();
+  const std::string out = (dir / (s.Name() + ".wav")).string();
+  if (absl::Status w = burnout::voice::WriteWav16k(out, *samples); !w.ok()) return w;
+  return out;
 }
 
 constexpr char kPraatScript[] = R"(form Mean F0
@@ -183,8 +98,8 @@ struct PraatResult {
 };
 
 std::optional<PraatResult> PraatMeanF0(const std::string& script, const std::string& wav) {
-  const std::optional<std::string> out = Run({"praat", "--run", script, wav});
-  if (!out) return std::nullopt;
+  const absl::StatusOr<std::string> out = RunCommand({"praat", "--run", script, wav});
+  if (!out.ok()) return std::nullopt;
   std::istringstream in(*out);
   std::string mean;
   double voiced = 0.0, frames = 0.0;
@@ -226,22 +141,23 @@ int main(int argc, char** argv) {
   const fs::path dir = tmpl;
   const std::string script = (dir / "mean_f0.praat").string();
   std::ofstream(script) << kPraatScript;
-  if (!Run({"praat", "--version"})) {
+  if (!RunCommand({"praat", "--version"}).ok()) {
     std::fprintf(stderr, "praat is not on PATH\n");
     return 1;
   }
   if (files.empty()) {
-    if (!Run({"espeak-ng", "--version"})) {
+    if (!burnout::voice::EspeakAvailable()) {
       std::fprintf(stderr, "espeak-ng is not on PATH (give WAV files instead)\n");
       return 1;
     }
-    for (const Spec& s : kCorpus) {
-      const std::string path = Synthesize(s, dir);
-      if (path.empty()) {
-        std::fprintf(stderr, "espeak-ng failed for %s\n", SpecName(s).c_str());
+    for (const SpeechSpec& s : ComparisonCorpus()) {
+      const absl::StatusOr<std::string> path = Synthesize(s, dir);
+      if (!path.ok()) {
+        std::fprintf(stderr, "espeak-ng failed for %s: %s\n", s.Name().c_str(),
+                     std::string(path.status().message()).c_str());
         return 1;
       }
-      files.push_back(path);
+      files.push_back(*path);
     }
   }
 
@@ -251,12 +167,14 @@ int main(int argc, char** argv) {
   const burnout::voice::AcousticConfig config;
   for (const std::string& file : files) {
     const std::optional<PraatResult> praat = PraatMeanF0(script, file);
-    const std::vector<float> samples = ResampleTo16k(ReadWav(file));
+    const absl::StatusOr<burnout::voice::DecodedAudio> audio = burnout::voice::ReadAudioFile(file);
     const std::string name = fs::path(file).filename().string();
-    if (!praat || samples.empty()) {
+    if (!praat || !audio.ok() || audio->samples.empty()) {
       std::printf("%-34s  (unreadable by %s)\n", name.c_str(), praat ? "us" : "praat");
+      if (!audio.ok()) std::fprintf(stderr, "%s\n", std::string(audio.status().message()).c_str());
       continue;
     }
+    const std::vector<float>& samples = audio->samples;
     const burnout::voice::AcousticAnalysis ours =
         burnout::voice::AnalyzeAcoustics(samples.data(), samples.size(), config);
     const double ours_hz = ours.Get("f0_mean_hz");

@@ -18,6 +18,7 @@
 #include "services/fusion/fusion_features.h"
 #include "services/fusion/synthetic_profiles.h"
 #include "tests/services/fusion/fusion_test_inputs.h"
+#include "tests/services/fusion/fusion_test_voice.h"
 
 namespace burnout::fusion {
 namespace {
@@ -65,7 +66,7 @@ TEST_F(FusionModelTest, ShippedCheckpointLoadsWithItsRecord) {
 }
 
 TEST_F(FusionModelTest, EverySubsetGivesValidOutputAndAbsentSlotsExactlyZero) {
-  const auto profiles = GenerateProfiles(40, 99);
+  const auto profiles = GenerateProfiles(40, 99, WithVoice(ShippedVoiceModel()));
   for (int subset = 1; subset < 8; ++subset) {
     const std::array<bool, 3> present = {(subset & 1) != 0, (subset & 2) != 0, (subset & 4) != 0};
     for (const auto& p : profiles) {
@@ -122,7 +123,7 @@ TEST_F(FusionModelTest, ClearProfilesGetTheObviousLevel) {
 }
 
 TEST_F(FusionModelTest, LowerQualityLowersThatModalitysAttention) {
-  const auto profiles = GenerateProfiles(300, 4242);
+  const auto profiles = GenerateProfiles(300, 4242, WithVoice(ShippedVoiceModel()));
   for (int m = 0; m < 3; ++m) {
     double clean = 0.0, poor = 0.0;
     for (const auto& p : profiles) {

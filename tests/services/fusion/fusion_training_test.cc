@@ -1,4 +1,5 @@
 // The synthetic profile generator, the TSV loader and the trainer (tiny runs).
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -13,6 +14,9 @@
 #include "services/fusion/fusion_model.h"
 #include "services/fusion/fusion_trainer.h"
 #include "services/fusion/synthetic_profiles.h"
+#include "services/voice/acoustics.h"
+#include "services/voice/voice_model.h"
+#include "tests/services/fusion/fusion_test_voice.h"
 #include "tests/testing/temp_dir.h"
 
 namespace burnout::fusion {
@@ -31,6 +35,10 @@ burnout::v1::FusionSpec DefaultSpec() {
   return spec;
 }
 
+// The generator's voice emotions come from a voice model; these tests use one built from a
+// spec (no files needed).
+ProfileOptions Voice() { return WithVoice(SpecVoiceModel()); }
+
 // A path under the scratch root that does not exist yet (its parent does).
 std::string TempDir(const std::string& name) { return testutil::FreshPath(name); }
 
@@ -45,7 +53,7 @@ double Value(const burnout::v1::ModalityResult& r, const std::string& name) {
 }
 
 TEST(SyntheticProfilesTest, ProducesEverySubsetAndEveryLevel) {
-  const auto profiles = GenerateProfiles(2100, 5);
+  const auto profiles = GenerateProfiles(2100, 5, Voice());
   std::map<int, int> subsets, labels;
   for (const auto& p : profiles) {
     ++subsets[p.present[0] + 2 * p.present[1] + 4 * p.present[2]];
@@ -57,8 +65,8 @@ TEST(SyntheticProfilesTest, ProducesEverySubsetAndEveryLevel) {
 }
 
 TEST(SyntheticProfilesTest, IsAPureFunctionOfTheSeed) {
-  const auto a = GenerateProfiles(50, 11), b = GenerateProfiles(50, 11),
-             c = GenerateProfiles(50, 12);
+  const auto a = GenerateProfiles(50, 11, Voice()), b = GenerateProfiles(50, 11, Voice()),
+             c = GenerateProfiles(50, 12, Voice());
   for (int i = 0; i < 50; ++i) {
     EXPECT_EQ(ToFuseRequest(a[i]).SerializeAsString(), ToFuseRequest(b[i]).SerializeAsString());
   }
@@ -68,7 +76,7 @@ TEST(SyntheticProfilesTest, IsAPureFunctionOfTheSeed) {
 TEST(SyntheticProfilesTest, ObservationsMatchTheContractAndRanges) {
   const burnout::v1::FusionSpec spec = DefaultSpec();
   int zero_fatigue = 0;
-  for (const auto& p : GenerateProfiles(500, 8)) {
+  for (const auto& p : GenerateProfiles(500, 8, Voice())) {
     ASSERT_TRUE(ExtractFusionFeatures(spec, ToFuseRequest(p)).ok());
     for (const auto& r : p.results) {
       double sum = 0.0;
@@ -93,7 +101,7 @@ TEST(SyntheticProfilesTest, ObservationsMatchTheContractAndRanges) {
 
 TEST(SyntheticProfilesTest, HighRiskLooksSadderAndFlatterThanLowRisk) {
   double sad[3] = {}, joy[3] = {}, pitch[3] = {}, smile[3] = {}, n[3] = {};
-  for (const auto& p : GenerateProfiles(3000, 21)) {
+  for (const auto& p : GenerateProfiles(3000, 21, Voice())) {
     const int l = p.latent_level;
     sad[l] += Value(p.results[0], "sadness");
     joy[l] += Value(p.results[0], "joy");
@@ -105,6 +113,72 @@ TEST(SyntheticProfilesTest, HighRiskLooksSadderAndFlatterThanLowRisk) {
   EXPECT_LT(joy[2] / n[2], joy[0] / n[0] - 0.05);
   EXPECT_LT(pitch[2] / n[2], pitch[0] / n[0] - 1.0);
   EXPECT_LT(smile[2] / n[2], smile[0] / n[0] - 0.1);
+}
+
+// The analysis the generator handed to the voice model: the result's indicators, every other
+// indicator the model uses at its reference mean.
+voice::AcousticAnalysis AnalysisOf(const burnout::v1::ModalityResult& r,
+                                   const voice::VoiceModel& model) {
+  voice::AcousticAnalysis a;
+  for (const auto& name : voice::AcousticIndicatorNames()) {
+    double v = 0.0;
+    for (const auto& f : model.spec().features()) {
+      if (f.name() == name) v = f.mean();
+    }
+    for (const auto& i : r.indicators()) {
+      if (i.name() == name) v = i.value();
+    }
+    a.indicators.push_back({name, v, ""});
+  }
+  a.duration_s = a.Get("duration_s");
+  return a;
+}
+
+TEST(SyntheticProfilesTest, VoiceEmotionsAreTheVoiceModelsMappingOfTheIndicators) {
+  const voice::VoiceModel& model = SpecVoiceModel();
+  for (const auto& p : GenerateProfiles(300, 31, Voice())) {
+    const auto& r = p.results[1];
+    const voice::AcousticAnalysis a = AnalysisOf(r, model);
+    const voice::EmotionEstimate e = model.Estimate(a, r.quality());
+    ASSERT_EQ(r.emotions_size(), 4);
+    for (int k = 0; k < 4; ++k) {
+      EXPECT_EQ(r.emotions(k).label(), model.spec().labels(k));
+      // The generator used the unrounded quality; the result carries it as a float.
+      EXPECT_NEAR(r.emotions(k).probability(), e.probabilities[k], 1e-5);
+    }
+    EXPECT_NEAR(Value(r, "emotion_evidence"), e.evidence, 1e-5);
+    // The analyzer's identities hold after quality mixing.
+    EXPECT_NEAR(Value(r, "speaking_rate_sps"),
+                Value(r, "articulation_rate_sps") * Value(r, "speech_ratio"), 1e-9);
+    EXPECT_LT(Value(r, "voiced_ratio"), Value(r, "speech_ratio"));
+    EXPECT_NEAR(Value(r, "f0_range_st") / Value(r, "pitch_variability_st"), 3.3, 1.5);
+    EXPECT_TRUE(a.duration_s >= 2.0 && a.duration_s <= 60.0) << a.duration_s;
+    const double rms = Value(r, "rms_dbfs");
+    EXPECT_TRUE(rms >= -60.0 && rms <= -3.0) << rms;
+  }
+}
+
+TEST(SyntheticProfilesTest, VoiceEmotionsFollowTheStateAndFlattenWithLowEvidence) {
+  double sad[3] = {}, happy[3] = {}, n[3] = {};
+  double peak_poor = 0.0, n_poor = 0.0, peak_clean = 0.0, n_clean = 0.0;
+  for (const auto& p : GenerateProfiles(3000, 23, Voice())) {
+    const auto& r = p.results[1];
+    const int l = p.latent_level;
+    sad[l] += Value(r, "sad");
+    happy[l] += Value(r, "happy");
+    n[l] += 1;
+    double peak = 0.0;
+    for (const auto& e : r.emotions()) peak = std::max<double>(peak, e.probability());
+    if (Value(r, "emotion_evidence") < 0.3) peak_poor += peak, n_poor += 1;
+    if (Value(r, "emotion_evidence") > 0.8) peak_clean += peak, n_clean += 1;
+  }
+  EXPECT_GT(sad[2] / n[2], sad[0] / n[0] + 0.1);
+  EXPECT_LT(happy[2] / n[2], happy[0] / n[0] - 0.1);
+  ASSERT_GT(n_poor, 100);
+  ASSERT_GT(n_clean, 100);
+  // Little evidence keeps the voice emotions close to uniform (0.25 each).
+  EXPECT_LT(peak_poor / n_poor, 0.35);
+  EXPECT_GT(peak_clean / n_clean, peak_poor / n_poor + 0.1);
 }
 
 // Writes profiles as the documented TSV format.
@@ -140,7 +214,7 @@ void WriteTsv(const std::string& path, const std::vector<SyntheticProfile>& prof
 
 TEST(FusionTsvTest, LoadsRowsWithAbsentModalities) {
   const std::string path = TempDir("fusion_rows.tsv");
-  const auto profiles = GenerateProfiles(40, 3);
+  const auto profiles = GenerateProfiles(40, 3, Voice());
   WriteTsv(path, profiles);
   auto rows = LoadFusionTsv(path, DefaultSpec());
   ASSERT_TRUE(rows.ok()) << rows.status();
@@ -153,7 +227,7 @@ TEST(FusionTsvTest, LoadsRowsWithAbsentModalities) {
 
 TEST(FusionTsvTest, ErrorsNameTheLineAndTheColumn) {
   const std::string path = TempDir("fusion_bad.tsv");
-  WriteTsv(path, GenerateProfiles(3, 3));
+  WriteTsv(path, GenerateProfiles(3, 3, Voice()));
   {
     std::ofstream out(path, std::ios::app);
     out << "severe";
@@ -175,6 +249,7 @@ TEST(FusionTsvTest, ErrorsNameTheLineAndTheColumn) {
 
 TEST(FusionTrainerTest, SameSeedGivesIdenticalWeights) {
   FusionTrainOptions o;
+  o.voice_model = &SpecVoiceModel();
   o.profiles = 500;
   o.epochs = 2;
   o.seed = 5;
@@ -195,8 +270,20 @@ TEST(FusionTrainerTest, SameSeedGivesIdenticalWeights) {
   EXPECT_NE(a->manifest.sha256(), c->manifest.sha256());
 }
 
+TEST(FusionTrainerTest, SyntheticDataNeedsAVoiceModel) {
+  FusionTrainOptions o;
+  o.profiles = 100;
+  o.epochs = 1;
+  o.out_dir = TempDir("fusion_train_no_voice");
+  auto report = TrainFusion(o);
+  EXPECT_EQ(report.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(report.status().message(), HasSubstr("voice model"));
+  EXPECT_FALSE(std::filesystem::exists(o.out_dir));
+}
+
 TEST(FusionTrainerTest, WritesALoadableModelWithItsRecord) {
   FusionTrainOptions o;
+  o.voice_model = &SpecVoiceModel();
   o.profiles = 600;
   o.epochs = 2;
   o.out_dir = TempDir("fusion_train_record");
@@ -217,12 +304,14 @@ TEST(FusionTrainerTest, WritesALoadableModelWithItsRecord) {
   EXPECT_NE(m.fusion().inputs(1).indicators(0).mean(), 0.0f);
   auto model = FusionModel::Load(o.out_dir);
   ASSERT_TRUE(model.ok()) << model.status();
-  EXPECT_TRUE((*model)->Fuse(ToFuseRequest(GenerateProfiles(1, 1)[0]), FuseOptions{}).ok());
+  EXPECT_THAT(m.training().data(), HasSubstr("voice emotions from the mapping of"));
+  EXPECT_TRUE(
+      (*model)->Fuse(ToFuseRequest(GenerateProfiles(1, 1, Voice())[0]), FuseOptions{}).ok());
 }
 
 TEST(FusionTrainerTest, TrainsFromATsvDataSet) {
   const std::string path = TempDir("fusion_train.tsv");
-  WriteTsv(path, GenerateProfiles(300, 77));
+  WriteTsv(path, GenerateProfiles(300, 77, Voice()));
   FusionTrainOptions o;
   o.data_path = path;
   o.epochs = 2;

@@ -3,22 +3,16 @@
 // prosody we control (skipped when espeak-ng is not installed).
 #include "services/voice/acoustics.h"
 
-#include <sndfile.h>
-#include <soxr.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "gtest/gtest.h"
 #include "services/voice/dsp.h"
+#include "services/voice/espeak.h"
 #include "services/voice/pitch.h"
-#include "tests/testing/temp_dir.h"
 
 namespace burnout::voice {
 namespace {
@@ -383,71 +377,24 @@ TEST(VoiceAcousticsTest, EdgeInputsGiveFiniteIndicators) {
 
 // ---- espeak-ng speech ----
 
-// Runs argv without a shell; true on exit status 0.
-bool Run(const std::vector<std::string>& args) {
-  const pid_t pid = fork();
-  if (pid < 0) return false;
-  if (pid == 0) {
-    std::vector<char*> argv;
-    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    execvp(argv[0], argv.data());
-    _exit(127);
-  }
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
-}
-
-bool OnPath(const std::string& program) {
-  const char* path = std::getenv("PATH");
-  if (path == nullptr) return false;
-  std::string dirs = path;
-  size_t start = 0;
-  while (start <= dirs.size()) {
-    const size_t end = std::min(dirs.find(':', start), dirs.size());
-    const std::string candidate = dirs.substr(start, end - start) + "/" + program;
-    if (access(candidate.c_str(), X_OK) == 0) return true;
-    start = end + 1;
-  }
-  return false;
-}
-
-// espeak-ng speech of `text` (SSML prosody range when `range` is set), at 16 kHz.
+// espeak-ng's default voice speaking `text` (SSML prosody range when `range` is set), at
+// 16 kHz.
 std::vector<float> Speak(const std::string& text, int pitch, int speed, const std::string& range) {
-  const std::string wav = testutil::FreshPath("espeak_p" + std::to_string(pitch) + "_s" +
-                                              std::to_string(speed) + "_" + range + ".wav");
-  std::vector<std::string> args = {"espeak-ng", "-p", std::to_string(pitch), "-s",
-                                   std::to_string(speed), "-w", wav};
-  if (range.empty()) {
-    args.push_back(text);
-  } else {
-    args.push_back("-m");
-    args.push_back("<speak><prosody range=\"" + range + "\">" + text + "</prosody></speak>");
-  }
-  if (!Run(args)) return {};
-  SF_INFO info{};
-  SNDFILE* f = sf_open(wav.c_str(), SFM_READ, &info);
-  if (f == nullptr || info.channels != 1) return {};
-  std::vector<float> in(static_cast<size_t>(info.frames));
-  in.resize(static_cast<size_t>(sf_readf_float(f, in.data(), info.frames)));
-  sf_close(f);
-  std::vector<float> out(in.size() * kAnalysisRate / info.samplerate + 16);
-  size_t done = 0;
-  const soxr_io_spec_t io = soxr_io_spec(SOXR_FLOAT32_I, SOXR_FLOAT32_I);
-  const soxr_quality_spec_t quality = soxr_quality_spec(SOXR_HQ, 0);
-  if (soxr_oneshot(info.samplerate, kAnalysisRate, 1, in.data(), in.size(), nullptr, out.data(),
-                   out.size(), &done, &io, &quality, nullptr) != nullptr) {
-    return {};
-  }
-  out.resize(done);
-  return out;
+  SpeechSpec spec;
+  spec.text = text;
+  spec.voice = "en";
+  spec.pitch = pitch;
+  spec.speed = speed;
+  spec.pitch_range = range;
+  absl::StatusOr<std::vector<float>> samples = SynthesizeSpeech(spec);
+  EXPECT_TRUE(samples.ok()) << samples.status();
+  return samples.ok() ? *std::move(samples) : std::vector<float>{};
 }
 
 class VoiceAcousticsEspeakTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!OnPath("espeak-ng")) GTEST_SKIP() << "espeak-ng is not on PATH (apt-get install espeak-ng)";
+    if (!EspeakAvailable()) GTEST_SKIP() << "espeak-ng is not on PATH (apt-get install espeak-ng)";
   }
   // 22 syllables.
   static constexpr char kSentence[] =

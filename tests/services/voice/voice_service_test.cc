@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "burnout/v1/voice.grpc.pb.h"
+#include "common/config/config.h"
 #include "common/grpc/channel.h"
 #include "common/grpc/health_client.h"
 #include "common/grpc/server.h"
@@ -110,6 +111,16 @@ std::vector<v1::AudioStreamRequest> Chunked(const std::vector<float>& samples, i
     out.push_back(Chunk(testutil::PcmS16(part)));
   }
   return out;
+}
+
+TEST(VoiceServiceTest, ShippedConfigIsValid) {
+  v1::VoiceServiceConfig c;
+  ASSERT_TRUE(config::LoadTextProto("config/voice.textproto", &c).ok());
+  auto s = PrepareVoiceConfig(&c);
+  EXPECT_TRUE(s.ok()) << s;
+  EXPECT_EQ(c.stream_window_ms(), 3000);
+  c.set_stream_hop_ms(5000);
+  EXPECT_THAT(std::string(PrepareVoiceConfig(&c).message()), HasSubstr("stream_hop_ms"));
 }
 
 TEST(VoiceServiceTest, AnalyzesAStereo44kWav) {

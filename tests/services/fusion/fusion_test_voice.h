@@ -1,0 +1,93 @@
+// Voice models for fusion tests: the synthetic generator needs one (its voice emotions come
+// from the voice model's mapping, synthetic_profiles.h 4a).
+//  - SpecVoiceModel(): built in memory with VoiceModel::FromSpec: a mapping of the same form
+//    as burnout-build-voice-model's (a snapshot of its weights and literature references,
+//    made-up scales for the calibrated spectral and MFCC features; it need not track the
+//    shipped numbers). Needs no files.
+//  - ShippedVoiceModel(): models/voice-acoustic/1 (cwd = source root), the model the
+//    shipped fusion checkpoint was trained with. Aborts the test binary if it cannot load.
+#pragma once
+
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <string>
+
+#include "burnout/v1/model.pb.h"
+#include "google/protobuf/text_format.h"
+#include "services/fusion/synthetic_profiles.h"
+#include "services/voice/voice_model.h"
+
+namespace burnout::fusion {
+
+inline constexpr char kTestVoiceSpec[] = R"pb(
+  labels: [ "neutral", "happy", "angry", "sad" ]
+  features { name: "speech_ratio" mean: 0.75 std: 0.12 }
+  features { name: "pause_mean_s" mean: 0.6 std: 0.3 }
+  features { name: "speaking_rate_sps" mean: 3.8 std: 0.9 }
+  features { name: "articulation_rate_sps" mean: 4.8 std: 0.9 }
+  features { name: "pitch_variability_st" mean: 3.0 std: 1.0 }
+  features { name: "f0_range_st" mean: 10.0 std: 3.5 }
+  features { name: "jitter_local" mean: 0.02 std: 0.01 }
+  features { name: "shimmer_local_db" mean: 1.0 std: 0.4 }
+  features { name: "rms_dbfs" mean: -26.0 std: 7.0 }
+  features { name: "energy_variability_db" mean: 7.0 std: 2.5 }
+  features { name: "hnr_db" mean: 9.0 std: 4.0 }
+  features { name: "spectral_centroid_hz" mean: 1500.0 std: 400.0 }
+  features { name: "hammarberg_index_db" mean: 16.0 std: 5.0 }
+  features { name: "mfcc1_mean" mean: 10.0 std: 5.0 }
+  arousal { feature: "pitch_variability_st" weight: 0.30 }
+  arousal { feature: "f0_range_st" weight: 0.10 }
+  arousal { feature: "speaking_rate_sps" weight: 0.20 }
+  arousal { feature: "articulation_rate_sps" weight: 0.10 }
+  arousal { feature: "energy_variability_db" weight: 0.15 }
+  arousal { feature: "rms_dbfs" weight: 0.10 }
+  arousal { feature: "hammarberg_index_db" weight: -0.10 }
+  tension { feature: "hnr_db" weight: -0.35 }
+  tension { feature: "jitter_local" weight: 0.15 }
+  tension { feature: "shimmer_local_db" weight: 0.15 }
+  tension { feature: "rms_dbfs" weight: 0.15 }
+  tension { feature: "hammarberg_index_db" weight: -0.20 }
+  logits { label: "neutral" bias: 0.6 abs_arousal: -1.0 }
+  logits { label: "happy" arousal: 1.0 tension: -0.8 }
+  logits { label: "angry" bias: -0.3 arousal: 0.8 tension: 1.0 }
+  logits { label: "sad" arousal: -1.2 }
+  temperature: 1.0
+  evidence_voiced_s: 3.0
+  z_clamp: 3.0
+)pb";
+
+inline const voice::VoiceModel& SpecVoiceModel() {
+  static const voice::VoiceModel* model = [] {
+    burnout::v1::VoiceAcousticModel spec;
+    if (!google::protobuf::TextFormat::ParseFromString(kTestVoiceSpec, &spec)) std::abort();
+    auto m = voice::VoiceModel::FromSpec(std::move(spec), {});
+    if (!m.ok()) {
+      std::fprintf(stderr, "test voice spec: %s\n", std::string(m.status().message()).c_str());
+      std::abort();
+    }
+    return m->release();
+  }();
+  return *model;
+}
+
+inline const voice::VoiceModel& ShippedVoiceModel() {
+  static const voice::VoiceModel* model = [] {
+    auto m = voice::VoiceModel::Load("models/voice-acoustic/1");
+    if (!m.ok()) {
+      std::fprintf(stderr, "shipped voice model (run from the source root): %s\n",
+                   std::string(m.status().message()).c_str());
+      std::abort();
+    }
+    return m->release();
+  }();
+  return *model;
+}
+
+inline ProfileOptions WithVoice(const voice::VoiceModel& model) {
+  ProfileOptions o;
+  o.voice_model = &model;
+  return o;
+}
+
+}  // namespace burnout::fusion
