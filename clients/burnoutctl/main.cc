@@ -10,6 +10,7 @@
 #include "burnout/v1/burnout_risk.grpc.pb.h"
 #include "clients/burnoutctl/render.h"
 #include "clients/burnoutctl/stack_control.h"
+#include "clients/burnoutctl/voice_stream.h"
 #include "common/grpc/channel.h"
 
 namespace {
@@ -63,6 +64,17 @@ int main(int argc, char** argv) {
     sc->add_option("--user", user, "whose assessment")->capture_default_str();
     sc->add_flag("--json", json, "print proto JSON");
   }
+  auto* listen = app.add_subcommand(
+      "listen", "stream a WAV to the voice analyzer as a microphone would; print rolling results");
+  ctl::ListenOptions lo;
+  bool fast = false;
+  listen->add_option("--audio", lo.wav_path, "the WAV file to stream")->required();
+  listen->add_option("--voice", lo.target, "voice service address (default: the running stack's)");
+  listen->add_flag("--fast", fast, "send as fast as possible instead of in real time");
+  listen->add_option("--window_ms", lo.window_ms, "analysis window (0: service default)");
+  listen->add_option("--hop_ms", lo.hop_ms, "a result every hop (0: service default)");
+  listen->add_option("--chunk_ms", lo.chunk_ms, "audio per message")->capture_default_str();
+  listen->add_flag("--json", json, "print each result as proto JSON");
   auto* history = app.add_subcommand("history", "stored assessments, newest first");
   int limit = 20;
   history->add_option("--limit", limit)->capture_default_str();
@@ -100,6 +112,18 @@ int main(int argc, char** argv) {
     return all_ready ? 0 : 3;
   }
 
+  if (listen->parsed()) {
+    if (lo.target.empty()) {
+      auto addr = ctl::ServiceAddress(stack, "voice");
+      if (!addr.ok()) return Fail(std::string(addr.status().message()));
+      lo.target = *addr;
+    }
+    lo.realtime = !fast;
+    auto s = ctl::Listen(lo, [json](const v1::VoiceWindowResult& r) {
+      std::cout << (json ? ctl::ToJson(r) : ctl::RenderVoiceWindow(r)) << std::endl;
+    });
+    return s.ok() ? 0 : Fail(std::string(s.message()));
+  }
   if (server.empty()) {
     auto addr = ctl::OrchestratorAddress(stack);
     if (!addr.ok()) return Fail(std::string(addr.status().message()));

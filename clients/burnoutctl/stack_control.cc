@@ -269,8 +269,12 @@ absl::StatusOr<std::vector<ServiceState>> Status(const StackOptions& o) {
 }
 
 absl::StatusOr<std::string> OrchestratorAddress(const StackOptions& o) {
+  return ServiceAddress(o, "orchestrator");
+}
+
+absl::StatusOr<std::string> ServiceAddress(const StackOptions& o, const std::string& service) {
   BR_ASSIGN_OR_RETURN(auto c, LoadStack(o));
-  const std::string port_file = PathIn(c.run_dir(), "orchestrator", ".port");
+  const std::string port_file = PathIn(c.run_dir(), service, ".port");
   const int port = ReadInt(port_file);
   if (port <= 0) {
     return absl::UnavailableError(absl::StrCat("the stack is not up (no ", port_file,

@@ -40,5 +40,7 @@ absl::StatusOr<std::vector<ServiceState>> Status(const StackOptions& options);
 
 // The orchestrator's address ("127.0.0.1:<port>") from the run directory.
 absl::StatusOr<std::string> OrchestratorAddress(const StackOptions& options);
+// "127.0.0.1:<port>" of one running service of the stack ("voice", "text", ...).
+absl::StatusOr<std::string> ServiceAddress(const StackOptions& options, const std::string& service);
 
 }  // namespace burnout::ctl

@@ -187,6 +187,26 @@ TEST_F(StackTest, AssessVoiceAloneAndWithText) {
   EXPECT_TRUE(f.modalities(0).used());
 }
 
+TEST_F(StackTest, ListenStreamsAudioToTheVoiceService) {
+  const std::string clip = WriteClip(run_);
+  Result r = Ctl("listen --audio " + clip + " --window_ms 1000 --hop_ms 500 --chunk_ms 50");
+  ASSERT_EQ(r.code, 0) << r.err;
+  // Rolling results while the clip plays in real time, then the final one.
+  int lines = 0;
+  std::istringstream out(r.out);
+  std::string line, last;
+  while (std::getline(out, line)) {
+    ++lines;
+    last = line;
+  }
+  EXPECT_GE(lines, 3) << r.out;
+  EXPECT_EQ(last.rfind("final", 0), 0u) << r.out;
+  EXPECT_NE(last.find("syl/s"), std::string::npos) << r.out;
+  Result missing = Ctl("listen --audio " + (run_ / "nope.wav").string());
+  EXPECT_NE(missing.code, 0);
+  EXPECT_NE(missing.err.find("cannot read"), std::string::npos) << missing.err;
+}
+
 TEST_F(StackTest, TextServiceDownFailsClearlyThenRecovers) {
   KillAndWait("text", SIGKILL);
   Result r = Ctl("assess --user it --text 'I feel fine'");
