@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 
@@ -24,6 +26,18 @@ Narrative Make(const std::string& topic, std::string text, std::vector<std::stri
   n.set_text(std::move(text));
   for (auto& e : evidence) n.add_evidence(std::move(e));
   return n;
+}
+
+// "pitch_variability_st" -> "pitch variability": a measurement's name without its unit.
+std::string Readable(const std::string& indicator) {
+  std::string name = indicator;
+  for (const char* unit : {"_sps", "_dbfs", "_db", "_hz", "_st", "_s"}) {
+    if (absl::EndsWith(name, unit)) {
+      name.resize(name.size() - std::strlen(unit));
+      break;
+    }
+  }
+  return absl::StrReplaceAll(name, {{"_", " "}});
 }
 
 Narrative ExplainModality(const burnout::v1::ModalityOutcome& o) {
@@ -48,7 +62,7 @@ Narrative ExplainModality(const burnout::v1::ModalityOutcome& o) {
     for (const auto& ev : r.evidence()) {
       if (ev.label() == emotions[0].label() && ev.contribution() > 0 && pushes.size() < 3) {
         pushes.push_back(words ? absl::StrCat("\"", ev.feature(), "\"")
-                               : absl::StrReplaceAll(ev.feature(), {{"_", " "}}));
+                               : Readable(ev.feature()));
         evidence.push_back(absl::StrFormat("%s: \"%s\" pushed %s by %+.2f", name, ev.feature(),
                                            ev.label(), ev.contribution()));
       }

@@ -231,9 +231,9 @@ class VoiceStreamReactor final
               "voice stream: open.format.encoding must be PCM_S16LE or PCM_F32LE, got ",
               EncodingName(f.encoding())));
         }
+        // Stream length is checked below against max_stream_seconds, with its own message.
         DecodeLimits limits = service_->limits_;
-        limits.max_duration_s = config.max_stream_seconds();  // checked below, precisely
-        limits.max_duration_s += 1.0;
+        limits.max_duration_s = config.max_stream_seconds() + 1.0;
         BR_ASSIGN_OR_RETURN(decoder_, PcmStreamDecoder::Create(encoding, f.sample_rate(),
                                                                f.channels(), limits));
         const int window_ms = open.window_ms() > 0 ? open.window_ms() : config.stream_window_ms();

@@ -98,5 +98,22 @@ TEST(ExplainerTest, CitesEvidenceAndMaskReasons) {
   EXPECT_NE(all.find("voice was not used: service unavailable"), std::string::npos) << all;
 }
 
+TEST(ExplainerTest, MeasurementsAreNamedAndFindingsQuoted) {
+  v1::Assessment a;
+  auto o = Outcome(v1::MODALITY_VOICE, 1, {{"sad", 0.6f}, {"neutral", 0.4f}});
+  auto* ev = o.mutable_result()->add_evidence();
+  ev->set_label("sad");
+  ev->set_feature("pitch_variability_st");
+  ev->set_contribution(0.9f);
+  o.mutable_result()->add_findings("Your pitch varied 43% less than a typical animated voice.");
+  *a.add_modalities() = o;
+  std::string voice;
+  for (const auto& n : Explain(a)) {
+    if (n.topic() == "voice") voice = n.text();
+  }
+  EXPECT_NE(voice.find("What pushed it most: pitch variability."), std::string::npos) << voice;
+  EXPECT_NE(voice.find("43% less than a typical animated voice"), std::string::npos) << voice;
+}
+
 }  // namespace
 }  // namespace burnout::orchestrator
