@@ -1,0 +1,1 @@
+#include "services/face/face_detect.h"

@@ -1,0 +1,1 @@
+#include "services/face/image_decode.h"
