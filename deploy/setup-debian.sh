@@ -13,6 +13,7 @@ PKGS=(
   libcli11-dev
   libsndfile1-dev libsoxr-dev
   espeak-ng praat
+  libopencv-dev opencv-data
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 missing=()
@@ -26,3 +27,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 else
   echo "setup: all Debian packages present"
 fi
+
+# The YuNet face detector (MIT, opencv_zoo): from ../shared when it is there, else downloaded;
+# its SHA-256 is checked either way. Without it the face analyzer starts at the cascades.
+bash "$(dirname "$0")/fetch-yunet.sh" || true

@@ -2,6 +2,7 @@
 
 #include <memory>
 
+#include "burnout/v1/face.grpc.pb.h"
 #include "burnout/v1/fusion.grpc.pb.h"
 #include "burnout/v1/temporal.grpc.pb.h"
 #include "burnout/v1/text.grpc.pb.h"
@@ -101,6 +102,13 @@ std::unique_ptr<AnalyzerClient> MakeVoiceClient(const std::string& target, int m
   return std::make_unique<GrpcAnalyzerClient<burnout::v1::VoiceAnalyzer, burnout::v1::AnalyzeAudioRequest>>(
       target, max_bytes, [](const AnalyzerInput& in, burnout::v1::AnalyzeAudioRequest* r) {
         r->set_audio(in.media);
+        r->set_filename(in.filename);
+      });
+}
+std::unique_ptr<AnalyzerClient> MakeFaceClient(const std::string& target, int max_bytes) {
+  return std::make_unique<GrpcAnalyzerClient<burnout::v1::FaceAnalyzer, burnout::v1::AnalyzeImageRequest>>(
+      target, max_bytes, [](const AnalyzerInput& in, burnout::v1::AnalyzeImageRequest* r) {
+        r->set_image(in.media);
         r->set_filename(in.filename);
       });
 }

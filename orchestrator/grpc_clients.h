@@ -11,6 +11,7 @@ namespace burnout::orchestrator {
 
 std::unique_ptr<AnalyzerClient> MakeTextClient(const std::string& target, int max_message_bytes);
 std::unique_ptr<AnalyzerClient> MakeVoiceClient(const std::string& target, int max_message_bytes);
+std::unique_ptr<AnalyzerClient> MakeFaceClient(const std::string& target, int max_message_bytes);
 std::unique_ptr<FusionClient> MakeFusionClient(const std::string& target, int max_message_bytes);
 std::unique_ptr<TemporalClient> MakeTemporalClient(const std::string& target,
                                                    int max_message_bytes);

@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   app.add_option("--port_file", o.port_file, "write the bound port here once serving");
   app.add_option("--text_target", o.text_target, "text analyzer target URI");
   app.add_option("--voice_target", o.voice_target, "voice analyzer target URI");
+  app.add_option("--face_target", o.face_target, "face analyzer target URI");
   app.add_option("--fusion_target", o.fusion_target, "fusion service target URI");
   app.add_option("--temporal_target", o.temporal_target, "temporal service target URI");
   app.add_option("--sqlite_path", o.sqlite_path, "SQLite store file");

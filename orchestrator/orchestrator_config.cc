@@ -19,6 +19,7 @@ absl::Status PrepareOrchestratorConfig(const std::string& config_path, const Ove
   grpcx::ApplyServiceFlags(flags, c->mutable_server());
   if (!o.text_target.empty()) c->mutable_text()->set_target(o.text_target);
   if (!o.voice_target.empty()) c->mutable_voice()->set_target(o.voice_target);
+  if (!o.face_target.empty()) c->mutable_face()->set_target(o.face_target);
   if (!o.fusion_target.empty()) c->mutable_fusion()->set_target(o.fusion_target);
   if (!o.temporal_target.empty()) c->mutable_temporal()->set_target(o.temporal_target);
   if (!o.sqlite_path.empty()) c->mutable_store()->set_sqlite_path(o.sqlite_path);
@@ -42,15 +43,13 @@ absl::Status PrepareOrchestratorConfig(const std::string& config_path, const Ove
   if (c->temporal().target().empty()) {
     return absl::InvalidArgumentError("temporal.target: must be set");
   }
-  if (!c->face().target().empty()) {
-    return absl::InvalidArgumentError("face.target: this build has no face analyzer client");
-  }
   if (c->store().sqlite_path().empty()) {
     return absl::InvalidArgumentError("store.sqlite_path: must be set");
   }
   for (const auto& [key, v] : std::initializer_list<std::pair<const char*, int>>{
            {"text.timeout_ms", c->text().timeout_ms()},
            {"voice.timeout_ms", c->voice().timeout_ms()},
+           {"face.timeout_ms", c->face().timeout_ms()},
            {"fusion.timeout_ms", c->fusion().timeout_ms()},
            {"temporal.timeout_ms", c->temporal().timeout_ms()}}) {
     BR_RETURN_IF_ERROR(grpcx::CheckRange(key, v, 1, 600000));
@@ -90,11 +89,13 @@ absl::StatusOr<std::unique_ptr<Stack>> Stack::Create(const burnout::v1::Orchestr
   s->text_ = MakeTextClient(c.text().target(), max_bytes);
   // An empty voice / face target: that modality is not deployed, and is masked as such.
   if (!c.voice().target().empty()) s->voice_ = MakeVoiceClient(c.voice().target(), max_bytes);
+  if (!c.face().target().empty()) s->face_ = MakeFaceClient(c.face().target(), max_bytes);
   s->fusion_ = MakeFusionClient(c.fusion().target(), max_bytes);
   s->temporal_ = MakeTemporalClient(c.temporal().target(), max_bytes);
   AssessorDeps deps;
   deps.text = s->text_.get();
   deps.voice = s->voice_.get();
+  deps.face = s->face_.get();
   deps.fusion = s->fusion_.get();
   deps.temporal = s->temporal_.get();
   deps.store = s->store_.get();

@@ -15,7 +15,7 @@ namespace burnout::orchestrator {
 struct Overrides {
   std::string listen, port_file, log_level;
   int port = -1;
-  std::string text_target, voice_target, fusion_target, temporal_target, sqlite_path;
+  std::string text_target, voice_target, face_target, fusion_target, temporal_target, sqlite_path;
 };
 
 // Fills defaults, applies overrides, resolves the store path against the config file's
@@ -35,6 +35,7 @@ class Stack {
   std::unique_ptr<store::SqliteStore> store_;
   std::unique_ptr<AnalyzerClient> text_;
   std::unique_ptr<AnalyzerClient> voice_;
+  std::unique_ptr<AnalyzerClient> face_;
   std::unique_ptr<FusionClient> fusion_;
   std::unique_ptr<TemporalClient> temporal_;
   std::unique_ptr<Assessor> assessor_;

@@ -10,6 +10,7 @@
 #include "burnout/v1/burnout_risk.grpc.pb.h"
 #include "clients/burnoutctl/render.h"
 #include "clients/burnoutctl/stack_control.h"
+#include "clients/burnoutctl/face_stream.h"
 #include "clients/burnoutctl/voice_stream.h"
 #include "common/grpc/channel.h"
 
@@ -54,11 +55,13 @@ int main(int argc, char** argv) {
   auto* down = app.add_subcommand("down", "stop every service");
   auto* status = app.add_subcommand("status", "health and pid of each service");
 
-  auto* assess = app.add_subcommand("assess", "assess what you wrote and/or a voice recording");
-  std::string text, text_file, audio_file, request_id;
+  auto* assess = app.add_subcommand(
+      "assess", "assess what you wrote, a voice recording and/or a photo of your face");
+  std::string text, text_file, audio_file, image_file, request_id;
   assess->add_option("--text", text, "what you wrote");
   assess->add_option("--text_file", text_file, "read the text from a file ('-' = stdin)");
   assess->add_option("--audio", audio_file, "a WAV recording of your voice");
+  assess->add_option("--image", image_file, "a JPEG or PNG photo of your face");
   assess->add_option("--request_id", request_id, "makes a retried assess return the stored result");
   for (auto* sc : {assess}) {
     sc->add_option("--user", user, "whose assessment")->capture_default_str();
@@ -75,6 +78,21 @@ int main(int argc, char** argv) {
   listen->add_option("--hop_ms", lo.hop_ms, "a result every hop (0: service default)");
   listen->add_option("--chunk_ms", lo.chunk_ms, "audio per message")->capture_default_str();
   listen->add_flag("--json", json, "print each result as proto JSON");
+  auto* watch = app.add_subcommand(
+      "watch", "stream video frames to the face analyzer as a webcam would; print results");
+  ctl::WatchOptions wo;
+  watch->add_option("--video", wo.video, "a video file (e.g. MJPEG .avi)");
+  watch->add_option("--camera", wo.camera, "a camera index");
+  watch->add_option("--image", wo.images, "still images, sent as frames (repeatable)");
+  watch->add_option("--repeat", wo.repeat, "send each image this many times")->capture_default_str();
+  watch->add_option("--face", wo.target, "face service address (default: the running stack's)");
+  watch->add_option("--fps", wo.fps, "frame rate (0: the video's own; 30 for images)");
+  watch->add_flag("--fast", fast, "send as fast as possible instead of in real time");
+  watch->add_flag("--raw", wo.raw, "send raw BGR pixels instead of JPEG");
+  watch->add_option("--max_frames", wo.max_frames, "stop after this many frames (0: all)");
+  watch->add_option("--every", wo.analyze_every_n, "analyse every N-th frame (0: service default)");
+  watch->add_option("--window_ms", wo.window_ms, "rolling window (0: service default)");
+  watch->add_flag("--json", json, "print each result as proto JSON");
   auto* history = app.add_subcommand("history", "stored assessments, newest first");
   int limit = 20;
   history->add_option("--limit", limit)->capture_default_str();
@@ -124,6 +142,18 @@ int main(int argc, char** argv) {
     });
     return s.ok() ? 0 : Fail(std::string(s.message()));
   }
+  if (watch->parsed()) {
+    if (wo.target.empty()) {
+      auto addr = ctl::ServiceAddress(stack, "face");
+      if (!addr.ok()) return Fail(std::string(addr.status().message()));
+      wo.target = *addr;
+    }
+    wo.realtime = !fast;
+    auto s = ctl::Watch(wo, [json](const v1::FaceFrameResult& r) {
+      std::cout << (json ? ctl::ToJson(r) : ctl::RenderFaceFrame(r)) << std::endl;
+    });
+    return s.ok() ? 0 : Fail(std::string(s.message()));
+  }
   if (server.empty()) {
     auto addr = ctl::OrchestratorAddress(stack);
     if (!addr.ok()) return Fail(std::string(addr.status().message()));
@@ -158,7 +188,17 @@ int main(int argc, char** argv) {
       req.mutable_audio()->set_data(ss.str());
       req.mutable_audio()->set_filename(std::filesystem::path(audio_file).filename().string());
     }
-    if (!req.has_text() && !req.has_audio()) return Fail("assess: give --text, --text_file or --audio");
+    if (!image_file.empty()) {
+      std::ifstream in(image_file, std::ios::binary);
+      if (!in) return Fail("cannot read " + image_file);
+      std::stringstream ss;
+      ss << in.rdbuf();
+      req.mutable_image()->set_data(ss.str());
+      req.mutable_image()->set_filename(std::filesystem::path(image_file).filename().string());
+    }
+    if (!req.has_text() && !req.has_audio() && !req.has_image()) {
+      return Fail("assess: give --text, --text_file, --audio or --image");
+    }
     v1::Assessment a;
     grpc::Status s = stub->Assess(&ctx, req, &a);
     if (!s.ok()) return FailRpc(s);

@@ -30,6 +30,7 @@ const std::map<std::string, std::string>& Readiness() {
   static const auto* m = new std::map<std::string, std::string>{
       {"text", "burnout.v1.TextAnalyzer"},
       {"voice", "burnout.v1.VoiceAnalyzer"},
+      {"face", "burnout.v1.FaceAnalyzer"},
       {"fusion", "burnout.v1.Fusion"},
       {"temporal", "burnout.v1.Temporal"},
       {"orchestrator", "burnout.v1.BurnoutRisk"}};
@@ -192,7 +193,7 @@ absl::Status Up(const StackOptions& o, std::string* report) {
       std::vector<std::string> args = {"--config", svc.config(), "--port", std::to_string(want),
                                        "--port_file", port_file};
       if (svc.name() == "orchestrator") {
-        for (const char* dep : {"text", "voice", "fusion", "temporal"}) {
+        for (const char* dep : {"text", "voice", "face", "fusion", "temporal"}) {
           if (ports.count(dep)) {
             args.push_back(absl::StrCat("--", dep, "_target"));
             args.push_back(absl::StrCat("127.0.0.1:", ports[dep]));

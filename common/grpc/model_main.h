@@ -1,5 +1,5 @@
-// The whole main() of a model service, shared by text, fusion and temporal (and later voice
-// and face): flags -> strict config -> defaults and range checks -> logging -> serve.
+// The whole main() of a model service, shared by every analyzer, fusion and temporal:
+// flags -> strict config -> defaults and range checks -> logging -> serve.
 #pragma once
 
 #include <functional>
@@ -16,11 +16,13 @@ namespace burnout::grpcx {
 // Config: a service config message with `server` and `model_dir` fields.
 // Service: constructible from const Config&, with absl::Status LoadModel().
 // `before_serve` runs after the config is final (e.g. to set libtorch thread counts).
+// `resolve_paths` resolves a config's other file paths against the config file's directory.
 template <typename Config, typename Service>
 int ModelServiceMain(int argc, char** argv, const std::string& program,
                      const std::string& default_config, const std::string& readiness,
                      absl::Status (*prepare)(Config*),
-                     std::function<void(const Config&)> before_serve = {}) {
+                     std::function<void(const Config&)> before_serve = {},
+                     std::function<void(const std::string&, Config*)> resolve_paths = {}) {
   BlockTerminationSignals();
   auto flags = ParseServiceFlags(argc, argv, program, default_config);
   if (!flags.ok()) return ExitWith(program, flags.status());
@@ -30,6 +32,7 @@ int ModelServiceMain(int argc, char** argv, const std::string& program,
   }
   config.set_model_dir(config::ResolveRelativeTo(flags->config_path, config.model_dir()));
   if (!flags->model_dir.empty()) config.set_model_dir(flags->model_dir);
+  if (resolve_paths) resolve_paths(flags->config_path, &config);
   ApplyServiceFlags(*flags, config.mutable_server());
   if (auto s = prepare(&config); !s.ok()) {
     return ExitWith(program, absl::InvalidArgumentError(

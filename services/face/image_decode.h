@@ -52,6 +52,10 @@ struct DecodedImage {
 // INVALID_ARGUMENT, never a half-grey picture.
 absl::StatusOr<DecodedImage> DecodeImage(absl::string_view bytes, const ImageLimits& limits);
 
+// A raw frame's format, dimensions (against the limits) and pixels.size() (against
+// width x height x channels), without converting anything.
+absl::Status CheckRaw(const burnout::v1::RawImage& raw, const ImageLimits& limits);
+
 // A raw frame: checks format, dimensions against the limits and pixels.size() against
 // width x height x channels; returns an 8-bit BGR copy.
 absl::StatusOr<cv::Mat> DecodeRaw(const burnout::v1::RawImage& raw, const ImageLimits& limits);

@@ -104,12 +104,13 @@ absl::Status PrepareVoiceConfig(burnout::v1::VoiceServiceConfig* c) {
 // as skipped). Errors end the stream with a precise status; Finish waits for the in-flight
 // result. Reactions run on gRPC's threads, never inline from Start*/Finish.
 class VoiceStreamReactor final
-    : public grpc::ServerBidiReactor<AudioStreamRequest, VoiceWindowResult> {
+    : public grpc::ServerBidiReactor<AudioStreamRequest, VoiceWindowResult>,
+      public grpcx::WatchedStream {
  public:
   VoiceStreamReactor(VoiceService* service, grpc::CallbackServerContext* ctx)
       : service_(service), ctx_(ctx), last_activity_(Clock::now()) {
     std::lock_guard<std::mutex> lock(mu_);
-    registered_ = service_->Register(this);
+    registered_ = service_->streams_.Register(this);
     if (!registered_) {
       FinishLocked(Error(grpc::StatusCode::RESOURCE_EXHAUSTED,
                          absl::StrCat("voice analyzer: ", service_->config_.max_streams(),
@@ -173,12 +174,13 @@ class VoiceStreamReactor final
       std::lock_guard<std::mutex> lock(mu_);
       done_ = true;
     }
-    if (registered_) service_->Unregister(this);
+    if (registered_) service_->streams_.Unregister(this);
     Unref();
   }
 
   // Called by the service's watcher, about every 100 ms.
-  void CheckTimers(Clock::time_point now, std::chrono::milliseconds idle_timeout) {
+  void CheckTimers(Clock::time_point now) override {
+    const std::chrono::milliseconds idle_timeout(service_->config_.stream_idle_timeout_ms());
     std::lock_guard<std::mutex> lock(mu_);
     if (done_ || finishing_) {
       // A client that neither reads nor sends holds a write forever: cancel the call.
@@ -204,11 +206,6 @@ class VoiceStreamReactor final
                          absl::StrCat("voice stream: no audio for ", idle_timeout.count(),
                                       " ms (stream_idle_timeout_ms)")));
     }
-  }
-
-  void Ref() { refs_.fetch_add(1); }
-  void Unref() {
-    if (refs_.fetch_sub(1) == 1) delete this;
   }
 
  private:
@@ -363,7 +360,6 @@ class VoiceStreamReactor final
 
   VoiceService* const service_;
   grpc::CallbackServerContext* const ctx_;
-  std::atomic<int> refs_{1};
   bool registered_ = false;
   std::shared_ptr<const VoiceModel> model_;
 
@@ -390,23 +386,17 @@ class VoiceStreamReactor final
 };
 
 VoiceService::VoiceService(const burnout::v1::VoiceServiceConfig& config)
-    : config_(config), executor_(config.server().worker_threads(), config.server().max_queue()) {
+    : config_(config),
+      executor_(config.server().worker_threads(), config.server().max_queue()),
+      streams_(config.max_streams()) {
   limits_.max_bytes = config_.max_audio_bytes();
   limits_.max_duration_s = config_.max_duration_s();
   limits_.min_sample_rate = config_.min_sample_rate();
   limits_.max_sample_rate = config_.max_sample_rate();
   limits_.max_channels = config_.max_channels();
-  watcher_ = std::thread([this] { WatchStreams(); });
 }
 
-VoiceService::~VoiceService() {
-  {
-    std::lock_guard<std::mutex> lock(streams_mu_);
-    stopping_ = true;
-  }
-  streams_cv_.notify_all();
-  watcher_.join();
-}
+VoiceService::~VoiceService() = default;
 
 absl::Status VoiceService::LoadModel() {
   auto model = VoiceModel::Load(config_.model_dir());
@@ -470,39 +460,6 @@ grpc::ServerBidiReactor<AudioStreamRequest, VoiceWindowResult>* VoiceService::An
   return new VoiceStreamReactor(this, ctx);
 }
 
-bool VoiceService::Register(VoiceStreamReactor* stream) {
-  std::lock_guard<std::mutex> lock(streams_mu_);
-  if (static_cast<int>(streams_.size()) >= config_.max_streams()) return false;
-  streams_.insert(stream);
-  return true;
-}
-
-void VoiceService::Unregister(VoiceStreamReactor* stream) {
-  std::lock_guard<std::mutex> lock(streams_mu_);
-  streams_.erase(stream);
-}
-
-int VoiceService::active_streams() const {
-  std::lock_guard<std::mutex> lock(streams_mu_);
-  return static_cast<int>(streams_.size());
-}
-
-void VoiceService::WatchStreams() {
-  const std::chrono::milliseconds idle(config_.stream_idle_timeout_ms());
-  std::unique_lock<std::mutex> lock(streams_mu_);
-  while (!stopping_) {
-    streams_cv_.wait_for(lock, std::chrono::milliseconds(100));
-    if (stopping_) break;
-    std::vector<VoiceStreamReactor*> streams(streams_.begin(), streams_.end());
-    for (auto* s : streams) s->Ref();
-    lock.unlock();
-    const auto now = Clock::now();
-    for (auto* s : streams) {
-      s->CheckTimers(now, idle);
-      s->Unref();
-    }
-    lock.lock();
-  }
-}
+int VoiceService::active_streams() const { return streams_.size(); }
 
 }  // namespace burnout::voice

@@ -3,16 +3,13 @@
 // executor, off gRPC's threads. No model code here.
 #pragma once
 
-#include <condition_variable>
 #include <memory>
-#include <mutex>
-#include <set>
-#include <thread>
 
 #include "burnout/v1/config.pb.h"
 #include "burnout/v1/voice.grpc.pb.h"
 #include "common/grpc/executor.h"
 #include "common/grpc/model_slot.h"
+#include "common/grpc/stream_registry.h"
 #include "services/voice/audio_decode.h"
 #include "services/voice/voice_model.h"
 
@@ -42,20 +39,12 @@ class VoiceService final : public burnout::v1::VoiceAnalyzer::CallbackService {
 
  private:
   friend class VoiceStreamReactor;
-  bool Register(VoiceStreamReactor* stream);  // false when max_streams are open
-  void Unregister(VoiceStreamReactor* stream);
-  void WatchStreams();                        // idle and stalled-client timeouts
 
   burnout::v1::VoiceServiceConfig config_;
   DecodeLimits limits_;
   grpcx::ModelSlot<VoiceModel> model_;
   grpcx::Executor executor_;
-
-  mutable std::mutex streams_mu_;
-  std::condition_variable streams_cv_;
-  std::set<VoiceStreamReactor*> streams_;
-  bool stopping_ = false;
-  std::thread watcher_;
+  grpcx::StreamRegistry streams_;  // max_streams; idle and stalled-client timeouts
 };
 
 // Fills zero fields with defaults, then checks ranges (INVALID_ARGUMENT naming the key).

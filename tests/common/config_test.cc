@@ -45,17 +45,19 @@ TEST(ConfigTest, MissingFileNamesThePath) {
 TEST(ConfigTest, ShippedConfigsParse) {
   v1::TextServiceConfig t;
   v1::VoiceServiceConfig v;
+  v1::FaceServiceConfig fa;
   v1::FusionServiceConfig f;
   v1::TemporalServiceConfig g;
   v1::OrchestratorConfig o;
   v1::StackConfig s;
   EXPECT_TRUE(LoadTextProto("config/text.textproto", &t).ok());
   EXPECT_TRUE(LoadTextProto("config/voice.textproto", &v).ok());
+  EXPECT_TRUE(LoadTextProto("config/face.textproto", &fa).ok());
   EXPECT_TRUE(LoadTextProto("config/fusion.textproto", &f).ok());
   EXPECT_TRUE(LoadTextProto("config/temporal.textproto", &g).ok());
   EXPECT_TRUE(LoadTextProto("config/orchestrator.textproto", &o).ok());
   EXPECT_TRUE(LoadTextProto("config/stack.textproto", &s).ok());
-  EXPECT_EQ(s.services_size(), 5);
+  EXPECT_EQ(s.services_size(), 6);
 }
 
 TEST(ConfigTest, ResolvesRelativePaths) {

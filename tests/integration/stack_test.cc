@@ -12,6 +12,11 @@
 #include <sstream>
 #include <thread>
 
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+#include <opencv2/videoio.hpp>
+
 #include "burnout/v1/burnout_risk.pb.h"
 #include "common/grpc/channel.h"
 #include "common/grpc/health_client.h"
@@ -205,6 +210,93 @@ TEST_F(StackTest, ListenStreamsAudioToTheVoiceService) {
   Result missing = Ctl("listen --audio " + (run_ / "nope.wav").string());
   EXPECT_NE(missing.code, 0);
   EXPECT_NE(missing.err.find("cannot read"), std::string::npos) << missing.err;
+}
+
+// A photograph of a face: the public-domain astronaut portrait from ../shared when it is
+// there, else a drawn picture with no face (the face path is real either way; only the
+// detector's answer differs).
+static cv::Mat FacePicture(bool* real) {
+  cv::Mat m = cv::imread("../shared/data/faces/astronaut.png", cv::IMREAD_COLOR);
+  *real = !m.empty();
+  if (m.empty()) {
+    m = cv::Mat(480, 640, CV_8UC3, cv::Scalar(90, 120, 150));
+    cv::circle(m, {320, 240}, 120, {200, 200, 200}, cv::FILLED);
+  }
+  return m;
+}
+
+TEST_F(StackTest, AssessFaceAloneAndWithText) {
+  bool real = false;
+  const cv::Mat picture = FacePicture(&real);
+  const std::string photo = (run_ / "me.jpg").string();
+  ASSERT_TRUE(cv::imwrite(photo, picture));
+  Result r = Ctl("assess --user face --json --image " + photo);
+  ASSERT_EQ(r.code, 0) << r.err;
+  burnout::v1::Assessment a;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(r.out, &a).ok()) << r.out;
+  ASSERT_EQ(a.modalities_size(), 3);
+  const auto& face = a.modalities(2);
+  ASSERT_TRUE(face.used()) << face.mask_reason();
+  EXPECT_EQ(face.result().model().name(), "face-cues");
+  EXPECT_EQ(face.result().emotions_size(), 7);
+  double detected = -1;
+  for (const auto& i : face.result().indicators()) {
+    if (i.name() == "face_detected") detected = i.value();
+  }
+  EXPECT_EQ(detected, real ? 1.0 : 0.0) << r.out;
+  EXPECT_FALSE(a.modalities(0).used());
+
+  Result both = Ctl("assess --user face --image " + photo + " --text 'Long week, but fine.'");
+  ASSERT_EQ(both.code, 0) << both.err;
+  EXPECT_NE(both.out.find("face"), std::string::npos) << both.out;
+
+  // A BMP named .jpg: face is masked with the analyzer's reason, text still counts.
+  const std::string bmp = (run_ / "fake.jpg").string();
+  std::vector<uchar> bytes;
+  ASSERT_TRUE(cv::imencode(".bmp", picture, bytes));
+  std::ofstream(bmp, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  Result fake = Ctl("assess --user face --json --text 'fine' --image " + bmp);
+  ASSERT_EQ(fake.code, 0) << fake.err;
+  burnout::v1::Assessment f;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(fake.out, &f).ok()) << fake.out;
+  EXPECT_FALSE(f.modalities(2).used());
+  EXPECT_NE(f.modalities(2).mask_reason().find("BMP"), std::string::npos)
+      << f.modalities(2).mask_reason();
+  EXPECT_TRUE(f.modalities(0).used());
+}
+
+// A capture client streams a video file in real time: per-frame and rolling results arrive
+// while it plays, then the final one.
+TEST_F(StackTest, WatchStreamsVideoFramesToTheFaceService) {
+  bool real = false;
+  cv::Mat picture = FacePicture(&real);
+  cv::resize(picture, picture, {240, 240});
+  const std::string video = (run_ / "clip.avi").string();
+  {
+    cv::VideoWriter writer(video, cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), 30, {640, 480});
+    ASSERT_TRUE(writer.isOpened());
+    for (int i = 0; i < 45; ++i) {  // 1.5 s; the face drifts across a textured scene
+      cv::Mat frame(480, 640, CV_8UC3, cv::Scalar(60, 80, 70));
+      cv::randn(frame, cv::Scalar(90, 100, 110), cv::Scalar(25, 25, 25));
+      picture.copyTo(frame(cv::Rect(100 + 4 * i, 120, 240, 240)));
+      writer.write(frame);
+    }
+  }
+  Result r = Ctl("watch --video " + video + " --every 5");
+  ASSERT_EQ(r.code, 0) << r.err;
+  int lines = 0;
+  std::istringstream out(r.out);
+  std::string line, last;
+  while (std::getline(out, line)) {
+    ++lines;
+    last = line;
+  }
+  EXPECT_GE(lines, 4) << r.out;  // frames 0, 5, ..., 40 are due
+  EXPECT_EQ(last.rfind("final", 0), 0u) << r.out;
+  if (real) EXPECT_NE(last.find("yunet"), std::string::npos) << r.out;
+  Result missing = Ctl("watch --video " + (run_ / "nope.avi").string());
+  EXPECT_NE(missing.code, 0);
+  EXPECT_NE(missing.err.find("cannot open"), std::string::npos) << missing.err;
 }
 
 TEST_F(StackTest, TextServiceDownFailsClearlyThenRecovers) {
