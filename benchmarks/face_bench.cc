@@ -80,6 +80,7 @@ v1::FaceServiceConfig Config(const std::string& yunet) {
   c.set_model_dir("models/face-cues/1");
   c.mutable_detector()->set_yunet_model(yunet);
   c.mutable_server()->set_worker_threads(1);
+  c.mutable_server()->set_max_message_bytes(16 << 20);
   c.set_opencv_threads(1);
   c.set_max_fps(1000);
   if (auto s = face::PrepareFaceConfig(&c); !s.ok()) {
