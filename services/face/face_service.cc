@@ -10,7 +10,7 @@
 #include "common/config/config.h"
 #include "common/grpc/server.h"
 #include "common/grpc/status.h"
-#include "common/grpc/stream_registry.h"
+#include "common/grpc/stream_reactor.h"
 #include "common/grpc/unary.h"
 #include "common/status/macros.h"
 #include "services/face/face_window.h"
@@ -90,23 +90,18 @@ void ResolveFacePaths(const std::string& config_path, burnout::v1::FaceServiceCo
 // replaces it (the replaced one is counted as skipped). Memory: the request being read, one
 // pending frame, the one in flight and the window's results. Errors end the stream with a
 // precise status; Finish waits for the in-flight result.
-class FaceStreamReactor final : public grpc::ServerBidiReactor<FaceStreamRequest, FaceFrameResult>,
-                                public grpcx::WatchedStream {
+class FaceStreamReactor final
+    : public grpcx::AnalysisStreamReactor<FaceStreamRequest, FaceFrameResult> {
  public:
   FaceStreamReactor(FaceService* service, grpc::CallbackServerContext* ctx)
-      : service_(service),
-        ctx_(ctx),
-        opened_at_(Clock::now()),
-        last_activity_(opened_at_),
+      : AnalysisStreamReactor(&service->streams_, ctx,
+                              std::chrono::milliseconds(service->config_.stream_idle_timeout_ms()),
+                              "face stream", "face analyzer", "frame"),
+        service_(service),
+        opened_at_(last_activity_),
         window_(int64_t{service->config_.stream_window_ms()} * 1000) {
     std::lock_guard<std::mutex> lock(mu_);
-    registered_ = service_->streams_.Register(this);
-    if (!registered_) {
-      FinishLocked(Error(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                         absl::StrCat("face analyzer: ", service_->streams_.max_streams(),
-                                      " streams are open (max_streams)")));
-      return;
-    }
+    if (finishing_) return;  // max_streams
     pipeline_ = service_->pipeline_.Get();
     if (!pipeline_) {
       FinishLocked(grpcx::ToGrpc(service_->pipeline_.NotReady()));
@@ -132,20 +127,7 @@ class FaceStreamReactor final : public grpc::ServerBidiReactor<FaceStreamRequest
 
   void OnWriteDone(bool ok) override {
     std::lock_guard<std::mutex> lock(mu_);
-    in_flight_ = false;
-    writing_ = false;
-    if (!ok) {
-      FinishLocked(Error(grpc::StatusCode::CANCELLED, "face stream: the client went away"));
-      return;
-    }
-    if (final_sent_) {
-      FinishLocked(grpc::Status::OK);
-      return;
-    }
-    if (finishing_) {
-      FinishLocked(*pending_status_);
-      return;
-    }
+    if (!WriteDoneLocked(ok)) return;
     if (half_closed_) {
       FinalLocked();
       return;
@@ -154,49 +136,6 @@ class FaceStreamReactor final : public grpc::ServerBidiReactor<FaceStreamRequest
       Pending next = std::move(*pending_);
       pending_.reset();
       ScheduleLocked(std::move(next), /*final=*/false);
-    }
-  }
-
-  void OnCancel() override {
-    std::lock_guard<std::mutex> lock(mu_);
-    FinishLocked(Error(grpc::StatusCode::CANCELLED, "face stream cancelled"));
-  }
-
-  void OnDone() override {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      done_ = true;
-    }
-    if (registered_) service_->streams_.Unregister(this);
-    Unref();
-  }
-
-  void CheckTimers(Clock::time_point now) override {
-    const std::chrono::milliseconds idle(service_->config_.stream_idle_timeout_ms());
-    std::lock_guard<std::mutex> lock(mu_);
-    if (done_ || finishing_) {
-      // A client that neither reads nor sends holds a write forever: cancel the call.
-      if (!done_ && writing_ && !cancel_requested_ && now - write_started_ > idle) {
-        spdlog::warn("face stream: client has not read a result for {} ms; cancelling",
-                     idle.count());
-        cancel_requested_ = true;
-        ctx_->TryCancel();
-      }
-      return;
-    }
-    if (writing_ && now - write_started_ > idle) {
-      pending_status_ = Error(grpc::StatusCode::DEADLINE_EXCEEDED,
-                              absl::StrCat("face stream: the client read no result for ",
-                                           idle.count(), " ms"));
-      finishing_ = true;
-      cancel_requested_ = true;
-      ctx_->TryCancel();
-      return;
-    }
-    if (!half_closed_ && !in_flight_ && now - last_activity_ > idle) {
-      FinishLocked(Error(grpc::StatusCode::DEADLINE_EXCEEDED,
-                         absl::StrCat("face stream: no frame for ", idle.count(),
-                                      " ms (stream_idle_timeout_ms)")));
     }
   }
 
@@ -344,11 +283,7 @@ class FaceStreamReactor final : public grpc::ServerBidiReactor<FaceStreamRequest
   void Deliver(absl::StatusOr<burnout::v1::ModalityResult> result, int64_t index, int64_t time_us,
                bool final) {
     std::lock_guard<std::mutex> lock(mu_);
-    if (finishing_) {
-      in_flight_ = false;
-      FinishLocked(*pending_status_);
-      return;
-    }
+    if (!DeliverableLocked()) return;
     if (!result.ok()) {
       in_flight_ = false;
       FinishLocked(grpcx::ToGrpc(absl::Status(
@@ -378,35 +313,13 @@ class FaceStreamReactor final : public grpc::ServerBidiReactor<FaceStreamRequest
     response_.set_frames_over_rate(frames_over_rate_);
     response_.set_window_frames(window_.frames());
     response_.set_window_s(window_.span_s());
-    final_sent_ = response_.final();
-    writing_ = true;
-    write_started_ = Clock::now();
-    StartWrite(&response_);
-  }
-
-  // Ends the call with `status` now, or once the in-flight result has landed.
-  void FinishLocked(grpc::Status status) {
-    if (finished_) return;
-    if (!finishing_) {
-      finishing_ = true;
-      pending_status_ = std::move(status);
-    }
-    if (in_flight_) return;
-    finished_ = true;
-    Finish(*pending_status_);
+    AnalysisStreamReactor::WriteLocked(response_.final());
   }
 
   FaceService* const service_;
-  grpc::CallbackServerContext* const ctx_;
-  bool registered_ = false;
   std::shared_ptr<const FacePipeline> pipeline_;
-
-  std::mutex mu_;
   FaceStreamRequest request_;
-  FaceFrameResult response_;
   const Clock::time_point opened_at_;
-  Clock::time_point last_activity_;
-  Clock::time_point write_started_;
   FaceWindow window_;
   bool opened_ = false;
   int every_n_ = 1;
@@ -421,15 +334,6 @@ class FaceStreamReactor final : public grpc::ServerBidiReactor<FaceStreamRequest
   int64_t frames_analyzed_ = 0;
   int64_t frames_skipped_ = 0;
   int64_t frames_over_rate_ = 0;
-  bool in_flight_ = false;  // a frame is being analysed or its result written
-  bool writing_ = false;
-  bool half_closed_ = false;
-  bool final_sent_ = false;
-  bool finishing_ = false;  // a status is decided; Finish once nothing is in flight
-  bool finished_ = false;
-  bool cancel_requested_ = false;
-  bool done_ = false;
-  std::optional<grpc::Status> pending_status_;
 };
 
 FaceService::FaceService(const burnout::v1::FaceServiceConfig& config)

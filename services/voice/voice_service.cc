@@ -10,6 +10,7 @@
 #include "absl/strings/str_format.h"
 #include "common/grpc/server.h"
 #include "common/grpc/status.h"
+#include "common/grpc/stream_reactor.h"
 #include "common/grpc/unary.h"
 #include "common/status/macros.h"
 #include "services/voice/stream_window.h"
@@ -104,19 +105,15 @@ absl::Status PrepareVoiceConfig(burnout::v1::VoiceServiceConfig* c) {
 // as skipped). Errors end the stream with a precise status; Finish waits for the in-flight
 // result. Reactions run on gRPC's threads, never inline from Start*/Finish.
 class VoiceStreamReactor final
-    : public grpc::ServerBidiReactor<AudioStreamRequest, VoiceWindowResult>,
-      public grpcx::WatchedStream {
+    : public grpcx::AnalysisStreamReactor<AudioStreamRequest, VoiceWindowResult> {
  public:
   VoiceStreamReactor(VoiceService* service, grpc::CallbackServerContext* ctx)
-      : service_(service), ctx_(ctx), last_activity_(Clock::now()) {
+      : AnalysisStreamReactor(&service->streams_, ctx,
+                              std::chrono::milliseconds(service->config_.stream_idle_timeout_ms()),
+                              "voice stream", "voice analyzer", "audio"),
+        service_(service) {
     std::lock_guard<std::mutex> lock(mu_);
-    registered_ = service_->streams_.Register(this);
-    if (!registered_) {
-      FinishLocked(Error(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                         absl::StrCat("voice analyzer: ", service_->config_.max_streams(),
-                                      " streams are open (max_streams)")));
-      return;
-    }
+    if (finishing_) return;  // max_streams
     model_ = service_->model_.Get();
     if (!model_) {
       FinishLocked(grpcx::ToGrpc(service_->model_.NotReady()));
@@ -143,69 +140,12 @@ class VoiceStreamReactor final
 
   void OnWriteDone(bool ok) override {
     std::lock_guard<std::mutex> lock(mu_);
-    in_flight_ = false;
-    writing_ = false;
-    if (!ok) {
-      FinishLocked(Error(grpc::StatusCode::CANCELLED, "voice stream: the client went away"));
-      return;
-    }
-    if (final_sent_) {
-      FinishLocked(grpc::Status::OK);
-      return;
-    }
-    if (finishing_) {
-      FinishLocked(*pending_status_);
-      return;
-    }
+    if (!WriteDoneLocked(ok)) return;
     if (half_closed_) {
       ScheduleLocked(window_->Tail(), /*final=*/true);
       return;
     }
     MaybeAnalyzeLocked();
-  }
-
-  void OnCancel() override {
-    std::lock_guard<std::mutex> lock(mu_);
-    FinishLocked(Error(grpc::StatusCode::CANCELLED, "voice stream cancelled"));
-  }
-
-  void OnDone() override {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      done_ = true;
-    }
-    if (registered_) service_->streams_.Unregister(this);
-    Unref();
-  }
-
-  // Called by the service's watcher, about every 100 ms.
-  void CheckTimers(Clock::time_point now) override {
-    const std::chrono::milliseconds idle_timeout(service_->config_.stream_idle_timeout_ms());
-    std::lock_guard<std::mutex> lock(mu_);
-    if (done_ || finishing_) {
-      // A client that neither reads nor sends holds a write forever: cancel the call.
-      if (!done_ && writing_ && !cancel_requested_ && now - write_started_ > idle_timeout) {
-        spdlog::warn("voice stream: client has not read a result for {} ms; cancelling",
-                     idle_timeout.count());
-        cancel_requested_ = true;
-        ctx_->TryCancel();
-      }
-      return;
-    }
-    if (writing_ && now - write_started_ > idle_timeout) {
-      pending_status_ = Error(grpc::StatusCode::DEADLINE_EXCEEDED,
-                              absl::StrCat("voice stream: the client read no result for ",
-                                           idle_timeout.count(), " ms"));
-      finishing_ = true;
-      cancel_requested_ = true;
-      ctx_->TryCancel();
-      return;
-    }
-    if (!half_closed_ && !in_flight_ && now - last_activity_ > idle_timeout) {
-      FinishLocked(Error(grpc::StatusCode::DEADLINE_EXCEEDED,
-                         absl::StrCat("voice stream: no audio for ", idle_timeout.count(),
-                                      " ms (stream_idle_timeout_ms)")));
-    }
   }
 
  private:
@@ -333,56 +273,21 @@ class VoiceStreamReactor final
 
   void Deliver(VoiceWindowResult out) {
     std::lock_guard<std::mutex> lock(mu_);
-    if (finishing_) {
-      in_flight_ = false;
-      FinishLocked(*pending_status_);
-      return;
-    }
+    if (!DeliverableLocked()) return;
     response_ = std::move(out);
     response_.set_windows_skipped(window_->skipped() + overload_skipped_);
-    final_sent_ = response_.final();
-    writing_ = true;
-    write_started_ = Clock::now();
-    StartWrite(&response_);
-  }
-
-  // Ends the call with `status` now, or once the in-flight result has landed.
-  void FinishLocked(grpc::Status status) {
-    if (finished_) return;
-    if (!finishing_) {
-      finishing_ = true;
-      pending_status_ = std::move(status);
-    }
-    if (in_flight_) return;
-    finished_ = true;
-    Finish(*pending_status_);
+    WriteLocked(response_.final());
   }
 
   VoiceService* const service_;
-  grpc::CallbackServerContext* const ctx_;
-  bool registered_ = false;
   std::shared_ptr<const VoiceModel> model_;
-
-  std::mutex mu_;
   AudioStreamRequest request_;
-  VoiceWindowResult response_;
   burnout::v1::AudioFormat format_;
   std::unique_ptr<PcmStreamDecoder> decoder_;
   std::optional<StreamWindow> window_;
   std::vector<float> samples_;
   int64_t capture_time_us_ = 0;
   int64_t overload_skipped_ = 0;
-  Clock::time_point last_activity_;
-  Clock::time_point write_started_;
-  bool in_flight_ = false;  // a window is being analysed or its result written
-  bool writing_ = false;
-  bool half_closed_ = false;
-  bool final_sent_ = false;
-  bool finishing_ = false;  // a status is decided; Finish once nothing is in flight
-  bool finished_ = false;
-  bool cancel_requested_ = false;
-  bool done_ = false;
-  std::optional<grpc::Status> pending_status_;
 };
 
 VoiceService::VoiceService(const burnout::v1::VoiceServiceConfig& config)
