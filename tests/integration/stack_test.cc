@@ -68,6 +68,25 @@ class StackTest : public ::testing::Test {
     EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(r.out, &a).ok()) << r.out;
     return a;
   }
+  // `burnoutctl assess --json <args>`, parsed.
+  static burnout::v1::Assessment AssessJson(const std::string& args) {
+    Result r = Ctl("assess --json " + args);
+    EXPECT_EQ(r.code, 0) << r.err;
+    burnout::v1::Assessment a;
+    EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(r.out, &a).ok()) << r.out;
+    return a;
+  }
+  // The number of lines of `out`, and the last one.
+  static int Lines(const std::string& out, std::string* last) {
+    int lines = 0;
+    std::istringstream in(out);
+    std::string line;
+    while (std::getline(in, line)) {
+      ++lines;
+      *last = line;
+    }
+    return lines;
+  }
   static int Pid(const std::string& service) {
     std::ifstream in(run_ / (service + ".pid"));
     int pid = 0;
@@ -182,10 +201,7 @@ TEST_F(StackTest, AssessVoiceAloneAndWithText) {
 
   // Not audio: voice is masked with the analyzer's reason, text still counts.
   std::ofstream(run_ / "fake.wav") << "ID3 this is not a wav file at all, it only has the name";
-  Result fake = Ctl("assess --user voice --json --text 'fine' --audio " + (run_ / "fake.wav").string());
-  ASSERT_EQ(fake.code, 0) << fake.err;
-  burnout::v1::Assessment f;
-  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(fake.out, &f).ok()) << fake.out;
+  const auto f = AssessJson("--user voice --text 'fine' --audio " + (run_ / "fake.wav").string());
   EXPECT_FALSE(f.modalities(1).used());
   EXPECT_NE(f.modalities(1).mask_reason().find("MP3"), std::string::npos)
       << f.modalities(1).mask_reason();
@@ -197,13 +213,8 @@ TEST_F(StackTest, ListenStreamsAudioToTheVoiceService) {
   Result r = Ctl("listen --audio " + clip + " --window_ms 1000 --hop_ms 500 --chunk_ms 50");
   ASSERT_EQ(r.code, 0) << r.err;
   // Rolling results while the clip plays in real time, then the final one.
-  int lines = 0;
-  std::istringstream out(r.out);
-  std::string line, last;
-  while (std::getline(out, line)) {
-    ++lines;
-    last = line;
-  }
+  std::string last;
+  const int lines = Lines(r.out, &last);
   EXPECT_GE(lines, 3) << r.out;
   EXPECT_EQ(last.rfind("final", 0), 0u) << r.out;
   EXPECT_NE(last.find("syl/s"), std::string::npos) << r.out;
@@ -255,10 +266,7 @@ TEST_F(StackTest, AssessFaceAloneAndWithText) {
   std::vector<uchar> bytes;
   ASSERT_TRUE(cv::imencode(".bmp", picture, bytes));
   std::ofstream(bmp, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-  Result fake = Ctl("assess --user face --json --text 'fine' --image " + bmp);
-  ASSERT_EQ(fake.code, 0) << fake.err;
-  burnout::v1::Assessment f;
-  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(fake.out, &f).ok()) << fake.out;
+  const auto f = AssessJson("--user face --text 'fine' --image " + bmp);
   EXPECT_FALSE(f.modalities(2).used());
   EXPECT_NE(f.modalities(2).mask_reason().find("BMP"), std::string::npos)
       << f.modalities(2).mask_reason();
@@ -284,13 +292,8 @@ TEST_F(StackTest, WatchStreamsVideoFramesToTheFaceService) {
   }
   Result r = Ctl("watch --video " + video + " --every 5");
   ASSERT_EQ(r.code, 0) << r.err;
-  int lines = 0;
-  std::istringstream out(r.out);
-  std::string line, last;
-  while (std::getline(out, line)) {
-    ++lines;
-    last = line;
-  }
+  std::string last;
+  const int lines = Lines(r.out, &last);
   EXPECT_GE(lines, 4) << r.out;  // frames 0, 5, ..., 40 are due
   EXPECT_EQ(last.rfind("final", 0), 0u) << r.out;
   if (real) EXPECT_NE(last.find("yunet"), std::string::npos) << r.out;
