@@ -2,7 +2,8 @@
 // AnalyzeStream): at most one result in flight, a decided status that waits for it, and the
 // timers that end idle streams and cut off clients that stopped reading.
 //
-// The derived reactor owns the protocol: it reads, decides what to analyse, and calls
+// The derived reactor owns the protocol: HandleLocked acts on each message read into
+// request_, OnHalfCloseLocked on the client's half-close; it decides what to analyse and calls
 // WriteLocked when a result is ready. Everything here runs under mu_, which the derived
 // class shares. Lifecycle: registered in the service's StreamRegistry on construction (a full
 // registry finishes the call RESOURCE_EXHAUSTED), unregistered and released in OnDone.
@@ -14,7 +15,9 @@
 #include <string>
 #include <utility>
 
+#include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "common/grpc/status.h"
 #include "common/grpc/stream_registry.h"
 #include "grpcpp/grpcpp.h"
 #include "spdlog/spdlog.h"
@@ -26,6 +29,21 @@ class AnalysisStreamReactor : public grpc::ServerBidiReactor<Request, Response>,
                               public WatchedStream {
  public:
   using Clock = WatchedStream::Clock;
+
+  void OnReadDone(bool ok) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (finishing_) return;
+    if (!ok) {
+      OnHalfCloseLocked();
+      return;
+    }
+    last_activity_ = Clock::now();
+    if (auto s = HandleLocked(); !s.ok()) {
+      FinishLocked(ToGrpc(s));
+      return;
+    }
+    if (!finishing_) this->StartRead(&request_);
+  }
 
   void OnCancel() override {
     std::lock_guard<std::mutex> lock(mu_);
@@ -91,6 +109,11 @@ class AnalysisStreamReactor : public grpc::ServerBidiReactor<Request, Response>,
     }
   }
 
+  // A message is in request_: act on it. An error ends the stream with that status.
+  virtual absl::Status HandleLocked() = 0;
+  // The client half-closed; `half_closed_` is not yet set.
+  virtual void OnHalfCloseLocked() = 0;
+
   // The common head of OnWriteDone: true when the derived class should go on (the stream is
   // neither finished nor finishing).
   bool WriteDoneLocked(bool ok) {
@@ -148,6 +171,7 @@ class AnalysisStreamReactor : public grpc::ServerBidiReactor<Request, Response>,
 
   std::mutex mu_;
   bool registered_ = false;
+  Request request_;
   Response response_;
   Clock::time_point last_activity_;
   Clock::time_point write_started_;

@@ -80,6 +80,39 @@ absl::Status WriteManifest(const std::string& dir, burnout::v1::ModelManifest ma
   return absl::OkStatus();
 }
 
+absl::StatusOr<burnout::v1::ModelInfo> LoadTextModel(const std::string& dir,
+                                                     const std::string& expected_kind,
+                                                     google::protobuf::Message* spec,
+                                                     std::string* model_path) {
+  auto md = OpenModelDir(dir, expected_kind);
+  if (!md.ok()) return absl::FailedPreconditionError(md.status().message());
+  if (auto s = config::LoadTextProto(md->model_path, spec); !s.ok()) {
+    return absl::FailedPreconditionError(s.message());
+  }
+  if (model_path) *model_path = md->model_path;
+  burnout::v1::ModelInfo info;
+  info.set_name(md->manifest.name());
+  info.set_version(md->manifest.version());
+  info.set_sha256(md->manifest.sha256());
+  return info;
+}
+
+absl::Status WriteTextModel(const std::string& dir, const google::protobuf::Message& spec,
+                            absl::string_view header, burnout::v1::ModelManifest manifest) {
+  std::string text;
+  if (!google::protobuf::TextFormat::PrintToString(spec, &text)) {
+    return absl::InternalError("cannot print the model");
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  const std::string path = (std::filesystem::path(dir) / manifest.file()).string();
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << header << text;
+  out.close();
+  if (!out) return absl::InternalError(absl::StrCat("cannot write ", path));
+  return WriteManifest(dir, std::move(manifest));
+}
+
 std::string ModelId(const burnout::v1::ModelManifest& m) {
   return absl::StrCat(m.name(), "/", m.version());
 }

@@ -15,7 +15,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "common/config/config.h"
 #include "common/model/model_dir.h"
 
 namespace burnout::face {
@@ -322,20 +321,12 @@ absl::StatusOr<std::unique_ptr<FaceModel>> FaceModel::FromSpec(FaceCueModel spec
 }
 
 absl::StatusOr<std::unique_ptr<FaceModel>> FaceModel::Load(const std::string& model_dir) {
-  auto md = model::OpenModelDir(model_dir, kFaceModelKind);
-  if (!md.ok()) return absl::FailedPreconditionError(md.status().message());
   FaceCueModel spec;
-  if (auto s = config::LoadTextProto(md->model_path, &spec); !s.ok()) {
-    return absl::FailedPreconditionError(s.message());
-  }
-  burnout::v1::ModelInfo info;
-  info.set_name(md->manifest.name());
-  info.set_version(md->manifest.version());
-  info.set_sha256(md->manifest.sha256());
-  auto m = FromSpec(std::move(spec), std::move(info));
-  if (!m.ok()) {
-    return absl::FailedPreconditionError(absl::StrCat(md->model_path, ": ", m.status().message()));
-  }
+  std::string path;
+  auto info = model::LoadTextModel(model_dir, kFaceModelKind, &spec, &path);
+  if (!info.ok()) return info.status();
+  auto m = FromSpec(std::move(spec), std::move(*info));
+  if (!m.ok()) return absl::FailedPreconditionError(absl::StrCat(path, ": ", m.status().message()));
   return m;
 }
 

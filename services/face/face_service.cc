@@ -110,21 +110,6 @@ class FaceStreamReactor final
     StartRead(&request_);
   }
 
-  void OnReadDone(bool ok) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (finishing_) return;
-    if (!ok) {
-      OnHalfCloseLocked();
-      return;
-    }
-    last_activity_ = Clock::now();
-    if (auto s = HandleLocked(); !s.ok()) {
-      FinishLocked(grpcx::ToGrpc(s));
-      return;
-    }
-    if (!finishing_) StartRead(&request_);
-  }
-
   void OnWriteDone(bool ok) override {
     std::lock_guard<std::mutex> lock(mu_);
     if (!WriteDoneLocked(ok)) return;
@@ -146,7 +131,7 @@ class FaceStreamReactor final
     int64_t time_us = 0;
   };
 
-  absl::Status HandleLocked() {
+  absl::Status HandleLocked() override {
     const auto& config = service_->config_;
     switch (request_.message_case()) {
       case FaceStreamRequest::kOpen: {
@@ -231,7 +216,7 @@ class FaceStreamReactor final
     return absl::OkStatus();
   }
 
-  void OnHalfCloseLocked() {
+  void OnHalfCloseLocked() override {
     half_closed_ = true;
     if (!opened_) {
       FinishLocked(Error(grpc::StatusCode::INVALID_ARGUMENT, "face stream: closed before `open`"));
@@ -318,7 +303,6 @@ class FaceStreamReactor final
 
   FaceService* const service_;
   std::shared_ptr<const FacePipeline> pipeline_;
-  FaceStreamRequest request_;
   const Clock::time_point opened_at_;
   FaceWindow window_;
   bool opened_ = false;

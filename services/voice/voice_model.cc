@@ -9,7 +9,6 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "common/config/config.h"
 #include "common/model/model_dir.h"
 #include "common/status/macros.h"
 
@@ -157,19 +156,12 @@ absl::StatusOr<std::unique_ptr<VoiceModel>> VoiceModel::FromSpec(VoiceAcousticMo
 }
 
 absl::StatusOr<std::unique_ptr<VoiceModel>> VoiceModel::Load(const std::string& model_dir) {
-  BR_ASSIGN_OR_RETURN(model::ModelDir md, model::OpenModelDir(model_dir, kVoiceModelKind));
   VoiceAcousticModel spec;
-  if (auto s = config::LoadTextProto(md.model_path, &spec); !s.ok()) {
-    return absl::FailedPreconditionError(s.message());
-  }
-  burnout::v1::ModelInfo info;
-  info.set_name(md.manifest.name());
-  info.set_version(md.manifest.version());
-  info.set_sha256(md.manifest.sha256());
+  std::string path;
+  BR_ASSIGN_OR_RETURN(burnout::v1::ModelInfo info,
+                      model::LoadTextModel(model_dir, kVoiceModelKind, &spec, &path));
   auto m = FromSpec(std::move(spec), std::move(info));
-  if (!m.ok()) {
-    return absl::FailedPreconditionError(absl::StrCat(md.model_path, ": ", m.status().message()));
-  }
+  if (!m.ok()) return absl::FailedPreconditionError(absl::StrCat(path, ": ", m.status().message()));
   return m;
 }
 

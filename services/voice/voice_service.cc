@@ -122,22 +122,6 @@ class VoiceStreamReactor final
     StartRead(&request_);
   }
 
-  void OnReadDone(bool ok) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (finishing_) return;
-    if (!ok) {
-      OnHalfCloseLocked();
-      return;
-    }
-    last_activity_ = Clock::now();
-    if (auto s = HandleLocked(); !s.ok()) {
-      FinishLocked(grpcx::ToGrpc(s));
-      return;
-    }
-    MaybeAnalyzeLocked();
-    if (!finishing_) StartRead(&request_);
-  }
-
   void OnWriteDone(bool ok) override {
     std::lock_guard<std::mutex> lock(mu_);
     if (!WriteDoneLocked(ok)) return;
@@ -149,7 +133,13 @@ class VoiceStreamReactor final
   }
 
  private:
-  absl::Status HandleLocked() {
+  absl::Status HandleLocked() override {
+    BR_RETURN_IF_ERROR(HandleMessageLocked());
+    MaybeAnalyzeLocked();
+    return absl::OkStatus();
+  }
+
+  absl::Status HandleMessageLocked() {
     const auto& config = service_->config_;
     switch (request_.message_case()) {
       case AudioStreamRequest::kOpen: {
@@ -219,7 +209,7 @@ class VoiceStreamReactor final
     }
   }
 
-  void OnHalfCloseLocked() {
+  void OnHalfCloseLocked() override {
     half_closed_ = true;
     if (!window_) {
       FinishLocked(Error(grpc::StatusCode::INVALID_ARGUMENT,
@@ -281,7 +271,6 @@ class VoiceStreamReactor final
 
   VoiceService* const service_;
   std::shared_ptr<const VoiceModel> model_;
-  AudioStreamRequest request_;
   burnout::v1::AudioFormat format_;
   std::unique_ptr<PcmStreamDecoder> decoder_;
   std::optional<StreamWindow> window_;

@@ -19,14 +19,12 @@
 // (which shares eye and mouth opening with surprise) are barely observable: their weights
 // stay small and their biases negative, so the model rarely names them.
 #include <cstdio>
-#include <filesystem>
 #include <string>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
 #include "common/model/model_dir.h"
-#include "google/protobuf/text_format.h"
 #include "services/face/face_cues.h"
 #include "services/face/face_model.h"
 
@@ -128,26 +126,6 @@ int Run() {
     return 1;
   }
   const std::string dir = absl::GetFlag(FLAGS_out_dir);
-  std::string text;
-  google::protobuf::TextFormat::PrintToString(m, &text);
-  text = absl::StrCat(
-      "# The default face expression model (burnout.v1.FaceCueModel), written by "
-      "burnout-build-face-model.\n# Hand-set mapping from the facial-action literature; see "
-      "services/face/README.md.\n",
-      text);
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  const std::string path = dir + "/face_cues.textproto";
-  if (FILE* f = std::fopen(path.c_str(), "wb")) {
-    const bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
-    if (std::fclose(f) != 0 || !ok) {
-      std::fprintf(stderr, "cannot write %s\n", path.c_str());
-      return 1;
-    }
-  } else {
-    std::fprintf(stderr, "cannot write %s\n", path.c_str());
-    return 1;
-  }
   burnout::v1::ModelManifest manifest;
   manifest.set_name("face-cues");
   manifest.set_version(absl::GetFlag(FLAGS_version));
@@ -161,7 +139,13 @@ int Run() {
       "(Farkas 1994) and the 5-point alignment template (Deng et al. 2019)");
   training->set_program(absl::StrCat("burnout-build-face-model --out_dir=", dir,
                                      " --version=", absl::GetFlag(FLAGS_version)));
-  if (auto s = model::WriteManifest(dir, manifest); !s.ok()) {
+  if (auto s = model::WriteTextModel(
+          dir, m,
+          "# The default face expression model (burnout.v1.FaceCueModel), written by "
+          "burnout-build-face-model.\n# Hand-set mapping from the facial-action literature; see "
+          "services/face/README.md.\n",
+          manifest);
+      !s.ok()) {
     std::fprintf(stderr, "%s\n", std::string(s.message()).c_str());
     return 1;
   }

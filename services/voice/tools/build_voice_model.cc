@@ -11,7 +11,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
 #include <map>
 #include <string>
 #include <vector>
@@ -21,7 +20,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/model/model_dir.h"
-#include "google/protobuf/text_format.h"
 #include "services/voice/acoustics.h"
 #include "services/voice/audio_decode.h"
 #include "services/voice/espeak.h"
@@ -176,20 +174,6 @@ int Run() {
     return 1;
   }
   const std::string dir = absl::GetFlag(FLAGS_out_dir);
-  std::string text;
-  google::protobuf::TextFormat::PrintToString(m, &text);
-  text = absl::StrCat(
-      "# The default voice model (burnout.v1.VoiceAcousticModel), written by "
-      "burnout-build-voice-model.\n# Hand-set mapping; see services/voice/README.md.\n",
-      text);
-  std::filesystem::create_directories(dir);
-  if (FILE* f = std::fopen((dir + "/voice_acoustic.textproto").c_str(), "wb")) {
-    std::fwrite(text.data(), 1, text.size(), f);
-    std::fclose(f);
-  } else {
-    std::fprintf(stderr, "cannot write %s/voice_acoustic.textproto\n", dir.c_str());
-    return 1;
-  }
   burnout::v1::ModelManifest manifest;
   manifest.set_name("voice-acoustic");
   manifest.set_version(absl::GetFlag(FLAGS_version));
@@ -202,7 +186,12 @@ int Run() {
       files, " espeak-ng utterances"));
   training->set_program(absl::StrCat("burnout-build-voice-model --out_dir=", dir,
                                      " --version=", absl::GetFlag(FLAGS_version)));
-  if (auto s = model::WriteManifest(dir, manifest); !s.ok()) {
+  if (auto s = model::WriteTextModel(
+          dir, m,
+          "# The default voice model (burnout.v1.VoiceAcousticModel), written by "
+          "burnout-build-voice-model.\n# Hand-set mapping; see services/voice/README.md.\n",
+          manifest);
+      !s.ok()) {
     std::fprintf(stderr, "%s\n", std::string(s.message()).c_str());
     return 1;
   }

@@ -18,6 +18,7 @@
 #include "common/grpc/server.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/services/running_analyzer.h"
 
 namespace burnout::face {
 namespace {
@@ -39,24 +40,10 @@ v1::FaceServiceConfig Config() {
   return c;
 }
 
-struct Running {
-  explicit Running(const v1::FaceServiceConfig& config, bool load = true) : service(config) {
-    if (load) {
-      auto s = service.LoadModel();
-      EXPECT_TRUE(s.ok()) << s;
-    }
-    v1::ServerConfig sc;
-    sc.set_listen("127.0.0.1:0");
-    auto h = grpcx::ServerHandle::Start(sc, {&service}, {kFaceReadiness});
-    EXPECT_TRUE(h.ok()) << h.status();
-    handle = std::move(*h);
-    if (load) handle->SetReady(kFaceReadiness, true);
-    stub = v1::FaceAnalyzer::NewStub(
-        grpcx::MakeChannel("127.0.0.1:" + std::to_string(handle->port()), 0));
-  }
-  FaceService service;
-  std::unique_ptr<grpcx::ServerHandle> handle;
-  std::unique_ptr<v1::FaceAnalyzer::Stub> stub;
+struct Running : testutil::RunningAnalyzer<FaceService, v1::FaceAnalyzer,
+                                                v1::FaceStreamRequest, v1::FaceFrameResult> {
+  explicit Running(const v1::FaceServiceConfig& config, bool load = true)
+      : RunningAnalyzer(config, kFaceReadiness, load) {}
 };
 
 std::string Encode(const cv::Mat& m, const char* ext = ".jpg") {
@@ -125,23 +112,6 @@ v1::FaceStreamRequest RawFrame(const cv::Mat& bgr, int64_t capture_time_us = 0) 
   return r;
 }
 
-// Writes `requests` then half-closes, reading concurrently; returns the results and status.
-grpc::Status RunStream(Running& r, const std::vector<v1::FaceStreamRequest>& requests,
-                       std::vector<v1::FaceFrameResult>* results) {
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
-  auto stream = r.stub->AnalyzeStream(&ctx);
-  std::thread writer([&] {
-    for (const auto& q : requests) {
-      if (!stream->Write(q)) break;
-    }
-    stream->WritesDone();
-  });
-  v1::FaceFrameResult res;
-  while (stream->Read(&res)) results->push_back(res);
-  writer.join();
-  return stream->Finish();
-}
 
 TEST(FaceServiceTest, ShippedConfigIsValid) {
   v1::FaceServiceConfig c;
@@ -244,7 +214,7 @@ TEST(FaceServiceTest, NotReadyWithoutModel) {
   auto s = Analyze(r, Encode(Shapes()), &out);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE);
   std::vector<v1::FaceFrameResult> results;
-  s = RunStream(r, {Open(1), Frame(Encode(Shapes()))}, &results);
+  s = r.RunStream({Open(1), Frame(Encode(Shapes()))}, &results);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE);
 }
 
@@ -259,7 +229,7 @@ TEST(FaceServiceTest, StreamAnalysesEveryNthFrameAndRolls) {
     requests.push_back(i % 2 ? RawFrame(img, 1 + i * 33333) : Frame(Encode(img), 1 + i * 33333));
   }
   std::vector<v1::FaceFrameResult> results;
-  auto s = RunStream(r, requests, &results);
+  auto s = r.RunStream(requests, &results);
   ASSERT_TRUE(s.ok()) << s.error_message();
   ASSERT_FALSE(results.empty());
   const auto& last = results.back();
@@ -286,7 +256,7 @@ TEST(FaceServiceTest, TheRollingWindowForgetsOldFrames) {
   const std::string jpeg = Encode(Shapes(160, 120));
   for (int i = 0; i < 20; ++i) requests.push_back(Frame(jpeg, 1 + i * 100000));  // 10 fps
   std::vector<v1::FaceFrameResult> results;
-  auto s = RunStream(r, requests, &results);
+  auto s = r.RunStream(requests, &results);
   ASSERT_TRUE(s.ok()) << s.error_message();
   for (const auto& res : results) {
     EXPECT_LE(res.window_frames(), 6);  // 0.5 s at 10 fps, both ends included
@@ -318,7 +288,7 @@ TEST(FaceServiceTest, StreamErrorsArePrecise) {
   };
   for (const auto& c : cases) {
     std::vector<v1::FaceFrameResult> results;
-    auto s = RunStream(r, c.requests, &results);
+    auto s = r.RunStream(c.requests, &results);
     EXPECT_EQ(s.error_code(), c.code) << c.message << ": " << s.error_message();
     EXPECT_THAT(s.error_message(), HasSubstr(c.message));
   }
@@ -326,7 +296,7 @@ TEST(FaceServiceTest, StreamErrorsArePrecise) {
   auto bad = RawFrame(Shapes(160, 120));
   bad.mutable_frame()->mutable_raw()->set_width(161);
   std::vector<v1::FaceFrameResult> results;
-  auto s = RunStream(r, {Open(1), bad}, &results);
+  auto s = r.RunStream({Open(1), bad}, &results);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(s.error_message(), HasSubstr("expected for 161x120"));
 }
@@ -339,7 +309,7 @@ TEST(FaceServiceTest, FramesOverTheRateAreDroppedAndCounted) {
   const std::string jpeg = Encode(Shapes(160, 120));
   for (int i = 0; i < 60; ++i) requests.push_back(Frame(jpeg));  // far faster than 10 fps
   std::vector<v1::FaceFrameResult> results;
-  auto s = RunStream(r, requests, &results);
+  auto s = r.RunStream(requests, &results);
   ASSERT_TRUE(s.ok()) << s.error_message();
   const auto& last = results.back();
   EXPECT_EQ(last.frames_received(), 60);
@@ -374,7 +344,7 @@ TEST(FaceServiceTest, StreamsBeyondTheLimitAreRefused) {
   }
   ASSERT_EQ(r.service.active_streams(), 1);
   std::vector<v1::FaceFrameResult> results;
-  auto s = RunStream(r, {Open(1)}, &results);
+  auto s = r.RunStream({Open(1)}, &results);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
   EXPECT_THAT(s.error_message(), HasSubstr("max_streams"));
   first->WritesDone();

@@ -13,6 +13,7 @@
 #include "common/grpc/server.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/services/running_analyzer.h"
 #include "services/voice/espeak.h"
 #include "tests/services/voice/wav_util.h"
 
@@ -32,24 +33,10 @@ v1::VoiceServiceConfig Config() {
   return c;
 }
 
-struct Running {
-  explicit Running(const v1::VoiceServiceConfig& config, bool load = true) : service(config) {
-    if (load) {
-      auto s = service.LoadModel();
-      EXPECT_TRUE(s.ok()) << s;
-    }
-    v1::ServerConfig sc;
-    sc.set_listen("127.0.0.1:0");
-    auto h = grpcx::ServerHandle::Start(sc, {&service}, {kVoiceReadiness});
-    EXPECT_TRUE(h.ok()) << h.status();
-    handle = std::move(*h);
-    if (load) handle->SetReady(kVoiceReadiness, true);
-    stub = v1::VoiceAnalyzer::NewStub(
-        grpcx::MakeChannel("127.0.0.1:" + std::to_string(handle->port()), 0));
-  }
-  VoiceService service;
-  std::unique_ptr<grpcx::ServerHandle> handle;
-  std::unique_ptr<v1::VoiceAnalyzer::Stub> stub;
+struct Running : testutil::RunningAnalyzer<VoiceService, v1::VoiceAnalyzer,
+                                                v1::AudioStreamRequest, v1::VoiceWindowResult> {
+  explicit Running(const v1::VoiceServiceConfig& config, bool load = true)
+      : RunningAnalyzer(config, kVoiceReadiness, load) {}
 };
 
 grpc::Status Analyze(Running& r, const std::string& audio, v1::ModalityResult* out) {
@@ -85,23 +72,6 @@ v1::AudioStreamRequest Chunk(std::string pcm) {
   return r;
 }
 
-// Writes `requests` then half-closes, reading concurrently; returns the results and status.
-grpc::Status RunStream(Running& r, const std::vector<v1::AudioStreamRequest>& requests,
-                       std::vector<v1::VoiceWindowResult>* results) {
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
-  auto stream = r.stub->AnalyzeStream(&ctx);
-  std::thread writer([&] {
-    for (const auto& q : requests) {
-      if (!stream->Write(q)) break;
-    }
-    stream->WritesDone();
-  });
-  v1::VoiceWindowResult res;
-  while (stream->Read(&res)) results->push_back(res);
-  writer.join();
-  return stream->Finish();
-}
 
 std::vector<v1::AudioStreamRequest> Chunked(const std::vector<float>& samples, int chunk_samples) {
   std::vector<v1::AudioStreamRequest> out;
@@ -192,7 +162,7 @@ TEST(VoiceServiceTest, StreamGivesAResultPerHopAndAFinalOne) {
   std::vector<v1::AudioStreamRequest> reqs = {Open(1000, 500)};
   for (auto& c : Chunked(audio, 1600)) reqs.push_back(std::move(c));
   std::vector<v1::VoiceWindowResult> results;
-  auto s = RunStream(r, reqs, &results);
+  auto s = r.RunStream(reqs, &results);
   ASSERT_TRUE(s.ok()) << s.error_message();
   ASSERT_GE(results.size(), 2u);
   EXPECT_TRUE(results.back().final());
@@ -218,7 +188,7 @@ TEST(VoiceServiceTest, StreamResamplesItsInput) {
   std::vector<v1::AudioStreamRequest> reqs = {Open(1000, 1000, 48000)};
   for (auto& c : Chunked(audio, 4800)) reqs.push_back(std::move(c));
   std::vector<v1::VoiceWindowResult> results;
-  auto s = RunStream(r, reqs, &results);
+  auto s = r.RunStream(reqs, &results);
   ASSERT_TRUE(s.ok()) << s.error_message();
   ASSERT_FALSE(results.empty());
   EXPECT_NEAR(results.back().window_end_s(), 2.0, 1e-3);
@@ -257,7 +227,7 @@ TEST(VoiceServiceTest, StreamErrorsArePrecise) {
   };
   for (const auto& c : cases) {
     std::vector<v1::VoiceWindowResult> results;
-    auto s = RunStream(r, c.requests, &results);
+    auto s = r.RunStream(c.requests, &results);
     EXPECT_EQ(s.error_code(), c.code) << c.phrase << ": " << s.error_message();
     EXPECT_THAT(s.error_message(), HasSubstr(c.phrase));
   }
@@ -269,7 +239,7 @@ TEST(VoiceServiceTest, NaNSamplesEndTheStream) {
   const float nan = std::numeric_limits<float>::quiet_NaN();
   std::memcpy(pcm.data() + 40, &nan, 4);
   std::vector<v1::VoiceWindowResult> results;
-  auto s = RunStream(r, {Open(1000, 500, 16000, v1::AUDIO_ENCODING_PCM_F32LE), Chunk(pcm)}, &results);
+  auto s = r.RunStream({Open(1000, 500, 16000, v1::AUDIO_ENCODING_PCM_F32LE), Chunk(pcm)}, &results);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(s.error_message(), HasSubstr("NaN"));
 }
@@ -302,7 +272,7 @@ TEST(VoiceServiceTest, StreamsBeyondTheLimitAreRefused) {
   }
   ASSERT_EQ(r.service.active_streams(), 1);
   std::vector<v1::VoiceWindowResult> results;
-  auto s = RunStream(r, {Open(1000, 500)}, &results);
+  auto s = r.RunStream({Open(1000, 500)}, &results);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
   EXPECT_THAT(s.error_message(), HasSubstr("max_streams"));
   first->WritesDone();
