@@ -14,7 +14,9 @@
 namespace burnout::grpcx {
 
 // Config: a service config message with `server` and `model_dir` fields.
-// Service: constructible from const Config&, with absl::Status LoadModel().
+// Service: constructible from const Config&, with absl::Status LoadModel(bool force), which
+// serves the newest version of config.model_dir() (ModelSlot::Refresh) and is called again
+// every server.model_poll_ms and on SIGHUP (force) for hot reload.
 // `before_serve` runs after the config is final (e.g. to set libtorch thread counts).
 // `resolve_paths` resolves a config's other file paths against the config file's directory.
 template <typename Config, typename Service>
@@ -44,7 +46,7 @@ int ModelServiceMain(int argc, char** argv, const std::string& program,
   if (before_serve) before_serve(config);
   Service service(config);
   return ExitWith(program, ServeModel(config.server(), &service, readiness,
-                                      [&service] { return service.LoadModel(); }));
+                                      [&service](bool force) { return service.LoadModel(force); }));
 }
 
 }  // namespace burnout::grpcx

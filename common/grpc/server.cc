@@ -23,6 +23,7 @@ void ApplyServerDefaults(burnout::v1::ServerConfig* c) {
   if (c->worker_threads() == 0) c->set_worker_threads(2);
   if (c->max_queue() == 0) c->set_max_queue(64);
   if (c->log_level().empty()) c->set_log_level("info");
+  if (c->model_poll_ms() == 0) c->set_model_poll_ms(2000);
 }
 
 absl::Status CheckRange(const std::string& key, double value, double lo, double hi) {
@@ -39,6 +40,9 @@ absl::Status ValidateServerConfig(const burnout::v1::ServerConfig& c) {
            {"server.max_queue", c.max_queue(), 100000},
            {"server.torch_threads", c.torch_threads(), 256}}) {
     if (absl::Status s = CheckRange(key, value, 0, hi); !s.ok()) return s;
+  }
+  if (c.model_poll_ms() < -1 || c.model_poll_ms() > 86400000) {
+    return CheckRange("server.model_poll_ms", c.model_poll_ms(), -1, 86400000);
   }
   if (!c.listen().empty() && c.listen().find(':') == std::string::npos) {
     return absl::InvalidArgumentError(
@@ -106,14 +110,21 @@ void BlockTerminationSignals() {
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
 }
 
-int WaitForTerminationSignal() {
+int WaitForTerminationSignal(const std::function<void()>& on_hangup) {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGINT);
-  int sig = 0;
-  sigwait(&set, &sig);
-  return sig;
+  if (on_hangup) sigaddset(&set, SIGHUP);
+  for (;;) {
+    int sig = 0;
+    sigwait(&set, &sig);
+    if (sig == SIGHUP) {
+      on_hangup();
+      continue;
+    }
+    return sig;
+  }
 }
 
 std::chrono::system_clock::time_point CappedDeadline(const grpc::CallbackServerContext* ctx,

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -41,8 +42,9 @@ class ServerHandle {
 // Blocks SIGTERM / SIGINT / SIGHUP in the calling thread and every thread created after it.
 // Call first thing in main.
 void BlockTerminationSignals();
-// Waits for SIGTERM or SIGINT (returns the signal number).
-int WaitForTerminationSignal();
+// Waits for SIGTERM or SIGINT (returns the signal number). With `on_hangup`, a SIGHUP
+// calls it and the wait goes on.
+int WaitForTerminationSignal(const std::function<void()>& on_hangup = {});
 
 // The deadline a handler works to: the caller's, capped at `cap_ms` from now.
 std::chrono::system_clock::time_point CappedDeadline(const grpc::CallbackServerContext* ctx,

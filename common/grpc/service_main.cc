@@ -1,6 +1,8 @@
 #include "common/grpc/service_main.h"
 
 #include <iostream>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 #include "CLI/CLI.hpp"
@@ -44,26 +46,58 @@ void ApplyServiceFlags(const ServiceFlags& f, burnout::v1::ServerConfig* server)
 }
 
 absl::Status ServeModel(const burnout::v1::ServerConfig& server, grpc::Service* service,
-                        const std::string& readiness_name, std::function<absl::Status()> load) {
+                        const std::string& readiness_name,
+                        std::function<absl::Status(bool force)> load) {
   if (absl::Status s = ValidateServerConfig(server); !s.ok()) return s;
   auto handle = ServerHandle::Start(server, {service}, {readiness_name});
   if (!handle.ok()) return handle.status();
   spdlog::info("listening on port {} (readiness {}: NOT_SERVING until the model is loaded)",
                (*handle)->port(), readiness_name);
   ServerHandle* h = handle->get();
-  std::thread loader([h, readiness_name, load = std::move(load)] {
-    const auto start = std::chrono::steady_clock::now();
-    absl::Status s = load();
-    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-    if (s.ok()) {
-      h->SetReady(readiness_name, true);
-      spdlog::info("model loaded and warmed up in {:.0f} ms; {} is SERVING", ms, readiness_name);
-    } else {
-      spdlog::error("model failed to load ({}); alive but not ready", s.ToString());
+
+  // The loader thread: the first load, then polls and SIGHUP-forced reloads.
+  std::mutex mu;
+  std::condition_variable cv;
+  bool stop = false, hangup = false;
+  const auto poll = std::chrono::milliseconds(server.model_poll_ms());
+  std::thread loader([&] {
+    bool ready = false;
+    bool force = false;
+    for (;;) {
+      const auto start = std::chrono::steady_clock::now();
+      absl::Status s = load(force);
+      const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+      if (s.ok() && !ready) {
+        ready = true;
+        h->SetReady(readiness_name, true);
+        spdlog::info("model loaded and warmed up in {:.0f} ms; {} is SERVING", ms, readiness_name);
+      } else if (!s.ok() && !ready) {
+        spdlog::error("model failed to load ({}); alive but not ready", s.ToString());
+      }
+      std::unique_lock<std::mutex> lock(mu);
+      auto woken = [&] { return stop || hangup; };
+      if (poll.count() > 0) {
+        cv.wait_for(lock, poll, woken);
+      } else {
+        cv.wait(lock, woken);
+      }
+      if (stop) return;
+      force = hangup;
+      hangup = false;
+      if (force) spdlog::info("SIGHUP: reloading the model");
     }
   });
-  const int sig = WaitForTerminationSignal();
+  const int sig = WaitForTerminationSignal([&] {
+    std::lock_guard<std::mutex> lock(mu);
+    hangup = true;
+    cv.notify_all();
+  });
   spdlog::info("signal {}: draining", sig);
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    stop = true;
+    cv.notify_all();
+  }
   loader.join();
   h->Shutdown(std::chrono::milliseconds(5000));
   spdlog::info("stopped");

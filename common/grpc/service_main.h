@@ -31,12 +31,15 @@ absl::StatusOr<ServiceFlags> ParseServiceFlags(int argc, char** argv, const std:
 // Applies flag overrides to `server` (after defaults).
 void ApplyServiceFlags(const ServiceFlags& flags, burnout::v1::ServerConfig* server);
 
-// Starts the server for `service`, loads the model with `load` on a background thread, flips
-// readiness `readiness_name` to SERVING when it succeeds (a failed load is logged; the
-// process stays alive, not ready), and returns after SIGTERM/SIGINT and a graceful drain.
-// `load` must not throw.
+// Starts the server for `service`, loads the model with `load(false)` on a background
+// thread, flips readiness `readiness_name` to SERVING once a load succeeds (a failed load is
+// logged; the process stays alive, not ready), and returns after SIGTERM/SIGINT and a
+// graceful drain. Hot reload: the same thread calls `load(false)` every `poll_ms` (0: never)
+// to pick up a new model version, and `load(true)` on SIGHUP; a load that fails after one
+// succeeded leaves the serving model (and readiness) as they were. `load` must not throw.
 absl::Status ServeModel(const burnout::v1::ServerConfig& server, grpc::Service* service,
-                        const std::string& readiness_name, std::function<absl::Status()> load);
+                        const std::string& readiness_name,
+                        std::function<absl::Status(bool force)> load);
 
 // Prints `status` as "<program>: <message>" and returns the exit code for it.
 int ExitWith(const std::string& program, const absl::Status& status);

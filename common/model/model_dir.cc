@@ -48,12 +48,9 @@ absl::StatusOr<ModelDir> OpenModelDir(const std::string& dir, const std::string&
                                                       "\", this service expects \"",
                                                       expected_kind, "\""));
   }
-  if (m.file().empty() || m.file().find("..") != std::string::npos ||
-      std::filesystem::path(m.file()).is_absolute()) {
-    return absl::FailedPreconditionError(
-        absl::StrCat(manifest_path, ": file must name a file inside the model directory"));
-  }
-  out.model_path = (std::filesystem::path(dir) / m.file()).string();
+  auto model_path = FileInside(dir, m.file(), manifest_path, "file");
+  if (!model_path.ok()) return model_path.status();
+  out.model_path = *model_path;
   auto sha = Sha256File(out.model_path);
   if (!sha.ok()) return absl::FailedPreconditionError(sha.status().message());
   if (*sha != m.sha256()) {
@@ -62,6 +59,30 @@ absl::StatusOr<ModelDir> OpenModelDir(const std::string& dir, const std::string&
                                             " (corrupt or replaced file)"));
   }
   return out;
+}
+
+absl::StatusOr<std::string> FileInside(const std::string& dir, const std::string& relative,
+                                       const std::string& manifest_path, const std::string& what) {
+  namespace fs = std::filesystem;
+  if (relative.empty() || relative.find("..") != std::string::npos ||
+      fs::path(relative).is_absolute()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        manifest_path, ": ", what, " must name a file inside the model directory, got \"",
+        relative, "\""));
+  }
+  const fs::path path = fs::path(dir) / relative;
+  std::error_code ec;
+  const fs::path real_dir = fs::weakly_canonical(dir, ec);
+  const fs::path real = fs::weakly_canonical(path, ec);
+  if (!ec) {
+    auto rel = real.lexically_relative(real_dir);
+    if (rel.empty() || *rel.begin() == "..") {
+      return absl::FailedPreconditionError(absl::StrCat(
+          manifest_path, ": ", what, " \"", relative, "\" resolves to ", real.string(),
+          ", outside the model directory; model files are only loaded from there"));
+    }
+  }
+  return path.string();
 }
 
 absl::Status WriteManifest(const std::string& dir, burnout::v1::ModelManifest manifest) {
@@ -111,6 +132,63 @@ absl::Status WriteTextModel(const std::string& dir, const google::protobuf::Mess
   out.close();
   if (!out) return absl::InternalError(absl::StrCat("cannot write ", path));
   return WriteManifest(dir, std::move(manifest));
+}
+
+namespace {
+
+// "<sha of manifest bytes>:<model file size>:<model file mtime>"; the model file part is
+// empty when the manifest cannot be parsed (the load will say why).
+std::string Fingerprint(const std::string& dir) {
+  const auto manifest_path = std::filesystem::path(dir) / kManifestName;
+  auto sha = Sha256File(manifest_path.string());
+  std::string out = sha.ok() ? *sha : "unreadable";
+  burnout::v1::ModelManifest m;
+  if (config::LoadTextProto(manifest_path.string(), &m).ok() && !m.file().empty()) {
+    std::error_code ec;
+    const auto file = std::filesystem::path(dir) / m.file();
+    const auto size = std::filesystem::file_size(file, ec);
+    const auto mtime = std::filesystem::last_write_time(file, ec);
+    if (!ec) {
+      absl::StrAppend(&out, ":", size, ":", mtime.time_since_epoch().count());
+    }
+  }
+  return out;
+}
+
+bool IsVersionName(const std::string& name) {
+  return !name.empty() && name.size() <= 18 &&
+         name.find_first_not_of("0123456789") == std::string::npos;
+}
+
+}  // namespace
+
+absl::StatusOr<ModelVersion> ResolveModelVersion(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::exists(std::filesystem::path(path) / kManifestName, ec)) {
+    return ModelVersion{path, std::filesystem::path(path).filename().string(), Fingerprint(path)};
+  }
+  if (!std::filesystem::is_directory(path, ec)) {
+    return absl::NotFoundError(absl::StrCat("model directory ", path, " does not exist"));
+  }
+  long long best = -1;
+  std::string best_name;
+  for (const auto& entry : std::filesystem::directory_iterator(path, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (!entry.is_directory(ec) || !IsVersionName(name)) continue;
+    if (!std::filesystem::exists(entry.path() / kManifestName, ec)) continue;
+    const long long v = std::stoll(name);
+    if (v > best) {
+      best = v;
+      best_name = name;
+    }
+  }
+  if (best < 0) {
+    return absl::NotFoundError(absl::StrCat(
+        "model directory ", path, " has no ", kManifestName,
+        " and no numbered version directory holding one (<name>/<version>/", kManifestName, ")"));
+  }
+  const std::string dir = (std::filesystem::path(path) / best_name).string();
+  return ModelVersion{dir, best_name, Fingerprint(dir)};
 }
 
 std::string ModelId(const burnout::v1::ModelManifest& m) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -27,6 +28,12 @@ absl::StatusOr<std::string> Sha256File(const std::string& path);
 // must exist and match its checksum. Errors name the file and what was expected.
 absl::StatusOr<ModelDir> OpenModelDir(const std::string& dir, const std::string& expected_kind);
 
+// `relative` resolved inside `dir`: FAILED_PRECONDITION (naming `manifest_path` and `what`)
+// when it is empty, absolute, climbs out with "..", or is a symlink leading outside `dir` —
+// model files are code, so nothing is loaded from anywhere but the configured directory.
+absl::StatusOr<std::string> FileInside(const std::string& dir, const std::string& relative,
+                                       const std::string& manifest_path, const std::string& what);
+
 // Writes `manifest` to `dir`, filling in the sha256 of the model file it names.
 absl::Status WriteManifest(const std::string& dir, burnout::v1::ModelManifest manifest);
 
@@ -42,6 +49,20 @@ absl::StatusOr<burnout::v1::ModelInfo> LoadTextModel(const std::string& dir,
 // the manifest with its checksum. Creates `dir`.
 absl::Status WriteTextModel(const std::string& dir, const google::protobuf::Message& spec,
                             absl::string_view header, burnout::v1::ModelManifest manifest);
+
+// The version a configured model path stands for. `path` is either a version directory
+// (it holds manifest.textproto) or a model directory `<name>/` whose numeric subdirectories
+// `<name>/<version>/` are versions, as in TF Serving's and Triton's repositories; the highest
+// numbered version with a manifest is served.
+struct ModelVersion {
+  std::string dir;          // the version directory
+  std::string version;      // its directory name ("3"), or the manifest's version
+  // Changes whenever the manifest's bytes or the model file's size or mtime change, so a
+  // version whose load failed is retried once its files have been rewritten.
+  std::string fingerprint;
+};
+// NOT_FOUND naming the path when it is neither a version directory nor holds one.
+absl::StatusOr<ModelVersion> ResolveModelVersion(const std::string& path);
 
 // "name/version" — the id embeddings and provenance carry.
 std::string ModelId(const burnout::v1::ModelManifest& m);

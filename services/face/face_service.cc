@@ -327,8 +327,15 @@ FaceService::FaceService(const burnout::v1::FaceServiceConfig& config)
 
 FaceService::~FaceService() = default;
 
-absl::Status FaceService::LoadModel() {
-  auto pipeline = FacePipeline::Create(config_);
+absl::Status FaceService::LoadModel(bool force) {
+  return pipeline_.Refresh(config_.model_dir(), [this](const std::string& dir) { return LoadVersion(dir); },
+                           force);
+}
+
+absl::StatusOr<std::unique_ptr<FacePipeline>> FaceService::LoadVersion(const std::string& dir) const {
+  burnout::v1::FaceServiceConfig config = config_;
+  config.set_model_dir(dir);
+  auto pipeline = FacePipeline::Create(config);
   if (pipeline.ok()) {
     spdlog::info("face analyzer: YuNet {}", (*pipeline)->yunet_status());
     // Warm-up: one real analysis (decode, the detector chain, cues, model) of a small
@@ -349,7 +356,7 @@ absl::Status FaceService::LoadModel() {
       pipeline = absl::InternalError("face warm-up gave no emotions");
     }
   }
-  return pipeline_.Install(std::move(pipeline));
+  return pipeline;
 }
 
 grpc::ServerUnaryReactor* FaceService::Analyze(grpc::CallbackServerContext* ctx,

@@ -26,7 +26,7 @@ class FaceService final : public burnout::v1::FaceAnalyzer::CallbackService {
   ~FaceService() override;
 
   // Loads the model and the detectors and warms them up; called once, from the loader thread.
-  absl::Status LoadModel();
+  absl::Status LoadModel(bool force = false);
 
   grpc::ServerUnaryReactor* Analyze(grpc::CallbackServerContext* ctx,
                                     const burnout::v1::AnalyzeImageRequest* request,
@@ -41,6 +41,8 @@ class FaceService final : public burnout::v1::FaceAnalyzer::CallbackService {
   friend class FaceStreamReactor;
 
   burnout::v1::FaceServiceConfig config_;
+  // Loads and warms the pipeline with the model in one version directory.
+  absl::StatusOr<std::unique_ptr<FacePipeline>> LoadVersion(const std::string& dir) const;
   grpcx::ModelSlot<FacePipeline> pipeline_;
   grpcx::Executor executor_;
   grpcx::StreamRegistry streams_;  // max_streams; idle and stalled-client timeouts

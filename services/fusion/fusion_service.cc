@@ -22,8 +22,9 @@ FusionService::FusionService(const burnout::v1::FusionServiceConfig& config)
     : config_(config),
       executor_(config.server().worker_threads(), config.server().max_queue()) {}
 
-absl::Status FusionService::LoadModel() {
-  return model_.Install(FusionModel::Load(config_.model_dir()));
+absl::Status FusionService::LoadModel(bool force) {
+  return model_.Refresh(config_.model_dir(), [](const std::string& dir) { return FusionModel::Load(dir); },
+                        force);
 }
 
 grpc::ServerUnaryReactor* FusionService::Fuse(grpc::CallbackServerContext* ctx,

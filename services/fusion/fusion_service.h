@@ -14,7 +14,7 @@ inline constexpr char kFusionReadiness[] = "burnout.v1.Fusion";
 class FusionService final : public burnout::v1::Fusion::CallbackService {
  public:
   explicit FusionService(const burnout::v1::FusionServiceConfig& config);
-  absl::Status LoadModel();  // Load() already runs a warm-up forward
+  absl::Status LoadModel(bool force = false);  // Load() already runs a warm-up forward
   grpc::ServerUnaryReactor* Fuse(grpc::CallbackServerContext* ctx,
                                  const burnout::v1::FuseRequest* request,
                                  burnout::v1::FuseResponse* response) override;

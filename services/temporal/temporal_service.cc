@@ -18,8 +18,9 @@ TemporalService::TemporalService(const burnout::v1::TemporalServiceConfig& confi
     : config_(config),
       executor_(config.server().worker_threads(), config.server().max_queue()) {}
 
-absl::Status TemporalService::LoadModel() {
-  return model_.Install(TemporalModel::Load(config_.model_dir()));
+absl::Status TemporalService::LoadModel(bool force) {
+  return model_.Refresh(config_.model_dir(), [](const std::string& dir) { return TemporalModel::Load(dir); },
+                        force);
 }
 
 grpc::ServerUnaryReactor* TemporalService::Predict(grpc::CallbackServerContext* ctx,

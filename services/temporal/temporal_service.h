@@ -14,7 +14,7 @@ inline constexpr char kTemporalReadiness[] = "burnout.v1.Temporal";
 class TemporalService final : public burnout::v1::Temporal::CallbackService {
  public:
   explicit TemporalService(const burnout::v1::TemporalServiceConfig& config);
-  absl::Status LoadModel();
+  absl::Status LoadModel(bool force = false);
   grpc::ServerUnaryReactor* Predict(grpc::CallbackServerContext* ctx,
                                     const burnout::v1::TrendRequest* request,
                                     burnout::v1::TrendResponse* response) override;

@@ -21,14 +21,18 @@ TextService::TextService(const burnout::v1::TextServiceConfig& config)
     : config_(config),
       executor_(config.server().worker_threads(), config.server().max_queue()) {}
 
-absl::Status TextService::LoadModel() {
-  auto model = TextModel::Load(config_.model_dir());
+absl::Status TextService::LoadModel(bool force) {
+  return model_.Refresh(config_.model_dir(), [](const std::string& dir) { return LoadVersion(dir); }, force);
+}
+
+absl::StatusOr<std::unique_ptr<TextModel>> TextService::LoadVersion(const std::string& dir) {
+  auto model = TextModel::Load(dir);
   if (model.ok()) {
     // Warm-up: one real analysis before reporting SERVING.
     auto warm = (*model)->Analyze("warming up the text model", AnalyzeOptions{});
-    if (!warm.ok()) model = warm.status();
+    if (!warm.ok()) return warm.status();
   }
-  return model_.Install(std::move(model));
+  return model;
 }
 
 grpc::ServerUnaryReactor* TextService::Analyze(grpc::CallbackServerContext* ctx,

@@ -20,13 +20,14 @@ class TextService final : public burnout::v1::TextAnalyzer::CallbackService {
   explicit TextService(const burnout::v1::TextServiceConfig& config);
 
   // Loads and warms the configured model; called once, from the loader thread.
-  absl::Status LoadModel();
+  absl::Status LoadModel(bool force = false);
 
   grpc::ServerUnaryReactor* Analyze(grpc::CallbackServerContext* ctx,
                                     const burnout::v1::AnalyzeTextRequest* request,
                                     burnout::v1::ModalityResult* response) override;
 
  private:
+  static absl::StatusOr<std::unique_ptr<TextModel>> LoadVersion(const std::string& dir);
   burnout::v1::TextServiceConfig config_;
   grpcx::ModelSlot<TextModel> model_;
   grpcx::Executor executor_;

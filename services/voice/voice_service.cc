@@ -292,8 +292,12 @@ VoiceService::VoiceService(const burnout::v1::VoiceServiceConfig& config)
 
 VoiceService::~VoiceService() = default;
 
-absl::Status VoiceService::LoadModel() {
-  auto model = VoiceModel::Load(config_.model_dir());
+absl::Status VoiceService::LoadModel(bool force) {
+  return model_.Refresh(config_.model_dir(), [this](const std::string& dir) { return LoadVersion(dir); }, force);
+}
+
+absl::StatusOr<std::unique_ptr<VoiceModel>> VoiceService::LoadVersion(const std::string& dir) const {
+  auto model = VoiceModel::Load(dir);
   if (model.ok()) {
     // Warm-up: one real analysis of a second of a synthetic vowel before reporting SERVING.
     DecodedAudio audio;
@@ -308,7 +312,7 @@ absl::Status VoiceService::LoadModel() {
     auto warm = (*model)->Analyze(audio, config_.quality());
     if (warm.emotions_size() == 0) model = absl::InternalError("voice model warm-up gave no emotions");
   }
-  return model_.Install(std::move(model));
+  return model;
 }
 
 grpc::ServerUnaryReactor* VoiceService::Analyze(grpc::CallbackServerContext* ctx,

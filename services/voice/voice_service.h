@@ -26,7 +26,7 @@ class VoiceService final : public burnout::v1::VoiceAnalyzer::CallbackService {
   ~VoiceService() override;
 
   // Loads and warms the configured model; called once, from the loader thread.
-  absl::Status LoadModel();
+  absl::Status LoadModel(bool force = false);
 
   grpc::ServerUnaryReactor* Analyze(grpc::CallbackServerContext* ctx,
                                     const burnout::v1::AnalyzeAudioRequest* request,
@@ -42,6 +42,8 @@ class VoiceService final : public burnout::v1::VoiceAnalyzer::CallbackService {
 
   burnout::v1::VoiceServiceConfig config_;
   DecodeLimits limits_;
+  // Loads and warms the model in one version directory.
+  absl::StatusOr<std::unique_ptr<VoiceModel>> LoadVersion(const std::string& dir) const;
   grpcx::ModelSlot<VoiceModel> model_;
   grpcx::Executor executor_;
   grpcx::StreamRegistry streams_;  // max_streams; idle and stalled-client timeouts
