@@ -65,12 +65,14 @@ class DynamicBatcher {
   DynamicBatcher& operator=(const DynamicBatcher&) = delete;
 
   // False when max_queue items are already waiting or the batcher is stopping; `item` is
-  // left untouched then, for the caller to answer.
-  bool TrySubmit(Item& item) {
+  // left untouched then, for the caller to answer. An item with `wait_for_batch` false (a
+  // model that gains nothing from batching) runs as soon as a thread is free, with whatever
+  // is queued behind it, without the max_queue_delay wait.
+  bool TrySubmit(Item& item, bool wait_for_batch = true) {
     {
       std::lock_guard<std::mutex> lock(mu_);
       if (stopping_ || queue_.size() >= static_cast<size_t>(options_.max_queue)) return false;
-      queue_.push_back(Waiting{std::move(item), Clock::now()});
+      queue_.push_back(Waiting{std::move(item), Clock::now(), wait_for_batch});
     }
     cv_.notify_one();
     return true;
@@ -91,6 +93,7 @@ class DynamicBatcher {
   struct Waiting {
     Item item;
     Clock::time_point arrived;
+    bool wait_for_batch;
   };
 
   void Loop() {
@@ -102,7 +105,7 @@ class DynamicBatcher {
         cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
         if (queue_.empty()) return;  // stopping and drained
         // Wait for the batch to fill, up to the oldest request's delay.
-        if (max > 1 && options_.max_queue_delay.count() > 0) {
+        if (max > 1 && options_.max_queue_delay.count() > 0 && queue_.front().wait_for_batch) {
           const auto until = queue_.front().arrived + options_.max_queue_delay;
           cv_.wait_until(lock, until, [&] { return stopping_ || queue_.size() >= max; });
           if (queue_.empty()) continue;  // another thread took them

@@ -67,10 +67,12 @@ Job StartJob(grpc::CallbackServerContext* ctx, int deadline_cap_ms) {
 }
 
 // Queues `job`; a full queue answers RESOURCE_EXHAUSTED at once. Returns the reactor.
+// `wait_for_batch`: see DynamicBatcher::TrySubmit.
 template <typename Job>
-grpc::ServerUnaryReactor* SubmitJob(DynamicBatcher<Job>* batcher, Job job, const std::string& what) {
+grpc::ServerUnaryReactor* SubmitJob(DynamicBatcher<Job>* batcher, Job job, const std::string& what,
+                                    bool wait_for_batch = true) {
   grpc::ServerUnaryReactor* reactor = job.reactor;
-  if (!batcher->TrySubmit(job)) {
+  if (!batcher->TrySubmit(job, wait_for_batch)) {
     reactor->Finish(grpc::Status(
         grpc::StatusCode::RESOURCE_EXHAUSTED,
         absl::StrCat(what, " is overloaded: batching queue full (batching.max_queue)")));

@@ -354,7 +354,7 @@ MODELS = {
         "kind": "torchscript-voice",
         "architecture": "wav2vec2-base (7 conv + 12 layers, 768 hidden) + SUPERB-ER head",
         "of": "superb/wav2vec2-base-superb-er",
-        "labels": ["neu", "hap", "ang", "sad"],
+        "labels": ["neutral", "happy", "angry", "sad"],
         "embedding": "mean-pooled",
     },
     "face": {

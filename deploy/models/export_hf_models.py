@@ -52,6 +52,9 @@ MODELS = {
         "name": "voice-emotion-wav2vec2",
         "kind": "torchscript-voice",
         "expected_labels": ["neu", "hap", "ang", "sad"],
+        # IEMOCAP's abbreviations, written under the names the default voice model and the
+        # fusion model's voice slot use, so fusion reads this model's emotions unchanged.
+        "rename_labels": {"neu": "neutral", "hap": "happy", "ang": "angry", "sad": "sad"},
     },
     "face": {
         "hf_id": "trpakov/vit-face-expression",
@@ -508,6 +511,7 @@ def export_voice(torch, transformers, spec, sha, out_dir, wrappers):
     model.eval()
     config = model.config
     labels = labels_of(config, spec["expected_labels"])
+    labels = [spec["rename_labels"].get(l, l) for l in labels]
     dim = int(config.hidden_size)
     rate = int(fe.sampling_rate)
     do_normalize = bool(getattr(fe, "do_normalize", False))

@@ -6,53 +6,20 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "common/config/config.h"
 #include "common/model/model_dir.h"
+#include "common/torchscript/torchscript_model.h"
 #include "common/status/macros.h"
 #include "services/text/bag_model.h"
 #include "services/text/lexicon.h"
+#include "services/text/text_result.h"
+#include "services/text/torch_text_model.h"
 
 namespace burnout::text {
 namespace {
 
-// Texts with fewer words than this lose quality; below half known tokens, too.
-constexpr int kReliableWords = 5;
+// Below half known tokens, a text loses quality.
 constexpr double kReliableKnownRatio = 0.5;
-
-// True if every code point of valid UTF-8 `text` is white space (ASCII or Unicode spaces,
-// zero-width space, BOM).
-bool IsBlank(std::string_view text) {
-  size_t i = 0;
-  while (i < text.size()) {
-    const auto b = static_cast<unsigned char>(text[i]);
-    if (b == ' ' || (b >= '\t' && b <= '\r')) {
-      ++i;
-      continue;
-    }
-    const std::string_view rest = text.substr(i);
-    static constexpr std::string_view kSpaces[] = {
-        "\u00A0", "\u1680", "\u2000", "\u2001", "\u2002", "\u2003", "\u2004",
-        "\u2005", "\u2006", "\u2007", "\u2008", "\u2009", "\u200A", "\u200B",
-        "\u2028", "\u2029", "\u202F", "\u205F", "\u3000", "\uFEFF"};
-    bool space = false;
-    for (std::string_view s : kSpaces) {
-      if (rest.substr(0, s.size()) == s) {
-        i += s.size();
-        space = true;
-        break;
-      }
-    }
-    if (!space) return false;
-  }
-  return true;
-}
-
-void AddIndicator(const std::string& name, double value, const std::string& unit,
-                  burnout::v1::ModalityResult* r) {
-  auto* ind = r->add_indicators();
-  ind->set_name(name);
-  ind->set_value(value);
-  ind->set_unit(unit);
-}
 
 class BagTextModel final : public TextModel {
  public:
@@ -77,8 +44,7 @@ class BagTextModel final : public TextModel {
 absl::StatusOr<burnout::v1::ModalityResult> BagTextModel::Analyze(
     std::string_view text, const AnalyzeOptions& options) const {
   const auto start = std::chrono::steady_clock::now();
-  if (!IsValidUtf8(text)) return absl::InvalidArgumentError("text is not valid UTF-8");
-  if (IsBlank(text)) return absl::InvalidArgumentError("text is empty or only white space");
+  BR_RETURN_IF_ERROR(CheckAnalyzableText(text));
 
   BagScorer::Output o;
   scorer_.Score(text, &o);
@@ -96,26 +62,11 @@ absl::StatusOr<burnout::v1::ModalityResult> BagTextModel::Analyze(
   emb->set_model_id(model_id_);
   emb->set_dimension(static_cast<int32_t>(o.embedding.size()));
 
-  const double words = counts.words;
-  auto per_word = [words](int n) { return words > 0 ? n / words : 0.0; };
   const double known_ratio =
       o.tokens.empty() ? 0.0 : static_cast<double>(o.known_tokens) / o.tokens.size();
-  AddIndicator("word_count", words, "count", &r);
-  AddIndicator("first_person_ratio", per_word(counts.first_person), "ratio", &r);
-  AddIndicator("absolutist_ratio", per_word(counts.absolutist), "ratio", &r);
-  AddIndicator("fatigue_term_ratio", per_word(counts.fatigue), "ratio", &r);
-  AddIndicator("negation_ratio", per_word(counts.negation), "ratio", &r);
+  AddLexiconIndicators(counts, &r);
   AddIndicator("known_token_ratio", known_ratio, "ratio", &r);
-
-  double quality = 1.0;
-  if (counts.words == 0) {
-    quality *= 0.1;
-    r.add_quality_issues("no words, only symbols or punctuation; the estimate is a guess");
-  } else if (counts.words < kReliableWords) {
-    quality *= 0.2 + 0.16 * counts.words;
-    r.add_quality_issues(absl::StrCat("only ", counts.words, counts.words == 1 ? " word" : " words",
-                                      "; short texts are unreliable"));
-  }
+  double quality = WordCountQuality(counts.words, &r);
   // A text without tokens was reported above as having no words.
   if (!o.tokens.empty() && o.known_tokens == 0) {
     quality *= 0.1;
@@ -186,7 +137,20 @@ void BagTextModel::AddEvidence(const BagScorer::Output& o, int per_label,
 
 }  // namespace
 
+std::vector<absl::StatusOr<burnout::v1::ModalityResult>> TextModel::AnalyzeBatch(
+    const std::vector<std::string_view>& texts, const AnalyzeOptions& options) const {
+  std::vector<absl::StatusOr<burnout::v1::ModalityResult>> out;
+  out.reserve(texts.size());
+  for (std::string_view t : texts) out.push_back(Analyze(t, options));
+  return out;
+}
+
 absl::StatusOr<std::unique_ptr<TextModel>> TextModel::Load(const std::string& model_dir) {
+  burnout::v1::ModelManifest peek;
+  if (config::LoadTextProto(absl::StrCat(model_dir, "/", model::kManifestName), &peek).ok() &&
+      peek.kind() == torchscript::kTextKind) {
+    return LoadTorchTextModel(model_dir);
+  }
   BR_ASSIGN_OR_RETURN(model::ModelDir md, model::OpenModelDir(model_dir, kTextModelKind));
   const std::string manifest_path = absl::StrCat(model_dir, "/", model::kManifestName);
   absl::StatusOr<BagWeights> weights = ReadBagModelFile(md.model_path);

@@ -1,4 +1,4 @@
-// The default text emotion model: a bag of words and word pairs trained on GoEmotions
+// Text emotion models. The default: a bag of words and word pairs trained on GoEmotions
 // (Ekman mapping; 7 labels: anger, disgust, fear, joy, neutral, sadness, surprise) by
 // tools/train_text. Pure C++ at inference; no libtorch, no gRPC.
 //
@@ -24,9 +24,10 @@ struct AnalyzeOptions {
 
 class TextModel {
  public:
-  // Opens a model directory (manifest.textproto + model file, checksum verified).
-  // FAILED_PRECONDITION / DATA_LOSS naming the file when it is missing, corrupt or not a
-  // text-bag model.
+  // Opens a model version directory (manifest.textproto + model file, checksum verified): a
+  // "text-bag" model (the default, above) or a "torchscript-text" one (the seeds'
+  // DistilRoBERTa, exported; torch_text_model.h). FAILED_PRECONDITION / DATA_LOSS naming the
+  // file when it is missing, corrupt or of another kind.
   static absl::StatusOr<std::unique_ptr<TextModel>> Load(const std::string& model_dir);
 
   // Text must be valid, non-empty UTF-8 (the service validates; INVALID_ARGUMENT here too).
@@ -36,6 +37,15 @@ class TextModel {
   // contributions in logit units, strongest first), model info and timings.
   virtual absl::StatusOr<burnout::v1::ModalityResult> Analyze(
       std::string_view text, const AnalyzeOptions& options) const = 0;
+
+  // Several texts at once, each answered as Analyze would. The TorchScript model runs them in
+  // one forward (dynamic batching); the default runs them one by one.
+  virtual std::vector<absl::StatusOr<burnout::v1::ModalityResult>> AnalyzeBatch(
+      const std::vector<std::string_view>& texts, const AnalyzeOptions& options) const;
+
+  // True when AnalyzeBatch runs a batch faster than its texts one by one (worth waiting a
+  // moment for a batch to fill).
+  virtual bool batches() const { return false; }
 
   virtual const std::vector<std::string>& labels() const = 0;
   // Per-label decision thresholds tuned at training time on held-out training data: a text

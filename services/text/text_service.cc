@@ -13,13 +13,14 @@ absl::Status PrepareTextConfig(burnout::v1::TextServiceConfig* c) {
   if (c->evidence_per_label() == 0) c->set_evidence_per_label(3);
   if (c->model_dir().empty()) return absl::InvalidArgumentError("model_dir: must be set");
   BR_RETURN_IF_ERROR(grpcx::ValidateServerConfig(c->server()));
+  BR_RETURN_IF_ERROR(grpcx::PrepareBatchingConfig(c->server(), c->mutable_batching()));
   BR_RETURN_IF_ERROR(grpcx::CheckRange("max_text_bytes", c->max_text_bytes(), 1, 1 << 20));
   return grpcx::CheckRange("evidence_per_label", c->evidence_per_label(), 1, 20);
 }
 
 TextService::TextService(const burnout::v1::TextServiceConfig& config)
     : config_(config),
-      executor_(config.server().worker_threads(), config.server().max_queue()) {}
+      batcher_(grpcx::ToBatchingOptions(config.batching()), &TextService::RunBatch) {}
 
 absl::Status TextService::LoadModel(bool force) {
   return model_.Refresh(config_.model_dir(), [](const std::string& dir) { return LoadVersion(dir); }, force);
@@ -46,18 +47,39 @@ grpc::ServerUnaryReactor* TextService::Analyze(grpc::CallbackServerContext* ctx,
     reactor->Finish(grpcx::ToGrpc(valid));
     return reactor;
   }
-  AnalyzeOptions options;
-  options.evidence_per_label = request->max_evidence_per_label() > 0
-                                   ? std::min(request->max_evidence_per_label(), 20)
-                                   : config_.evidence_per_label();
-  return grpcx::ScheduleUnary(
-      ctx, &executor_, config_.server().default_deadline_ms(), "text analyzer",
-      [model, request, response, options](auto) -> absl::Status {
-        auto result = model->Analyze(request->text(), options);
-        if (!result.ok()) return result.status();
-        *response = std::move(*result);
-        return absl::OkStatus();
-      });
+  Job job = grpcx::StartJob<Job>(ctx, config_.server().default_deadline_ms());
+  const bool batches = model->batches();
+  job.model = std::move(model);
+  job.request = request;
+  job.response = response;
+  job.options.evidence_per_label = request->max_evidence_per_label() > 0
+                                       ? std::min(request->max_evidence_per_label(), 20)
+                                       : config_.evidence_per_label();
+  return grpcx::SubmitJob(&batcher_, std::move(job), "text analyzer", batches);
+}
+
+void TextService::RunBatch(std::vector<Job>& batch) {
+  grpcx::DropExpiredJobs(&batch, "text analyzer");
+  // Calls queued across a version switch hold different models: one AnalyzeBatch per model.
+  while (!batch.empty()) {
+    const TextModel* model = batch.front().model.get();
+    const AnalyzeOptions options = batch.front().options;
+    std::vector<Job> group, rest;
+    for (Job& job : batch) {
+      const bool same = job.model.get() == model &&
+                        job.options.evidence_per_label == options.evidence_per_label;
+      (same ? group : rest).push_back(std::move(job));
+    }
+    std::vector<std::string_view> texts;
+    texts.reserve(group.size());
+    for (const Job& job : group) texts.push_back(job.request->text());
+    auto results = model->AnalyzeBatch(texts, options);
+    for (size_t i = 0; i < group.size(); ++i) {
+      if (results[i].ok()) *group[i].response = std::move(*results[i]);
+      group[i].Finish(results[i].status());
+    }
+    batch = std::move(rest);
+  }
 }
 
 }  // namespace burnout::text

@@ -1,12 +1,13 @@
-// gRPC adapter for the text analyzer: validates, runs the model on the executor, converts
-// the status. No model code here.
+// gRPC adapter for the text analyzer: validates, queues calls for the dynamic batcher (whose
+// threads run the model, off gRPC's), converts the status. No model code here.
 #pragma once
 
 #include <memory>
 
 #include "burnout/v1/config.pb.h"
 #include "burnout/v1/text.grpc.pb.h"
-#include "common/grpc/executor.h"
+#include "common/grpc/batcher.h"
+#include "common/grpc/unary.h"
 #include "common/grpc/model_slot.h"
 #include "services/text/text_model.h"
 
@@ -26,11 +27,26 @@ class TextService final : public burnout::v1::TextAnalyzer::CallbackService {
                                     const burnout::v1::AnalyzeTextRequest* request,
                                     burnout::v1::ModalityResult* response) override;
 
+  // Batches run so far (tests, benchmarks).
+  grpcx::BatcherStats batch_stats() const { return batcher_.stats(); }
+  // The version directory serving now.
+  std::string serving_dir() const { return model_.serving_dir(); }
+
  private:
   static absl::StatusOr<std::unique_ptr<TextModel>> LoadVersion(const std::string& dir);
   burnout::v1::TextServiceConfig config_;
+  // One call waiting for a batch: its model snapshot (a version switch never moves a queued
+  // call to another model), its text and where the answer goes.
+  struct Job : grpcx::UnaryJob {
+    std::shared_ptr<const TextModel> model;
+    const burnout::v1::AnalyzeTextRequest* request = nullptr;
+    burnout::v1::ModalityResult* response = nullptr;
+    AnalyzeOptions options;
+  };
+  static void RunBatch(std::vector<Job>& batch);
+
   grpcx::ModelSlot<TextModel> model_;
-  grpcx::Executor executor_;
+  grpcx::DynamicBatcher<Job> batcher_;
 };
 
 // Fills zero fields with defaults, then checks ranges (INVALID_ARGUMENT naming the key).
