@@ -33,6 +33,9 @@ struct Token {
 // U+10FFFF).
 bool IsValidUtf8(std::string_view text);
 
+// Appends code point `c` as UTF-8 (shared with the BPE tokenizer).
+void AppendUtf8(char32_t c, std::string* out);
+
 // Splits valid UTF-8 into normalised tokens following the rules above. Linear time.
 std::vector<Token> Tokenize(std::string_view text);
 

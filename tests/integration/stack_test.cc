@@ -9,6 +9,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <atomic>
 #include <sstream>
 #include <thread>
 
@@ -18,6 +19,7 @@
 #include <opencv2/videoio.hpp>
 
 #include "burnout/v1/burnout_risk.pb.h"
+#include "burnout/v1/text.grpc.pb.h"
 #include "common/grpc/channel.h"
 #include "common/grpc/health_client.h"
 #include "google/protobuf/util/json_util.h"
@@ -104,6 +106,12 @@ class StackTest : public ::testing::Test {
   static fs::path run_;
 };
 fs::path StackTest::run_;
+
+// StackTest::Run for the free helpers below.
+struct RunAccess : StackTest {
+  static Result Do(const std::string& cmd) { return Run(cmd); }
+};
+Result StackTest_Run(const std::string& cmd) { return RunAccess::Do(cmd); }
 
 TEST_F(StackTest, AssessTextThroughEveryService) {
   auto a = Assess("I am exhausted and overwhelmed, I cannot keep up with work anymore");
@@ -396,6 +404,132 @@ TEST_F(StackTest, CorruptModelLeavesServiceAliveButNotReady) {
   int status = 0;
   waitpid(pid, &status, 0);
   EXPECT_TRUE(WIFEXITED(status)) << "SIGTERM should end it gracefully";
+}
+
+// A burnout-text process serving the model repository `repo` (a tiny TorchScript model made
+// by burnout-make-tiny-model), polling for new versions every `poll_ms` (-1: SIGHUP only).
+struct TextProcess {
+  pid_t pid = -1;
+  int port = 0;
+  fs::path log;
+  std::unique_ptr<burnout::v1::TextAnalyzer::Stub> stub;
+  ~TextProcess() {
+    if (pid > 0) {
+      kill(pid, SIGTERM);
+      int status = 0;
+      waitpid(pid, &status, 0);
+    }
+  }
+  burnout::v1::ModalityResult Analyze(grpc::Status* status) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    burnout::v1::AnalyzeTextRequest req;
+    req.set_text("a steady stream of requests while the model changes");
+    burnout::v1::ModalityResult out;
+    *status = stub->Analyze(&ctx, req, &out);
+    return out;
+  }
+};
+
+void StartText(const fs::path& dir, const fs::path& repo, int poll_ms, TextProcess* p) {
+  const fs::path config = dir / "text.textproto";
+  std::ofstream(config) << "server { listen: \"127.0.0.1:0\" model_poll_ms: " << poll_ms
+                        << " torch_threads: 1 }\nmodel_dir: \"" << repo.string() << "\"\n";
+  const fs::path port_file = dir / "text.port";
+  p->log = dir / "text.log";
+  const std::string cmd = std::string(BURNOUT_BIN_DIR) + "/burnout-text --config " + config.string() +
+                          " --port_file " + port_file.string();
+  p->pid = fork();
+  if (p->pid == 0) {
+    execl("/bin/sh", "sh", "-c", ("exec " + cmd + " >" + p->log.string() + " 2>&1").c_str(), nullptr);
+    _exit(127);
+  }
+  for (int i = 0; i < 1000 && p->port == 0; ++i) {
+    std::ifstream in(port_file);
+    in >> p->port;
+    if (p->port == 0) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_GT(p->port, 0);
+  auto channel = burnout::grpcx::MakeChannel("127.0.0.1:" + std::to_string(p->port), 0);
+  for (int i = 0; i < 500; ++i) {
+    auto ready = burnout::grpcx::CheckHealth(channel, "burnout.v1.TextAnalyzer", std::chrono::seconds(2));
+    if (ready.ok() && *ready == burnout::grpcx::Health::kServing) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  p->stub = burnout::v1::TextAnalyzer::NewStub(channel);
+}
+
+Result MakeTiny(const fs::path& out, const std::string& version, const std::string& extra = "") {
+  return StackTest_Run(std::string(BURNOUT_BIN_DIR) + "/burnout-make-tiny-model --kind torchscript-text --name text-tiny --out " +
+                       out.string() + " --version " + version + " --seed " + version + " " + extra);
+}
+
+// Waits (up to 20 s) until the service answers with `version`; counts failed calls.
+bool WaitForVersion(TextProcess* p, const std::string& version, int* failures) {
+  for (int i = 0; i < 1000; ++i) {
+    grpc::Status s;
+    auto r = p->Analyze(&s);
+    if (!s.ok()) ++*failures;
+    if (s.ok() && r.model().version() == version) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
+TEST_F(StackTest, TextServiceSwitchesToANewModelVersionOnSighupWithoutFailingARequest) {
+  const fs::path dir = run_ / "reload_sighup", repo = dir / "text-tiny";
+  fs::create_directories(dir);
+  ASSERT_EQ(MakeTiny(repo / "1", "1").code, 0);
+  TextProcess p;
+  StartText(dir, repo, -1, &p);
+  ASSERT_NE(p.stub, nullptr);
+  grpc::Status s;
+  EXPECT_EQ(p.Analyze(&s).model().version(), "1");
+  ASSERT_TRUE(s.ok()) << s.error_message();
+
+  // Clients keep calling through the switch.
+  std::atomic<bool> stop{false};
+  std::atomic<int> failed{0}, answered{0};
+  std::thread client([&] {
+    while (!stop) {
+      grpc::Status st;
+      p.Analyze(&st);
+      st.ok() ? ++answered : ++failed;
+    }
+  });
+  ASSERT_EQ(MakeTiny(repo / "2", "2").code, 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(p.Analyze(&s).model().version(), "1");  // no polling: nothing changes by itself
+  ASSERT_EQ(kill(p.pid, SIGHUP), 0);
+  int failures = 0;
+  EXPECT_TRUE(WaitForVersion(&p, "2", &failures)) << Slurp(p.log);
+
+  // A broken version 3 is refused; version 2 keeps serving and the service stays ready.
+  ASSERT_EQ(MakeTiny(repo / "3", "3").code, 0);
+  std::ofstream(repo / "3" / "model.pt", std::ios::trunc) << "not a model";
+  ASSERT_EQ(kill(p.pid, SIGHUP), 0);
+  for (int i = 0; i < 500 && Slurp(p.log).find("keeps serving") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_NE(Slurp(p.log).find((repo / "3").string()), std::string::npos) << Slurp(p.log);
+  stop = true;
+  client.join();
+  EXPECT_EQ(p.Analyze(&s).model().version(), "2");
+  EXPECT_EQ(failed.load() + failures, 0);
+  EXPECT_GT(answered.load(), 0);
+}
+
+TEST_F(StackTest, TextServicePicksUpANewVersionByPolling) {
+  const fs::path dir = run_ / "reload_poll", repo = dir / "text-tiny";
+  fs::create_directories(dir);
+  ASSERT_EQ(MakeTiny(repo / "1", "1").code, 0);
+  TextProcess p;
+  StartText(dir, repo, 200, &p);
+  ASSERT_NE(p.stub, nullptr);
+  ASSERT_EQ(MakeTiny(repo / "5", "5").code, 0);
+  int failures = 0;
+  EXPECT_TRUE(WaitForVersion(&p, "5", &failures)) << Slurp(p.log);
+  EXPECT_EQ(failures, 0);
 }
 
 }  // namespace
