@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <map>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
@@ -35,6 +36,58 @@ const burnout::v1::FeatureSpec* Reference(const VoiceAcousticModel& spec, const 
   return nullptr;
 }
 
+struct Literature {
+  double mean, std;
+  const char* source;
+};
+
+// Typical adult conversational speech.
+const std::map<std::string, Literature>& LiteratureReferences() {
+  static const auto* refs = new std::map<std::string, Literature>{
+      {"speech_ratio", {0.75, 0.12, "phonation-time ratio of conversational speech, 0.6-0.9 "
+                                    "(de Jong & Wempe 2009; Goldman-Eisler 1968)"}},
+      {"pause_mean_s", {0.6, 0.3, "silent pauses of conversational speech, 0.25-1.5 s "
+                                  "(Campione & Veronis 2002)"}},
+      {"speaking_rate_sps", {3.8, 0.9, "speech rate incl. pauses, 3-5 syllables/s "
+                                       "(de Jong & Wempe 2009; Jacewicz et al. 2009)"}},
+      {"articulation_rate_sps", {4.8, 0.9, "articulation rate, 4-6 syllables/s "
+                                           "(Jacewicz et al. 2009)"}},
+      {"pitch_variability_st", {3.0, 1.0, "F0 standard deviation of lively conversational "
+                                          "speech, 2-4 semitones; monotone speech below 2 "
+                                          "(Traunmüller & Eriksson 1995)"}},
+      {"f0_range_st", {10.0, 3.5, "5th-95th percentile F0 range of conversational speech, "
+                                  "about an octave (Traunmüller & Eriksson 1995)"}},
+      {"rms_dbfs", {-26.0, 7.0, "speech level of a close-talk recording, -35..-18 dBFS "
+                                "(ITU-T P.56 active speech level practice)"}},
+      {"jitter_local", {0.02, 0.01, "jitterLocal of running speech, 1-3% (Eyben et al. 2016)"}},
+      {"shimmer_local_db", {1.0, 0.4, "shimmerLocaldB of running speech, 0.5-1.5 dB "
+                                      "(Eyben et al. 2016)"}},
+      {"hnr_db", {9.0, 4.0, "HNRdBACF of running speech, 2-16 dB (Eyben et al. 2016)"}},
+      {"hammarberg_index_db", {16.0, 5.0, "hammarbergIndexV of read and acted speech, 8-25 dB; "
+                                          "lower with more vocal effort (Eyben et al. 2016)"}},
+  };
+  return *refs;
+}
+
+void Weight(google::protobuf::RepeatedPtrField<burnout::v1::WeightedFeature>* out,
+            const std::string& feature, float weight) {
+  auto* w = out->Add();
+  w->set_feature(feature);
+  w->set_weight(weight);
+}
+
+void Logit(VoiceAcousticModel* m, const std::string& label, float bias, float arousal,
+           float tension, float abs_arousal) {
+  auto* l = m->add_logits();
+  l->set_label(label);
+  l->set_bias(bias);
+  l->set_arousal(arousal);
+  l->set_tension(tension);
+  l->set_abs_arousal(abs_arousal);
+}
+
+}  // namespace
+
 void AddIndicator(ModalityResult* r, const std::string& name, double value, const std::string& unit) {
   auto* ind = r->add_indicators();
   ind->set_name(name);
@@ -42,7 +95,44 @@ void AddIndicator(ModalityResult* r, const std::string& name, double value, cons
   ind->set_unit(unit);
 }
 
-}  // namespace
+VoiceAcousticModel ReferenceVoiceSpec() {
+  VoiceAcousticModel m;
+  for (const char* label : {"neutral", "happy", "angry", "sad"}) m.add_labels(label);
+  for (const auto& name : AcousticIndicatorNames()) {
+    if (auto it = LiteratureReferences().find(name); it != LiteratureReferences().end()) {
+      auto* f = m.add_features();
+      f->set_name(name);
+      f->set_mean(static_cast<float>(it->second.mean));
+      f->set_std(static_cast<float>(it->second.std));
+      (*m.mutable_reference_source())[name] = absl::StrCat("literature: ", it->second.source);
+    }
+  }
+  // Arousal: livelier, faster, more varied and louder speech with more high-frequency
+  // energy (Scherer 2003; Juslin & Laukka 2003; Eyben et al. 2016).
+  Weight(m.mutable_arousal(), "pitch_variability_st", 0.35f);
+  Weight(m.mutable_arousal(), "f0_range_st", 0.10f);
+  Weight(m.mutable_arousal(), "speaking_rate_sps", 0.25f);
+  Weight(m.mutable_arousal(), "articulation_rate_sps", 0.10f);
+  Weight(m.mutable_arousal(), "rms_dbfs", 0.10f);
+  Weight(m.mutable_arousal(), "hammarberg_index_db", -0.10f);
+  // Tension: a pressed or harsh voice — less harmonic, more perturbed, louder, with a
+  // flatter spectrum (anger vs. joy at equal arousal; Banse & Scherer 1996).
+  Weight(m.mutable_tension(), "hnr_db", -0.35f);
+  Weight(m.mutable_tension(), "jitter_local", 0.15f);
+  Weight(m.mutable_tension(), "shimmer_local_db", 0.15f);
+  Weight(m.mutable_tension(), "rms_dbfs", 0.15f);
+  Weight(m.mutable_tension(), "hammarberg_index_db", -0.20f);
+  // neutral near typical arousal; happy and angry high arousal split by tension; sad (and
+  // fatigued) low arousal, flat speech.
+  Logit(&m, "neutral", 0.6f, 0.0f, 0.0f, -1.0f);
+  Logit(&m, "happy", 0.0f, 1.0f, -0.8f, 0.0f);
+  Logit(&m, "angry", -0.3f, 0.8f, 1.0f, 0.0f);
+  Logit(&m, "sad", 0.0f, -1.2f, 0.0f, 0.0f);
+  m.set_temperature(1.5f);  // hand-set weights: keep the estimate modest
+  m.set_evidence_voiced_s(3.0f);
+  m.set_z_clamp(3.0f);
+  return m;
+}
 
 burnout::v1::VoiceQualityConfig DefaultQualityConfig() {
   burnout::v1::VoiceQualityConfig q;
@@ -265,16 +355,36 @@ std::vector<std::string> DescribeVoice(const AcousticAnalysis& a, const VoiceAco
   return out;
 }
 
-ModalityResult VoiceModel::Analyze(const DecodedAudio& audio,
-                                   const burnout::v1::VoiceQualityConfig& quality_config) const {
+ModalityResult AnalyzeSignal(const DecodedAudio& audio,
+                             const burnout::v1::VoiceQualityConfig& quality_config,
+                             const VoiceAcousticModel& reference, SignalAnalysis* signal) {
   ModalityResult r;
   r.set_modality(burnout::v1::MODALITY_VOICE);
   const auto t0 = Clock::now();
-  AcousticAnalysis a = AnalyzeAcoustics(audio.samples.data(), audio.samples.size(), AcousticConfig{});
+  SignalAnalysis local;
+  SignalAnalysis& s = signal ? *signal : local;
+  s.acoustics = AnalyzeAcoustics(audio.samples.data(), audio.samples.size(), AcousticConfig{});
   const double acoustics_ms = Millis(t0);
+  s.quality = AssessQuality(s.acoustics, audio.source, quality_config);
+  for (const auto& ind : s.acoustics.indicators) AddIndicator(&r, ind.name, ind.value, ind.unit);
+  AddIndicator(&r, "clipped_ratio", audio.source.clipped_ratio, "ratio");
+  AddIndicator(&r, "source_sample_rate_hz", audio.source.sample_rate, "Hz");
+  AddIndicator(&r, "source_channels", audio.source.channels, "count");
+  r.set_quality(s.quality.quality);
+  for (const auto& issue : s.quality.issues) r.add_quality_issues(issue);
+  for (auto& f : DescribeVoice(s.acoustics, reference)) r.add_findings(std::move(f));
+  auto* ta = r.add_timings();
+  ta->set_stage("acoustics");
+  ta->set_millis(acoustics_ms);
+  return r;
+}
+
+ModalityResult VoiceModel::Analyze(const DecodedAudio& audio,
+                                   const burnout::v1::VoiceQualityConfig& quality_config) const {
+  SignalAnalysis signal;
+  ModalityResult r = AnalyzeSignal(audio, quality_config, spec_, &signal);
   const auto t1 = Clock::now();
-  const QualityVerdict q = AssessQuality(a, audio.source, quality_config);
-  const EmotionEstimate e = Estimate(a, q.quality);
+  const EmotionEstimate e = Estimate(signal.acoustics, signal.quality.quality);
   for (int i = 0; i < spec_.labels_size(); ++i) {
     auto* ls = r.add_emotions();
     ls->set_label(spec_.labels(i));
@@ -284,25 +394,15 @@ ModalityResult VoiceModel::Analyze(const DecodedAudio& audio,
   for (float v : e.embedding) emb->add_values(v);
   emb->set_dimension(static_cast<int>(e.embedding.size()));
   emb->set_model_id(absl::StrCat(info_.name(), "/", info_.version()));
-  for (const auto& ind : a.indicators) AddIndicator(&r, ind.name, ind.value, ind.unit);
-  AddIndicator(&r, "clipped_ratio", audio.source.clipped_ratio, "ratio");
-  AddIndicator(&r, "source_sample_rate_hz", audio.source.sample_rate, "Hz");
-  AddIndicator(&r, "source_channels", audio.source.channels, "count");
   AddIndicator(&r, "arousal", e.arousal, "z");
   AddIndicator(&r, "tension", e.tension, "z");
   AddIndicator(&r, "emotion_evidence", e.evidence, "ratio");
-  r.set_quality(q.quality);
-  for (const auto& issue : q.issues) r.add_quality_issues(issue);
   // Strongest contributions, at most 3 per label.
   absl::flat_hash_map<std::string, int> per_label;
   for (const auto& ev : e.contributions) {
     if (per_label[ev.label()]++ < 3) *r.add_evidence() = ev;
   }
-  for (auto& f : DescribeVoice(a, spec_)) r.add_findings(std::move(f));
   *r.mutable_model() = info_;
-  auto* ta = r.add_timings();
-  ta->set_stage("acoustics");
-  ta->set_millis(acoustics_ms);
   auto* tm = r.add_timings();
   tm->set_stage("emotion");
   tm->set_millis(Millis(t1));

@@ -73,6 +73,33 @@ class VoiceModel {
   std::vector<double> arousal_w_, tension_w_;  // per feature position
 };
 
+// The hand-set mapping with its literature reference values: labels, the reference value of
+// every indicator a person can read (speaking and articulation rate, pauses, pitch
+// variability and range, level, jitter, shimmer, HNR, Hammarberg index; each with its source
+// in reference_source), the arousal and tension weights (which use only these), the logits,
+// temperature, evidence and clamp. burnout-build-voice-model adds the calibrated spectral and
+// MFCC scales to it to write models/voice-acoustic; a TorchScript model's findings and
+// acoustic arousal/tension are measured against it, so they match the default model's
+// without loading it.
+burnout::v1::VoiceAcousticModel ReferenceVoiceSpec();
+
+// The half of a result every voice model shares, all signal processing: the acoustic
+// analysis of the whole clip, the quality verdict, the indicators (acoustic ones, clipping,
+// source rate and channels), quality and its issues, the findings against `reference`, and the
+// "acoustics" timing. MODALITY_VOICE. `signal` (optional) receives the analysis and verdict.
+struct SignalAnalysis {
+  AcousticAnalysis acoustics;
+  QualityVerdict quality;
+};
+burnout::v1::ModalityResult AnalyzeSignal(const DecodedAudio& audio,
+                                          const burnout::v1::VoiceQualityConfig& quality,
+                                          const burnout::v1::VoiceAcousticModel& reference,
+                                          SignalAnalysis* signal = nullptr);
+
+// Adds one indicator (a non-finite value is written as 0).
+void AddIndicator(burnout::v1::ModalityResult* r, const std::string& name, double value,
+                  const std::string& unit);
+
 // Plain-language observations against the reference values ("your pitch varied 40% less
 // than a typical animated voice (1.8 vs 3.0 semitones)").
 std::vector<std::string> DescribeVoice(const AcousticAnalysis& acoustics,

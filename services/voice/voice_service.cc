@@ -1,7 +1,10 @@
 #include "services/voice/voice_service.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
+#include <memory>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -14,6 +17,7 @@
 #include "common/grpc/unary.h"
 #include "common/status/macros.h"
 #include "services/voice/stream_window.h"
+#include "services/voice/voice_model.h"
 #include "spdlog/spdlog.h"
 
 namespace burnout::voice {
@@ -70,6 +74,7 @@ absl::Status PrepareVoiceConfig(burnout::v1::VoiceServiceConfig* c) {
   if (q->min_snr_db() == 0) q->set_min_snr_db(d.min_snr_db());
   if (c->model_dir().empty()) return absl::InvalidArgumentError("model_dir: must be set");
   BR_RETURN_IF_ERROR(grpcx::ValidateServerConfig(c->server()));
+  BR_RETURN_IF_ERROR(grpcx::PrepareBatchingConfig(c->server(), c->mutable_batching()));
   BR_RETURN_IF_ERROR(grpcx::CheckRange("max_audio_bytes", c->max_audio_bytes(), 44, 1 << 30));
   if (c->max_audio_bytes() > c->server().max_message_bytes()) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -243,7 +248,15 @@ class VoiceStreamReactor final
       DecodedAudio audio;
       audio.samples = std::move(window.samples);
       audio.source = source;
-      *out.mutable_result() = model_->Analyze(audio, service_->config_.quality());
+      // A TorchScript model's forward runs here, a batch of one: this stream has no other
+      // window in flight to batch with.
+      auto result = model_->Analyze(audio, service_->config_.quality());
+      if (!result.ok()) {
+        Fail(absl::Status(result.status().code(),
+                          absl::StrCat("voice stream: ", result.status().message())));
+        return;
+      }
+      *out.mutable_result() = std::move(*result);
       out.set_window_start_s(window.start_s);
       out.set_window_end_s(window.end_s);
       out.set_capture_time_us(capture);
@@ -261,6 +274,13 @@ class VoiceStreamReactor final
     }
   }
 
+  // The window could not be analysed: the stream ends with `status`.
+  void Fail(const absl::Status& status) {
+    std::lock_guard<std::mutex> lock(mu_);
+    in_flight_ = false;
+    FinishLocked(grpcx::ToGrpc(status));
+  }
+
   void Deliver(VoiceWindowResult out) {
     std::lock_guard<std::mutex> lock(mu_);
     if (!DeliverableLocked()) return;
@@ -270,7 +290,8 @@ class VoiceStreamReactor final
   }
 
   VoiceService* const service_;
-  std::shared_ptr<const VoiceModel> model_;
+  // The version serving when the stream opened: a stream keeps it to its end.
+  std::shared_ptr<const ServedVoiceModel> model_;
   burnout::v1::AudioFormat format_;
   std::unique_ptr<PcmStreamDecoder> decoder_;
   std::optional<StreamWindow> window_;
@@ -281,6 +302,8 @@ class VoiceStreamReactor final
 
 VoiceService::VoiceService(const burnout::v1::VoiceServiceConfig& config)
     : config_(config),
+      batcher_(grpcx::ToBatchingOptions(config.batching()),
+               [this](std::vector<ForwardJob>& batch) { RunForwards(batch); }),
       executor_(config.server().worker_threads(), config.server().max_queue()),
       streams_(config.max_streams()) {
   limits_.max_bytes = config_.max_audio_bytes();
@@ -296,21 +319,29 @@ absl::Status VoiceService::LoadModel(bool force) {
   return model_.Refresh(config_.model_dir(), [this](const std::string& dir) { return LoadVersion(dir); }, force);
 }
 
-absl::StatusOr<std::unique_ptr<VoiceModel>> VoiceService::LoadVersion(const std::string& dir) const {
-  auto model = VoiceModel::Load(dir);
-  if (model.ok()) {
-    // Warm-up: one real analysis of a second of a synthetic vowel before reporting SERVING.
-    DecodedAudio audio;
-    audio.samples.resize(kAnalysisRate);
-    for (size_t i = 0; i < audio.samples.size(); ++i) {
-      const double t = static_cast<double>(i) / kAnalysisRate;
-      audio.samples[i] = static_cast<float>(0.3 * std::sin(2 * 3.14159265358979 * 150 * t) +
-                                            0.1 * std::sin(2 * 3.14159265358979 * 300 * t));
-    }
-    audio.source.sample_rate = kAnalysisRate;
-    audio.source.channels = 1;
-    auto warm = (*model)->Analyze(audio, config_.quality());
-    if (warm.emotions_size() == 0) model = absl::InternalError("voice model warm-up gave no emotions");
+absl::StatusOr<std::unique_ptr<ServedVoiceModel>> VoiceService::LoadVersion(
+    const std::string& dir) const {
+  auto model = ServedVoiceModel::Load(dir);
+  if (!model.ok()) return model.status();
+  // Warm-up: one real analysis (acoustics and model) of a synthetic vowel before reporting
+  // SERVING: a second, or as long as the model needs.
+  const double seconds = std::max(1.0, (*model)->min_seconds() + 0.5);
+  DecodedAudio audio;
+  audio.samples.resize(static_cast<size_t>(seconds * kAnalysisRate));
+  for (size_t i = 0; i < audio.samples.size(); ++i) {
+    const double t = static_cast<double>(i) / kAnalysisRate;
+    audio.samples[i] = static_cast<float>(0.3 * std::sin(2 * 3.14159265358979 * 150 * t) +
+                                          0.1 * std::sin(2 * 3.14159265358979 * 300 * t));
+  }
+  audio.source.sample_rate = kAnalysisRate;
+  audio.source.channels = 1;
+  auto warm = (*model)->Analyze(audio, config_.quality());
+  if (!warm.ok()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(dir, ": the warm-up analysis failed: ", warm.status().message()));
+  }
+  if (warm->emotions_size() == 0) {
+    return absl::InternalError(absl::StrCat(dir, ": the voice model's warm-up gave no emotions"));
   }
   return model;
 }
@@ -318,7 +349,7 @@ absl::StatusOr<std::unique_ptr<VoiceModel>> VoiceService::LoadVersion(const std:
 grpc::ServerUnaryReactor* VoiceService::Analyze(grpc::CallbackServerContext* ctx,
                                                 const burnout::v1::AnalyzeAudioRequest* request,
                                                 burnout::v1::ModalityResult* response) {
-  std::shared_ptr<const VoiceModel> model = model_.Get();
+  std::shared_ptr<const ServedVoiceModel> model = model_.Get();
   absl::Status valid;
   if (request->audio().empty()) {
     valid = absl::InvalidArgumentError("voice analyzer: the audio is empty (0 bytes)");
@@ -334,23 +365,78 @@ grpc::ServerUnaryReactor* VoiceService::Analyze(grpc::CallbackServerContext* ctx
     reactor->Finish(grpcx::ToGrpc(valid));
     return reactor;
   }
-  return grpcx::ScheduleUnary(
-      ctx, &executor_, config_.server().default_deadline_ms(), "voice analyzer",
-      [this, model, request, response](auto) -> absl::Status {
-        const auto t0 = Clock::now();
-        auto audio = DecodeAudio(request->audio(), limits_);
-        if (!audio.ok()) {
-          const std::string name = request->filename().empty() ? "" : request->filename() + ": ";
-          return absl::Status(audio.status().code(), absl::StrCat(name, audio.status().message()));
-        }
-        const double decode_ms =
-            std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-        *response = model->Analyze(*audio, config_.quality());
-        auto* t = response->add_timings();
-        t->set_stage("decode");
-        t->set_millis(decode_ms);
-        return absl::OkStatus();
-      });
+  ForwardJob job = grpcx::StartJob<ForwardJob>(ctx, config_.server().default_deadline_ms());
+  job.model = std::move(model);
+  job.response = response;
+  grpc::ServerUnaryReactor* reactor = job.reactor;
+  if (!executor_.TrySubmit([this, request, job]() { RunUnary(request, job); })) {
+    reactor->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                                 "voice analyzer is overloaded: request queue full (server.max_queue)"));
+  }
+  return reactor;
+}
+
+void VoiceService::RunUnary(const burnout::v1::AnalyzeAudioRequest* request, ForwardJob job) {
+  if (job.ctx->IsCancelled()) {
+    job.reactor->Finish(grpc::Status(grpc::StatusCode::CANCELLED, "call cancelled before it ran"));
+    return;
+  }
+  if (std::chrono::system_clock::now() >= job.deadline) {
+    job.reactor->Finish(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
+                                     "voice analyzer: deadline passed while queued"));
+    return;
+  }
+  const std::string name = request->filename().empty() ? "" : request->filename() + ": ";
+  const auto t0 = Clock::now();
+  auto audio = DecodeAudio(request->audio(), limits_);
+  if (!audio.ok()) {
+    job.Finish(absl::Status(audio.status().code(), absl::StrCat(name, audio.status().message())));
+    return;
+  }
+  const double decode_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+  auto clip = job.model->Prepare(*audio, config_.quality());
+  if (!clip.ok()) {
+    job.Finish(absl::Status(clip.status().code(), absl::StrCat(name, clip.status().message())));
+    return;
+  }
+  auto* t = clip->result.add_timings();
+  t->set_stage("decode");
+  t->set_millis(decode_ms);
+  if (!job.model->batched()) {
+    *job.response = std::move(clip->result);
+    job.Finish(absl::OkStatus());
+    return;
+  }
+  job.clip = std::make_shared<PreparedClip>(std::move(*clip));
+  job.queued = Clock::now();
+  grpcx::SubmitJob(&batcher_, std::move(job), "voice analyzer");
+}
+
+void VoiceService::RunForwards(std::vector<ForwardJob>& batch) {
+  grpcx::DropExpiredJobs(&batch, "voice analyzer");
+  const auto now = Clock::now();
+  // One forward per model snapshot (a reload may have switched versions between calls).
+  std::vector<bool> done(batch.size(), false);
+  for (size_t first = 0; first < batch.size(); ++first) {
+    if (done[first]) continue;
+    const ServedVoiceModel* model = batch[first].model.get();
+    std::vector<ForwardJob*> group;
+    std::vector<PreparedClip*> clips;
+    for (size_t i = first; i < batch.size(); ++i) {
+      if (done[i] || batch[i].model.get() != model) continue;
+      done[i] = true;
+      group.push_back(&batch[i]);
+      clips.push_back(batch[i].clip.get());
+      auto* t = batch[i].clip->result.add_timings();
+      t->set_stage("batch_queue");
+      t->set_millis(std::chrono::duration<double, std::milli>(now - batch[i].queued).count());
+    }
+    const absl::Status s = model->Complete(clips);
+    for (ForwardJob* job : group) {
+      if (s.ok()) *job->response = std::move(job->clip->result);
+      job->Finish(s);
+    }
+  }
 }
 
 grpc::ServerBidiReactor<AudioStreamRequest, VoiceWindowResult>* VoiceService::AnalyzeStream(

@@ -4,7 +4,8 @@
 //
 // Reference values come from two places, recorded per feature in `reference_source`:
 //  - literature, for the indicators a person can read (speaking rate, pauses, pitch
-//    variability, loudness, voice quality);
+//    variability, loudness, voice quality): ReferenceVoiceSpec() in voice_model.h, which
+//    also holds the hand-set weights;
 //  - calibration, for the spectral and MFCC statistics whose scale depends on our own
 //    implementation: mean and spread over the espeak-ng corpus (espeak.h), so the embedding
 //    has unit scale. espeak-ng is synthetic speech; these are scales, not population norms.
@@ -31,39 +32,6 @@ ABSL_FLAG(std::string, version, "1", "model version");
 namespace burnout::voice {
 namespace {
 
-struct Literature {
-  double mean, std;
-  const char* source;
-};
-
-// Typical adult conversational speech.
-const std::map<std::string, Literature>& LiteratureReferences() {
-  static const auto* refs = new std::map<std::string, Literature>{
-      {"speech_ratio", {0.75, 0.12, "phonation-time ratio of conversational speech, 0.6-0.9 "
-                                    "(de Jong & Wempe 2009; Goldman-Eisler 1968)"}},
-      {"pause_mean_s", {0.6, 0.3, "silent pauses of conversational speech, 0.25-1.5 s "
-                                  "(Campione & Veronis 2002)"}},
-      {"speaking_rate_sps", {3.8, 0.9, "speech rate incl. pauses, 3-5 syllables/s "
-                                       "(de Jong & Wempe 2009; Jacewicz et al. 2009)"}},
-      {"articulation_rate_sps", {4.8, 0.9, "articulation rate, 4-6 syllables/s "
-                                           "(Jacewicz et al. 2009)"}},
-      {"pitch_variability_st", {3.0, 1.0, "F0 standard deviation of lively conversational "
-                                          "speech, 2-4 semitones; monotone speech below 2 "
-                                          "(Traunmüller & Eriksson 1995)"}},
-      {"f0_range_st", {10.0, 3.5, "5th-95th percentile F0 range of conversational speech, "
-                                  "about an octave (Traunmüller & Eriksson 1995)"}},
-      {"rms_dbfs", {-26.0, 7.0, "speech level of a close-talk recording, -35..-18 dBFS "
-                                "(ITU-T P.56 active speech level practice)"}},
-      {"jitter_local", {0.02, 0.01, "jitterLocal of running speech, 1-3% (Eyben et al. 2016)"}},
-      {"shimmer_local_db", {1.0, 0.4, "shimmerLocaldB of running speech, 0.5-1.5 dB "
-                                      "(Eyben et al. 2016)"}},
-      {"hnr_db", {9.0, 4.0, "HNRdBACF of running speech, 2-16 dB (Eyben et al. 2016)"}},
-      {"hammarberg_index_db", {16.0, 5.0, "hammarbergIndexV of read and acted speech, 8-25 dB; "
-                                          "lower with more vocal effort (Eyben et al. 2016)"}},
-  };
-  return *refs;
-}
-
 // Indicators standardised by calibration over the espeak-ng corpus.
 const std::vector<std::string>& CalibratedFeatures() {
   static const auto* names = new std::vector<std::string>{
@@ -71,23 +39,6 @@ const std::vector<std::string>& CalibratedFeatures() {
       "alpha_ratio_db", "mfcc1_mean", "mfcc2_mean", "mfcc3_mean",
       "mfcc4_mean", "mfcc1_std", "mfcc2_std", "mfcc3_std", "mfcc4_std"};
   return *names;
-}
-
-void Weight(google::protobuf::RepeatedPtrField<burnout::v1::WeightedFeature>* out,
-            const std::string& feature, float weight) {
-  auto* w = out->Add();
-  w->set_feature(feature);
-  w->set_weight(weight);
-}
-
-void Logit(burnout::v1::VoiceAcousticModel* m, const std::string& label, float bias, float arousal,
-           float tension, float abs_arousal) {
-  auto* l = m->add_logits();
-  l->set_label(label);
-  l->set_bias(bias);
-  l->set_arousal(arousal);
-  l->set_tension(tension);
-  l->set_abs_arousal(abs_arousal);
 }
 
 int Run() {
@@ -116,21 +67,9 @@ int Run() {
     ++files;
   }
 
-  burnout::v1::VoiceAcousticModel m;
-  for (const char* label : {"neutral", "happy", "angry", "sad"}) m.add_labels(label);
-  auto add_feature = [&](const std::string& name, double mean, double std, std::string source) {
-    auto* f = m.add_features();
-    f->set_name(name);
-    f->set_mean(static_cast<float>(mean));
-    f->set_std(static_cast<float>(std));
-    (*m.mutable_reference_source())[name] = std::move(source);
-  };
-  for (const auto& name : AcousticIndicatorNames()) {
-    if (auto it = LiteratureReferences().find(name); it != LiteratureReferences().end()) {
-      add_feature(name, it->second.mean, it->second.std,
-                  absl::StrCat("literature: ", it->second.source));
-    }
-  }
+  // The literature references and the hand-set mapping (voice_model.h), then the
+  // calibrated scales.
+  burnout::v1::VoiceAcousticModel m = ReferenceVoiceSpec();
   for (const auto& name : CalibratedFeatures()) {
     const auto& v = values[name];
     double mean = 0, sq = 0;
@@ -138,35 +77,15 @@ int Run() {
     mean /= v.size();
     for (double x : v) sq += (x - mean) * (x - mean);
     const double std = std::max(1e-6, std::sqrt(sq / v.size()));
-    add_feature(name, mean, std,
-                absl::StrCat("calibration: mean and spread over ", files,
-                             " espeak-ng utterances (services/voice/espeak.cc); a scale, not a "
-                             "population norm"));
+    auto* f = m.add_features();
+    f->set_name(name);
+    f->set_mean(static_cast<float>(mean));
+    f->set_std(static_cast<float>(std));
+    (*m.mutable_reference_source())[name] =
+        absl::StrCat("calibration: mean and spread over ", files,
+                     " espeak-ng utterances (services/voice/espeak.cc); a scale, not a "
+                     "population norm");
   }
-  // Arousal: livelier, faster, more varied and louder speech with more high-frequency
-  // energy (Scherer 2003; Juslin & Laukka 2003; Eyben et al. 2016).
-  Weight(m.mutable_arousal(), "pitch_variability_st", 0.35f);
-  Weight(m.mutable_arousal(), "f0_range_st", 0.10f);
-  Weight(m.mutable_arousal(), "speaking_rate_sps", 0.25f);
-  Weight(m.mutable_arousal(), "articulation_rate_sps", 0.10f);
-  Weight(m.mutable_arousal(), "rms_dbfs", 0.10f);
-  Weight(m.mutable_arousal(), "hammarberg_index_db", -0.10f);
-  // Tension: a pressed or harsh voice — less harmonic, more perturbed, louder, with a
-  // flatter spectrum (anger vs. joy at equal arousal; Banse & Scherer 1996).
-  Weight(m.mutable_tension(), "hnr_db", -0.35f);
-  Weight(m.mutable_tension(), "jitter_local", 0.15f);
-  Weight(m.mutable_tension(), "shimmer_local_db", 0.15f);
-  Weight(m.mutable_tension(), "rms_dbfs", 0.15f);
-  Weight(m.mutable_tension(), "hammarberg_index_db", -0.20f);
-  // neutral near typical arousal; happy and angry high arousal split by tension; sad (and
-  // fatigued) low arousal, flat speech.
-  Logit(&m, "neutral", 0.6f, 0.0f, 0.0f, -1.0f);
-  Logit(&m, "happy", 0.0f, 1.0f, -0.8f, 0.0f);
-  Logit(&m, "angry", -0.3f, 0.8f, 1.0f, 0.0f);
-  Logit(&m, "sad", 0.0f, -1.2f, 0.0f, 0.0f);
-  m.set_temperature(1.5f);  // hand-set weights: keep the estimate modest
-  m.set_evidence_voiced_s(3.0f);
-  m.set_z_clamp(3.0f);
 
   // Validate by building the model before writing anything.
   if (auto built = VoiceModel::FromSpec(m, {}); !built.ok()) {
