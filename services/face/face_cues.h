@@ -51,7 +51,7 @@ struct FaceCues {
 // image filled by border replication.
 struct AlignedFace {
   cv::Mat bgr;   // model_side x model_side, 8-bit BGR: the seed ViT's input before
-                 // normalisation (224 x 224, mean/std applied by the model backend)
+                 // normalisation (224 x 224; FaceModelInput in face_vit.h makes the tensor)
   cv::Mat gray;  // descriptor_side x descriptor_side, 8-bit grey, for cues and the descriptor
   double roll_deg = 0.0;
   bool aligned = false;  // rotated to the landmarks

@@ -73,6 +73,11 @@ class FaceModel {
   std::vector<std::vector<double>> weights_;  // [label][cue position]
 };
 
+// The shipped face-cues model's spec (face_cue_spec.cc; burnout-build-face-model writes it to
+// models/face-cues/1). Its cue references (a relaxed, frontal face) and descriptor_side also
+// serve the findings and the cue measurements when a TorchScript expression model is served.
+burnout::v1::FaceCueModel DefaultFaceCueSpec();
+
 // Plain-language observations a person can check against their own picture ("You were
 // smiling clearly (smile 0.82)", "Your eyes looked half-closed", "No face was found; the
 // centre of the picture was analysed instead").

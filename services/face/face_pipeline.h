@@ -1,9 +1,19 @@
-// The whole face analysis of one image, behind a header free of OpenCV so the gRPC adapter,
-// tools and benchmarks stay light: decode (JPEG/PNG or a raw frame) -> detect (chain) ->
-// align -> cues -> expression estimate, descriptor, quality and findings -> ModalityResult.
+// The whole face analysis of one image, behind a header free of OpenCV and libtorch so the
+// gRPC adapter, tools and benchmarks stay light: decode (JPEG/PNG or a raw frame) -> detect
+// (chain) -> align -> cues, quality and findings -> the expression model -> ModalityResult.
+//
+// Two kinds of expression model (the model directory's manifest says which):
+//  - "face-cues" (the default, face_model.h): the hand-set mapping over the cues, with exact
+//    per-cue contributions as evidence and the LBP descriptor as the embedding;
+//  - "torchscript-face" (the seeds' ViT, exported): emotions and the embedding come from one
+//    forward over the aligned colour crop (face_vit.h for the input). Decoding, detection,
+//    alignment, cues, quality, indicators and the cue findings are the same.
+// The analysis runs in two steps so that a service can batch the model: Prepare*() does
+// everything up to the model (for face-cues, everything), Complete() runs one forward over
+// any number of prepared images. Analyze*() is both for one image.
 //
 // Thread-safe: detectors are not, so each call borrows one from a pool (created on demand,
-// at most one per concurrent caller).
+// at most one per concurrent caller); the models are immutable after Create.
 #pragma once
 
 #include <memory>
@@ -13,19 +23,31 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "burnout/v1/common.pb.h"
 #include "burnout/v1/config.pb.h"
 #include "burnout/v1/face.pb.h"
+#include "common/torchscript/torchscript_model.h"
 
 namespace burnout::face {
 
 class FaceDetector;
 class FaceModel;
 
+// One image analysed up to the expression model.
+struct PreparedFace {
+  // Everything but the model's part; for a face-cues model, the whole result.
+  burnout::v1::ModalityResult result;
+  bool complete = false;               // nothing left to run (face-cues)
+  torchscript::ForwardInput input;     // torchscript-face: the [3, S, S] model input
+  double evidence = 0.0;               // e = quality x detector confidence, in [0, 1]
+};
+
 class FacePipeline {
  public:
-  // Loads the model directory and one detector (the cascades must load; YuNet is optional).
-  // `config` must have gone through PrepareFaceConfig.
+  // Loads the model directory (kind face-cues or torchscript-face, by its manifest) and one
+  // detector (the cascades must load; YuNet is optional). `config` must have gone through
+  // PrepareFaceConfig; config.model_dir() is a version directory here.
   static absl::StatusOr<std::unique_ptr<FacePipeline>> Create(
       const burnout::v1::FaceServiceConfig& config);
   ~FacePipeline();
@@ -36,10 +58,25 @@ class FacePipeline {
   absl::StatusOr<burnout::v1::ModalityResult> AnalyzeFrame(
       const burnout::v1::VideoFrame& frame) const;
 
+  // The first step: decode, detect, align, cues, quality, findings, and the model's input.
+  absl::StatusOr<PreparedFace> PrepareEncoded(absl::string_view bytes) const;
+  absl::StatusOr<PreparedFace> PrepareRaw(const burnout::v1::RawImage& raw) const;
+  absl::StatusOr<PreparedFace> PrepareFrame(const burnout::v1::VideoFrame& frame) const;
+
+  // The second step for images prepared by this pipeline: one forward over all incomplete
+  // ones (a TorchScript model), then each result gets its emotions, embedding, the "forward"
+  // timing and the model finding. A failed forward is every image's error (INTERNAL, naming
+  // the model); the results are then left as they were.
+  absl::Status Complete(absl::Span<PreparedFace* const> batch) const;
+
   // Header-only check of a frame (signature, dimensions, sizes): cheap, for every frame of a
   // stream, including the ones that are not analysed.
   absl::Status CheckFrame(const burnout::v1::VideoFrame& frame) const;
 
+  // The served model's kind: "face-cues" or "torchscript-face".
+  const std::string& kind() const;
+  // True for a TorchScript model, whose Complete() runs a forward worth batching.
+  bool batches() const;
   const burnout::v1::ModelInfo& model_info() const;
   std::string yunet_status() const;
 

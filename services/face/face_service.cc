@@ -1,5 +1,6 @@
 #include "services/face/face_service.h"
 
+#include <algorithm>
 #include <chrono>
 #include <deque>
 #include <optional>
@@ -53,6 +54,7 @@ absl::Status PrepareFaceConfig(burnout::v1::FaceServiceConfig* c) {
   if (d->min_face_fraction() == 0) d->set_min_face_fraction(0.08f);
   if (c->model_dir().empty()) return absl::InvalidArgumentError("model_dir: must be set");
   BR_RETURN_IF_ERROR(grpcx::ValidateServerConfig(c->server()));
+  BR_RETURN_IF_ERROR(grpcx::PrepareBatchingConfig(c->server(), c->mutable_batching()));
   BR_RETURN_IF_ERROR(grpcx::CheckRange("max_image_bytes", c->max_image_bytes(), 64, 1 << 30));
   if (c->max_image_bytes() > c->server().max_message_bytes()) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -254,6 +256,8 @@ class FaceStreamReactor final
 
   void ScheduleLocked(Pending due, bool final) {
     in_flight_ = true;
+    // A TorchScript model's forward runs here as a batch of one: a stream has one frame in
+    // flight, and the analysis of every N-th frame is not worth the batcher's wait.
     auto task = [this, due = std::move(due), final]() {
       auto result = pipeline_->AnalyzeFrame(due.frame);
       Deliver(std::move(result), due.index, due.time_us, final);
@@ -322,6 +326,8 @@ class FaceStreamReactor final
 
 FaceService::FaceService(const burnout::v1::FaceServiceConfig& config)
     : config_(config),
+      batcher_(grpcx::ToBatchingOptions(config.batching()),
+               [this](std::vector<FaceJob>& batch) { RunBatch(batch); }),
       executor_(config.server().worker_threads(), config.server().max_queue()),
       streams_(config.max_streams()) {}
 
@@ -359,29 +365,95 @@ absl::StatusOr<std::unique_ptr<FacePipeline>> FaceService::LoadVersion(const std
   return pipeline;
 }
 
+namespace {
+
+constexpr char kWhat[] = "face analyzer";
+
+absl::Status Named(const std::string& filename, const absl::Status& s) {
+  if (s.ok() || filename.empty()) return s;
+  return absl::Status(s.code(), absl::StrCat(filename, ": ", s.message()));
+}
+
+}  // namespace
+
 grpc::ServerUnaryReactor* FaceService::Analyze(grpc::CallbackServerContext* ctx,
                                                const burnout::v1::AnalyzeImageRequest* request,
                                                burnout::v1::ModalityResult* response) {
   std::shared_ptr<const FacePipeline> pipeline = pipeline_.Get();
-  absl::Status valid;
-  if (!pipeline) valid = pipeline_.NotReady();
-  if (!valid.ok()) {
+  if (!pipeline) {
     auto* reactor = ctx->DefaultReactor();
-    reactor->Finish(grpcx::ToGrpc(valid));
+    reactor->Finish(grpcx::ToGrpc(pipeline_.NotReady()));
     return reactor;
   }
-  return grpcx::ScheduleUnary(
-      ctx, &executor_, config_.server().default_deadline_ms(), "face analyzer",
-      [pipeline, request, response](auto) -> absl::Status {
-        auto result = pipeline->AnalyzeEncoded(request->image());
-        if (!result.ok()) {
-          const std::string name = request->filename().empty() ? "" : request->filename() + ": ";
-          return absl::Status(result.status().code(),
-                              absl::StrCat(name, result.status().message()));
-        }
-        *response = std::move(*result);
-        return absl::OkStatus();
-      });
+  if (!pipeline->batches()) {
+    // face-cues: the model step is trivial, the whole analysis runs on the executor.
+    return grpcx::ScheduleUnary(
+        ctx, &executor_, config_.server().default_deadline_ms(), kWhat,
+        [pipeline, request, response](auto) -> absl::Status {
+          auto result = pipeline->AnalyzeEncoded(request->image());
+          if (!result.ok()) return Named(request->filename(), result.status());
+          *response = std::move(*result);
+          return absl::OkStatus();
+        });
+  }
+  // TorchScript: prepare on the executor, then the forward through the batcher.
+  FaceJob job = grpcx::StartJob<FaceJob>(ctx, config_.server().default_deadline_ms());
+  job.pipeline = std::move(pipeline);
+  job.response = response;
+  job.filename = request->filename();
+  grpc::ServerUnaryReactor* reactor = job.reactor;
+  const bool queued = executor_.TrySubmit([this, request, job = std::move(job)]() mutable {
+    if (job.ctx->IsCancelled()) {
+      job.reactor->Finish(grpc::Status(grpc::StatusCode::CANCELLED, "call cancelled before it ran"));
+      return;
+    }
+    if (std::chrono::system_clock::now() >= job.deadline) {
+      job.reactor->Finish(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
+                                       absl::StrCat(kWhat, ": deadline passed while queued")));
+      return;
+    }
+    auto prepared = job.pipeline->PrepareEncoded(request->image());
+    if (!prepared.ok()) {
+      job.Finish(Named(job.filename, prepared.status()));
+      return;
+    }
+    job.face = std::move(*prepared);
+    grpcx::SubmitJob(&batcher_, std::move(job), kWhat);
+  });
+  if (!queued) {
+    reactor->Finish(grpc::Status(
+        grpc::StatusCode::RESOURCE_EXHAUSTED,
+        absl::StrCat(kWhat, " is overloaded: request queue full (server.max_queue)")));
+  }
+  return reactor;
+}
+
+void FaceService::RunBatch(std::vector<FaceJob>& batch) {
+  grpcx::DropExpiredJobs(&batch, kWhat);
+  // Calls prepared with different model snapshots (a hot reload between them) run in
+  // separate forwards, each with its own model.
+  std::vector<std::vector<FaceJob*>> groups;
+  for (FaceJob& job : batch) {
+    auto it = std::find_if(groups.begin(), groups.end(), [&](const std::vector<FaceJob*>& g) {
+      return g.front()->pipeline == job.pipeline;
+    });
+    if (it == groups.end()) {
+      groups.push_back({&job});
+    } else {
+      it->push_back(&job);
+    }
+  }
+  for (const auto& group : groups) {
+    std::vector<PreparedFace*> faces;
+    faces.reserve(group.size());
+    for (FaceJob* job : group) faces.push_back(&job->face);
+    const absl::Status s = group.front()->pipeline->Complete(faces);
+    forwards_.fetch_add(1);
+    for (FaceJob* job : group) {
+      if (s.ok()) *job->response = std::move(job->face.result);
+      job->Finish(Named(job->filename, s));
+    }
+  }
 }
 
 grpc::ServerBidiReactor<FaceStreamRequest, FaceFrameResult>* FaceService::AnalyzeStream(

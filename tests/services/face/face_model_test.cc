@@ -16,6 +16,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "gmock/gmock.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
 #include "tests/testing/temp_dir.h"
 
@@ -169,6 +170,13 @@ std::string Rejection(const v1::FaceCueModel& spec) {
 }
 
 TEST(FaceModelSpecTest, TheShippedSpecIsValid) { EXPECT_TRUE(FaceModel::FromSpec(Spec(), {}).ok()); }
+
+// The shipped model file is what burnout-build-face-model writes from DefaultFaceCueSpec(),
+// whose references also serve the findings under a TorchScript expression model.
+TEST(FaceModelSpecTest, TheShippedSpecIsTheDefaultSpec) {
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(Spec(), DefaultFaceCueSpec()))
+      << DefaultFaceCueSpec().DebugString();
+}
 
 TEST(FaceModelSpecTest, BadSpecsAreRejectedByName) {
   auto unknown = Spec();

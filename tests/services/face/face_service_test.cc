@@ -175,6 +175,11 @@ TEST(FaceServiceTest, NoFaceIsAFlaggedLowConfidenceResult) {
   EXPECT_THAT(out.quality_issues(0), HasSubstr("no face"));
   // Weak evidence stays close to uniform.
   for (const auto& e : out.emotions()) EXPECT_NEAR(e.probability(), 1.0 / 7, 0.08);
+  // The face-cues model runs inline: no forward, nothing through the batcher.
+  EXPECT_EQ(out.details().at("expression_model"), "face-cues");
+  for (const auto& t : out.timings()) EXPECT_NE(t.stage(), "forward");
+  EXPECT_EQ(r.service.batcher_stats().items, 0u);
+  EXPECT_EQ(r.service.forwards(), 0u);
 }
 
 TEST(FaceServiceTest, BadInputGetsPreciseStatus) {
