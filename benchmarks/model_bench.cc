@@ -8,10 +8,14 @@
 //     manifest) / (bare p50 x peak), the peak read from the CPU (cores x clock x FLOP/cycle of
 //     its widest FMA), beside a measured 1024^2 sgemm for a practical ceiling;
 //   - throughput at concurrency 1, 4 and 16 with batching off (max_batch_size 1) and on (8).
-// Usage: model_bench [reps=20] [throughput_seconds=8] [only=text|voice|face]
+// Usage: [TORCH_THREADS=n] model_bench [reps=20] [throughput_seconds=8] [only=text|voice|face]
+// libtorch intra-op threads default to 1: Debian's OpenBLAS (pthread) already spreads each GEMM over
+// the cores, and 2 intra-op threads on 2 cores oversubscribe them (~3x slower here).
 // Prints figures; asserts nothing. Without models/reference it says how to build them.
 #include <ATen/Parallel.h>
 #include <torch/torch.h>
+
+#include <opencv2/imgcodecs.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -48,7 +52,6 @@ using Clock = std::chrono::steady_clock;
 
 const std::string kRepo = std::string(BURNOUT_SOURCE_DIR) + "/models/reference";
 const std::string kFace = std::string(BURNOUT_SOURCE_DIR) + "/../shared/data/faces/astronaut.png";
-constexpr int kTorchThreads = 2;
 
 double Ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
 
@@ -144,12 +147,12 @@ std::vector<float> Speechlike(double seconds) {
   return s;
 }
 
-std::string ReadBytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), {});
-}
-
 // ---- One model under test.
+
+struct StageTimes {
+  std::string text;  // "tokenize 0.0, text_model 88.3"
+  double ms = 0;     // their sum
+};
 
 struct Target {
   std::string label;       // "text, 64 tokens"
@@ -159,7 +162,7 @@ struct Target {
   ts::ForwardInput bare;   // one forward's input
   // Starts the service on `batching` and returns a callable making one request (true = OK),
   // plus a way to fetch the stage timings of the last result.
-  std::function<std::function<bool(std::string* stages)>(const v1::BatchingConfig&)> start;
+  std::function<std::function<bool(StageTimes* stages)>(const v1::BatchingConfig&)> start;
   std::function<void()> stop;
 };
 
@@ -189,9 +192,12 @@ std::shared_ptr<Local<Service, typename Grpc::Stub>> StartLocal(const Config& co
   return local;
 }
 
-std::string Stages(const v1::ModalityResult& r) {
+// The result's stage timings as text; `total` gets their sum (the service's own work).
+std::string Stages(const v1::ModalityResult& r, double* total) {
   std::string out;
+  *total = 0;
   for (const auto& t : r.timings()) {
+    *total += t.millis();
     char buf[96];
     std::snprintf(buf, sizeof(buf), "%s%s %.1f", out.empty() ? "" : ", ", t.stage().c_str(), t.millis());
     out += buf;
@@ -228,22 +234,25 @@ Target TextTarget(int tokens) {
   std::string text = "hello";
   for (int i = 1; i < tokens - 2; ++i) text += " hello";
   auto holder = std::make_shared<std::shared_ptr<Local<burnout::text::TextService, v1::TextAnalyzer::Stub>>>();
-  t.start = [holder, text](const v1::BatchingConfig& b) -> std::function<bool(std::string*)> {
+  t.start = [holder, text](const v1::BatchingConfig& b) -> std::function<bool(StageTimes*)> {
     v1::TextServiceConfig c;
     c.set_model_dir(kRepo + "/text-emotion-distilroberta-ref");
     c.set_max_text_bytes(1 << 20);
     ServerDefaults(&c, b);
-    if (!burnout::text::PrepareTextConfig(&c).ok()) return nullptr;
+    if (auto s = burnout::text::PrepareTextConfig(&c); !s.ok()) {
+      std::fprintf(stderr, "text config: %s\n", s.ToString().c_str());
+      return nullptr;
+    }
     *holder = StartLocal<burnout::text::TextService, v1::TextAnalyzer>(c, burnout::text::kTextReadiness);
     if (!*holder) return nullptr;
     auto* stub = (*holder)->stub.get();
-    return [stub, text](std::string* stages) {
+    return [stub, text](StageTimes* stages) {
       grpc::ClientContext ctx;
       v1::AnalyzeTextRequest req;
       req.set_text(text);
       v1::ModalityResult out;
       const bool ok = stub->Analyze(&ctx, req, &out).ok();
-      if (ok && stages) *stages = Stages(out);
+      if (ok && stages) stages->text = Stages(out, &stages->ms);
       return ok;
     };
   };
@@ -261,15 +270,18 @@ Target VoiceTarget() {
   ts::NormalizeUtterance(&t.bare.values);
   const std::string wav = Wav16k(Speechlike(5.0));
   auto holder = std::make_shared<std::shared_ptr<Local<burnout::voice::VoiceService, v1::VoiceAnalyzer::Stub>>>();
-  t.start = [holder, wav](const v1::BatchingConfig& b) -> std::function<bool(std::string*)> {
+  t.start = [holder, wav](const v1::BatchingConfig& b) -> std::function<bool(StageTimes*)> {
     v1::VoiceServiceConfig c;
     c.set_model_dir(kRepo + "/voice-emotion-wav2vec2-ref");
     ServerDefaults(&c, b);
-    if (auto s = burnout::voice::PrepareVoiceConfig(&c); !s.ok()) return nullptr;
+    if (auto s = burnout::voice::PrepareVoiceConfig(&c); !s.ok()) {
+      std::fprintf(stderr, "voice config: %s\n", s.ToString().c_str());
+      return nullptr;
+    }
     *holder = StartLocal<burnout::voice::VoiceService, v1::VoiceAnalyzer>(c, burnout::voice::kVoiceReadiness);
     if (!*holder) return nullptr;
     auto* stub = (*holder)->stub.get();
-    return [stub, wav](std::string* stages) {
+    return [stub, wav](StageTimes* stages) {
       grpc::ClientContext ctx;
       v1::AnalyzeAudioRequest req;
       req.set_audio(wav);
@@ -277,7 +289,7 @@ Target VoiceTarget() {
       v1::ModalityResult out;
       grpc::Status s = stub->Analyze(&ctx, req, &out);
       if (!s.ok()) std::fprintf(stderr, "voice: %s\n", s.error_message().c_str());
-      if (s.ok() && stages) *stages = Stages(out);
+      if (s.ok() && stages) stages->text = Stages(out, &stages->ms);
       return s.ok();
     };
   };
@@ -292,9 +304,15 @@ Target FaceTarget() {
   t.kind = ts::kFaceKind;
   t.flops_metric = "flops_face_224";
   t.bare.values.assign(3 * 224 * 224, 0.1f);
-  const std::string photo = ReadBytes(kFace);
+  std::string photo;
+  const cv::Mat image = cv::imread(kFace, cv::IMREAD_COLOR);
+  if (!image.empty()) {
+    std::vector<uchar> jpeg;
+    cv::imencode(".jpg", image, jpeg, {cv::IMWRITE_JPEG_QUALITY, 92});
+    photo.assign(jpeg.begin(), jpeg.end());
+  }
   auto holder = std::make_shared<std::shared_ptr<Local<burnout::face::FaceService, v1::FaceAnalyzer::Stub>>>();
-  t.start = [holder, photo](const v1::BatchingConfig& b) -> std::function<bool(std::string*)> {
+  t.start = [holder, photo](const v1::BatchingConfig& b) -> std::function<bool(StageTimes*)> {
     if (photo.empty()) return nullptr;
     v1::FaceServiceConfig c;
     c.set_model_dir(kRepo + "/face-expression-vit-ref");
@@ -309,15 +327,15 @@ Target FaceTarget() {
     *holder = StartLocal<burnout::face::FaceService, v1::FaceAnalyzer>(c, burnout::face::kFaceReadiness);
     if (!*holder) return nullptr;
     auto* stub = (*holder)->stub.get();
-    return [stub, photo](std::string* stages) {
+    return [stub, photo](StageTimes* stages) {
       grpc::ClientContext ctx;
       v1::AnalyzeImageRequest req;
       req.set_image(photo);
-      req.set_filename("astronaut.png");
+      req.set_filename("astronaut.jpg");
       v1::ModalityResult out;
       grpc::Status s = stub->Analyze(&ctx, req, &out);
       if (!s.ok()) std::fprintf(stderr, "face: %s\n", s.error_message().c_str());
-      if (s.ok() && stages) *stages = Stages(out);
+      if (s.ok() && stages) stages->text = Stages(out, &stages->ms);
       return s.ok();
     };
   };
@@ -325,7 +343,7 @@ Target FaceTarget() {
   return t;
 }
 
-double Throughput(const std::function<bool(std::string*)>& call, int concurrency, double seconds,
+double Throughput(const std::function<bool(StageTimes*)>& call, int concurrency, double seconds,
                   int* failures) {
   std::atomic<int> done{0}, failed{0};
   std::atomic<bool> stop{false};
@@ -366,14 +384,14 @@ void Run(const Target& t, int reps, double seconds, const Peak& peak) {
   }
   const ts::ForwardInput* one[] = {&t.bare};
   std::vector<double> bare;
-  for (int i = 0; i < reps + 2; ++i) {
+  for (int i = 0; i < reps + 5; ++i) {  // 5 warm-up forwards: TorchScript's profiling runs
     const auto start = Clock::now();
     auto out = (*model)->Forward(one);
     if (!out.ok()) {
       std::printf("  forward failed: %s\n", out.status().ToString().c_str());
       return;
     }
-    if (i >= 2) bare.push_back(Ms(Clock::now() - start));
+    if (i >= 5) bare.push_back(Ms(Clock::now() - start));
   }
   model->reset();
   const double bare50 = Percentile(bare, 0.5);
@@ -395,17 +413,26 @@ void Run(const Target& t, int reps, double seconds, const Peak& peak) {
     std::printf("  service: not started (see above)\n");
     return;
   }
-  std::vector<double> svc;
-  std::string stages;
+  std::vector<double> svc, outside;
+  StageTimes stages;
   for (int i = 0; i < reps + 2; ++i) {
     const auto start = Clock::now();
     if (!call(&stages)) return;
-    if (i >= 2) svc.push_back(Ms(Clock::now() - start));
+    const double ms = Ms(Clock::now() - start);
+    if (i >= 2) {
+      svc.push_back(ms);
+      outside.push_back(ms - stages.ms);
+    }
   }
   const double svc50 = Percentile(svc, 0.5);
   std::printf("  through the service:     p50 %8.1f ms   p99 %8.1f ms   (stages of the last call: %s)\n",
-              svc50, Percentile(svc, 0.99), stages.c_str());
-  std::printf("  service overhead (p50 service - p50 bare): %.2f ms\n", svc50 - bare50);
+              svc50, Percentile(svc, 0.99), stages.text.c_str());
+  // Per call: client latency minus the stages the service timed (decode, features, forward):
+  // gRPC, queueing, the batcher hand-off and building the result. Robust to the noise a
+  // difference of two ~100 ms p50s has on a shared machine.
+  std::printf("  service overhead per call (latency - timed stages): p50 %.2f ms, p99 %.2f ms; "
+              "p50 service - p50 bare: %.1f ms\n",
+              Percentile(outside, 0.5), Percentile(outside, 0.99), svc50 - bare50);
   for (const auto* mode : {"off", "on"}) {
     if (std::string(mode) == "on") {
       t.stop();
@@ -432,7 +459,8 @@ int main(int argc, char** argv) {
   const double seconds = argc > 2 ? std::atof(argv[2]) : 8.0;
   const std::string only = argc > 3 ? argv[3] : "";
   spdlog::set_level(spdlog::level::warn);
-  ts::SetTorchThreads(kTorchThreads);
+  const char* threads_env = std::getenv("TORCH_THREADS");
+  ts::SetTorchThreads(threads_env ? std::atoi(threads_env) : 1);
   const Peak peak = ReadPeak();
   std::printf("machine: %s = %.0f GFLOP/s fp32 peak\n", peak.how.c_str(), peak.gflops);
   std::printf("libtorch threads: %d intra-op; measured 1024^2 sgemm: %.0f GFLOP/s\n",
