@@ -7,6 +7,7 @@
 // Thread-safe. The destructor runs what is queued, then joins.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -100,6 +101,7 @@ class DynamicBatcher {
     const size_t max = static_cast<size_t>(options_.max_batch_size);
     for (;;) {
       std::vector<Item> batch;
+      bool more = false;
       {
         std::unique_lock<std::mutex> lock(mu_);
         cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
@@ -119,14 +121,11 @@ class DynamicBatcher {
         ++stats_.batches;
         stats_.items += n;
         stats_.largest_batch = std::max<uint64_t>(stats_.largest_batch, n);
+        more = !queue_.empty();
       }
-      if (!queue_empty_hint()) cv_.notify_one();
+      if (more) cv_.notify_one();  // another thread may start the next batch
       run_(batch);
     }
-  }
-  bool queue_empty_hint() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return queue_.empty();
   }
 
   BatchingOptions options_;

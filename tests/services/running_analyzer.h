@@ -4,12 +4,14 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <string>
 #include <thread>
 #include <utility>
 #include <vector>
 
+#include "burnout/v1/common.pb.h"
 #include "common/grpc/channel.h"
 #include "common/grpc/server.h"
 #include "gtest/gtest.h"
@@ -56,5 +58,18 @@ struct RunningAnalyzer {
   std::unique_ptr<grpcx::ServerHandle> handle;
   std::unique_ptr<typename Grpc::Stub> stub;
 };
+
+// A result's indicators by name, and its emotion labels in order.
+inline std::map<std::string, double> Indicators(const burnout::v1::ModalityResult& r) {
+  std::map<std::string, double> m;
+  for (const auto& i : r.indicators()) m[i.name()] = i.value();
+  return m;
+}
+
+inline std::vector<std::string> Labels(const burnout::v1::ModalityResult& r) {
+  std::vector<std::string> out;
+  for (const auto& e : r.emotions()) out.push_back(e.label());
+  return out;
+}
 
 }  // namespace burnout::testutil

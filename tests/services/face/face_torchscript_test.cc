@@ -206,17 +206,8 @@ grpc::Status Analyze(Running& r, const std::string& image, v1::ModalityResult* o
   return r.stub->Analyze(&ctx, req, out);
 }
 
-std::map<std::string, double> Indicators(const v1::ModalityResult& r) {
-  std::map<std::string, double> m;
-  for (const auto& i : r.indicators()) m[i.name()] = i.value();
-  return m;
-}
-
-std::vector<std::string> Labels(const v1::ModalityResult& r) {
-  std::vector<std::string> out;
-  for (const auto& e : r.emotions()) out.push_back(e.label());
-  return out;
-}
+using testutil::Indicators;
+using testutil::Labels;
 
 double Sum(const v1::ModalityResult& r) {
   double s = 0;
