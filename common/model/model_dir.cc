@@ -35,13 +35,22 @@ absl::StatusOr<std::string> Sha256File(const std::string& path) {
   return out;
 }
 
+absl::StatusOr<burnout::v1::ModelManifest> ReadManifest(const std::string& dir) {
+  burnout::v1::ModelManifest m;
+  const std::string manifest_path = (std::filesystem::path(dir) / kManifestName).string();
+  if (absl::Status s = config::LoadTextProto(manifest_path, &m); !s.ok()) {
+    return absl::FailedPreconditionError(absl::StrCat("model manifest: ", s.message()));
+  }
+  return m;
+}
+
 absl::StatusOr<ModelDir> OpenModelDir(const std::string& dir, const std::string& expected_kind) {
   ModelDir out;
   out.dir = dir;
   const std::string manifest_path = (std::filesystem::path(dir) / kManifestName).string();
-  if (absl::Status s = config::LoadTextProto(manifest_path, &out.manifest); !s.ok()) {
-    return absl::FailedPreconditionError(absl::StrCat("model manifest: ", s.message()));
-  }
+  auto manifest = ReadManifest(dir);
+  if (!manifest.ok()) return manifest.status();
+  out.manifest = *std::move(manifest);
   const auto& m = out.manifest;
   if (m.kind() != expected_kind) {
     return absl::FailedPreconditionError(absl::StrCat(manifest_path, ": kind is \"", m.kind(),

@@ -24,6 +24,10 @@ struct ModelDir {
 // Lowercase hex SHA-256 of a file's bytes. NOT_FOUND if it cannot be read.
 absl::StatusOr<std::string> Sha256File(const std::string& path);
 
+// Reads `dir`'s manifest without checking the model file (to pick a loader by its kind).
+// FAILED_PRECONDITION "model manifest: ..." when missing or malformed.
+absl::StatusOr<burnout::v1::ModelManifest> ReadManifest(const std::string& dir);
+
 // Reads and checks the manifest in `dir`: kind must equal `expected_kind`, the model file
 // must exist and match its checksum. Errors name the file and what was expected.
 absl::StatusOr<ModelDir> OpenModelDir(const std::string& dir, const std::string& expected_kind);

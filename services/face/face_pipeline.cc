@@ -10,7 +10,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "common/config/config.h"
 #include "common/model/model_dir.h"
 #include "common/status/macros.h"
 #include "services/face/face_cues.h"
@@ -106,10 +105,7 @@ absl::StatusOr<std::unique_ptr<FacePipeline>> FacePipeline::Create(
   // The manifest's kind picks the model; each loader then checks the directory in full.
   const std::string manifest_path =
       (std::filesystem::path(config.model_dir()) / model::kManifestName).string();
-  burnout::v1::ModelManifest manifest;
-  if (absl::Status s = config::LoadTextProto(manifest_path, &manifest); !s.ok()) {
-    return absl::FailedPreconditionError(absl::StrCat("model manifest: ", s.message()));
-  }
+  BR_ASSIGN_OR_RETURN(burnout::v1::ModelManifest manifest, model::ReadManifest(config.model_dir()));
   impl->kind = manifest.kind();
   if (impl->kind == kFaceModelKind) {
     BR_ASSIGN_OR_RETURN(impl->cue_model, FaceModel::Load(config.model_dir()));

@@ -29,6 +29,11 @@
 namespace burnout::text {
 namespace {
 
+// text::DecodeUtf8 on this file's absl::string_view (a distinct type in Debian's absl).
+int DecodeUtf8(absl::string_view s, size_t i, char32_t* c) {
+  return text::DecodeUtf8(std::string_view(s.data(), s.size()), i, c);
+}
+
 // Ids are stored in vectors indexed by id; anything larger is not a real vocabulary.
 constexpr int64_t kMaxId = 1 << 24;
 
@@ -45,37 +50,6 @@ std::array<char32_t, 256> BytesToUnicode() {
   char32_t next = 256;
   for (int b = 0; b < 256; ++b) map[b] = printable[b] ? char32_t(b) : next++;
   return map;
-}
-
-// Decodes one well-formed UTF-8 code point at s[i] into *c and returns its length, or returns
-// 0 (an invalid byte: stray continuation, overlong form, surrogate, > U+10FFFF, truncated).
-int DecodeUtf8(absl::string_view s, size_t i, char32_t* c) {
-  const auto b0 = static_cast<unsigned char>(s[i]);
-  if (b0 < 0x80) {
-    *c = b0;
-    return 1;
-  }
-  int len;
-  char32_t min;
-  if (b0 >= 0xC2 && b0 <= 0xDF) {
-    len = 2, min = 0x80;
-  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-    len = 3, min = 0x800;
-  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-    len = 4, min = 0x10000;
-  } else {
-    return 0;
-  }
-  if (i + len > s.size()) return 0;
-  char32_t v = b0 & (0x7F >> len);
-  for (int k = 1; k < len; ++k) {
-    const auto b = static_cast<unsigned char>(s[i + k]);
-    if ((b & 0xC0) != 0x80) return 0;
-    v = (v << 6) | (b & 0x3F);
-  }
-  if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) return 0;
-  *c = v;
-  return len;
 }
 
 // ---- Character classes of the pre-tokenization pattern ----
@@ -378,7 +352,7 @@ absl::StatusOr<std::unique_ptr<RobertaTokenizer>> RobertaTokenizer::Load(
     std::string& bytes = tables->bytes[id];
     for (size_t i = 0; i < t.size();) {
       char32_t c;
-      const int len = DecodeUtf8(t, i, &c);
+      const int len = text::DecodeUtf8(t, i, &c);
       const auto it = len > 0 ? char_to_byte.find(c) : char_to_byte.end();
       if (it != char_to_byte.end()) {
         bytes.push_back(static_cast<char>(it->second));

@@ -6,7 +6,6 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
-#include "common/config/config.h"
 #include "common/model/model_dir.h"
 #include "common/torchscript/torchscript_model.h"
 #include "common/status/macros.h"
@@ -146,13 +145,16 @@ std::vector<absl::StatusOr<burnout::v1::ModalityResult>> TextModel::AnalyzeBatch
 }
 
 absl::StatusOr<std::unique_ptr<TextModel>> TextModel::Load(const std::string& model_dir) {
-  burnout::v1::ModelManifest peek;
-  if (config::LoadTextProto(absl::StrCat(model_dir, "/", model::kManifestName), &peek).ok() &&
-      peek.kind() == torchscript::kTextKind) {
-    return LoadTorchTextModel(model_dir);
+  const std::string manifest_path = absl::StrCat(model_dir, "/", model::kManifestName);
+  BR_ASSIGN_OR_RETURN(burnout::v1::ModelManifest manifest, model::ReadManifest(model_dir));
+  if (manifest.kind() == torchscript::kTextKind) return LoadTorchTextModel(model_dir);
+  if (manifest.kind() != kTextModelKind) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        manifest_path, ": kind is \"", manifest.kind(), "\"; the text service serves \"",
+        kTextModelKind, "\" (the default bag model) or \"", torchscript::kTextKind,
+        "\" (an exported TorchScript model)"));
   }
   BR_ASSIGN_OR_RETURN(model::ModelDir md, model::OpenModelDir(model_dir, kTextModelKind));
-  const std::string manifest_path = absl::StrCat(model_dir, "/", model::kManifestName);
   absl::StatusOr<BagWeights> weights = ReadBagModelFile(md.model_path);
   if (!weights.ok()) {
     if (absl::IsNotFound(weights.status())) {

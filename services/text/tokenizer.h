@@ -33,6 +33,10 @@ struct Token {
 // U+10FFFF).
 bool IsValidUtf8(std::string_view text);
 
+// Decodes one well-formed UTF-8 code point at s[i] into *c and returns its length, or returns
+// 0 (an invalid byte: stray continuation, overlong form, surrogate, > U+10FFFF, truncated).
+int DecodeUtf8(std::string_view s, size_t i, char32_t* c);
+
 // Appends code point `c` as UTF-8 (shared with the BPE tokenizer).
 void AppendUtf8(char32_t c, std::string* out);
 

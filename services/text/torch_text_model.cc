@@ -124,10 +124,10 @@ std::vector<absl::StatusOr<ModalityResult>> TorchTextModel::AnalyzeBatch(
 
 absl::StatusOr<std::unique_ptr<TextModel>> LoadTorchTextModel(const std::string& model_dir) {
   // The tokenizer first: its <pad> id is what the model pads with.
-  auto md = model::OpenModelDir(model_dir, torchscript::kTextKind);
-  if (!md.ok()) return absl::FailedPreconditionError(md.status().message());
+  // (The model file's checksum is checked by TorchScriptModel::Load, before it is loaded.)
+  BR_ASSIGN_OR_RETURN(burnout::v1::ModelManifest manifest, model::ReadManifest(model_dir));
   const std::string manifest_path = absl::StrCat(model_dir, "/", model::kManifestName);
-  const auto& spec = md->manifest.torchscript();
+  const auto& spec = manifest.torchscript();
   BR_RETURN_IF_ERROR(torchscript::ValidateSpec(spec, torchscript::kTextKind, manifest_path));
   const auto& t = spec.tokenizer();
   BR_ASSIGN_OR_RETURN(std::string vocab, model::FileInside(model_dir, t.vocab_file(), manifest_path,

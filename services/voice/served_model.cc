@@ -4,8 +4,8 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "common/config/config.h"
 #include "common/model/model_dir.h"
+#include "common/status/macros.h"
 #include "services/voice/torch_voice_model.h"
 #include "services/voice/voice_model.h"
 
@@ -42,10 +42,7 @@ class AcousticServedModel final : public ServedVoiceModel {
 
 absl::StatusOr<std::unique_ptr<ServedVoiceModel>> ServedVoiceModel::Load(const std::string& dir) {
   const std::string manifest_path = (std::filesystem::path(dir) / model::kManifestName).string();
-  burnout::v1::ModelManifest manifest;
-  if (absl::Status s = config::LoadTextProto(manifest_path, &manifest); !s.ok()) {
-    return absl::FailedPreconditionError(absl::StrCat("model manifest: ", s.message()));
-  }
+  BR_ASSIGN_OR_RETURN(burnout::v1::ModelManifest manifest, model::ReadManifest(dir));
   if (manifest.kind() == kVoiceModelKind) {
     auto model = VoiceModel::Load(dir);
     if (!model.ok()) return model.status();
