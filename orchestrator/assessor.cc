@@ -38,22 +38,6 @@ std::string NewAssessmentId() {
   return absl::StrFormat("%016x%016x", rng(), rng());
 }
 
-// Why a failed analyzer call masks its modality, in words a person can act on.
-std::string MaskReason(const absl::Status& s) {
-  switch (s.code()) {
-    case absl::StatusCode::kUnavailable:
-      return absl::StrCat("service unavailable (", s.message(), ")");
-    case absl::StatusCode::kDeadlineExceeded:
-      return "service too slow (deadline exceeded)";
-    case absl::StatusCode::kResourceExhausted:
-      return absl::StrCat("service overloaded (", s.message(), ")");
-    case absl::StatusCode::kInvalidArgument:
-      return absl::StrCat("input rejected (", s.message(), ")");
-    default:
-      return absl::StrCat("service error ", absl::StatusCodeToString(s.code()), " (", s.message(), ")");
-  }
-}
-
 Deadline Min(Deadline a, Deadline b) { return std::min(a, b); }
 Deadline In(int ms) { return Clock::now() + std::chrono::milliseconds(ms); }
 
@@ -78,17 +62,36 @@ class Latch {
 
 }  // namespace
 
-absl::Status CheckUserId(const std::string& id) {
-  if (id.empty()) return absl::InvalidArgumentError("user_id is required");
+absl::Status CheckOptionalId(const std::string& id, const char* field) {
   if (id.size() > 128) {
-    return absl::InvalidArgumentError(absl::StrCat("user_id is ", id.size(), " bytes; the limit is 128"));
+    return absl::InvalidArgumentError(absl::StrCat(field, " is ", id.size(), " bytes; the limit is 128"));
   }
   for (unsigned char c : id) {
     if (c <= 0x20 || c >= 0x7f) {
-      return absl::InvalidArgumentError("user_id must be printable ASCII without spaces");
+      return absl::InvalidArgumentError(absl::StrCat(field, " must be printable ASCII without spaces"));
     }
   }
   return absl::OkStatus();
+}
+
+absl::Status CheckUserId(const std::string& id) {
+  if (id.empty()) return absl::InvalidArgumentError("user_id is required");
+  return CheckOptionalId(id, "user_id");
+}
+
+std::string MaskReason(const absl::Status& s) {
+  switch (s.code()) {
+    case absl::StatusCode::kUnavailable:
+      return absl::StrCat("service unavailable (", s.message(), ")");
+    case absl::StatusCode::kDeadlineExceeded:
+      return "service too slow (deadline exceeded)";
+    case absl::StatusCode::kResourceExhausted:
+      return absl::StrCat("service overloaded (", s.message(), ")");
+    case absl::StatusCode::kInvalidArgument:
+      return absl::StrCat("input rejected (", s.message(), ")");
+    default:
+      return absl::StrCat("service error ", absl::StatusCodeToString(s.code()), " (", s.message(), ")");
+  }
 }
 
 Assessor::Assessor(const AssessorOptions& options, const AssessorDeps& deps)
@@ -98,9 +101,7 @@ absl::StatusOr<Assessment> Assessor::Assess(const burnout::v1::AssessRequest& re
                                             Deadline deadline) {
   const auto start = Steady::now();
   BR_RETURN_IF_ERROR(CheckUserId(req.user_id()));
-  if (req.request_id().size() > 128) {
-    return absl::InvalidArgumentError("request_id is longer than 128 bytes");
-  }
+  BR_RETURN_IF_ERROR(CheckOptionalId(req.request_id(), "request_id"));
   if (!req.has_text() && !req.has_audio() && !req.has_image()) {
     return absl::InvalidArgumentError("no modality given: send text, audio or an image");
   }
@@ -123,14 +124,8 @@ absl::StatusOr<Assessment> Assessor::Assess(const burnout::v1::AssessRequest& re
     }
   }
 
-  Assessment a;
-  a.set_assessment_id(NewAssessmentId());
-  a.set_user_id(req.user_id());
-  a.set_request_id(req.request_id());
-  a.set_created_at_ms(std::chrono::duration_cast<std::chrono::milliseconds>(
-                          Clock::now().time_since_epoch()).count());
+  Assessment a = NewAssessment(req.user_id(), req.request_id());
   if (options_.keep_text && req.has_text()) a.set_text(req.text());
-  a.set_notice(kNotice);
 
   // Fan out. Analyzers may use at most 3/4 of what is left, so fusion, trend and the
   // store still have time when an analyzer runs to its deadline.
@@ -170,9 +165,9 @@ absl::StatusOr<Assessment> Assessor::Assess(const burnout::v1::AssessRequest& re
   const double analyze_ms = MsSince(fan_start);
   AddTiming(&a, "analyze", analyze_ms);
 
-  burnout::v1::FuseRequest fuse;
   std::vector<std::string> reasons;
   bool input_rejected = false;
+  bool any_used = false;
   for (auto& s : slots) {
     ModalityOutcome* o = a.add_modalities();
     o->set_modality(s.modality);
@@ -190,42 +185,71 @@ absl::StatusOr<Assessment> Assessor::Assess(const burnout::v1::AssessRequest& re
       o->set_used(true);
       *o->mutable_result() = *s.result;
       AddTiming(&a, name, s.millis);
-      burnout::v1::ModalityResult* dst =
-          s.modality == burnout::v1::MODALITY_TEXT    ? fuse.mutable_text()
-          : s.modality == burnout::v1::MODALITY_VOICE ? fuse.mutable_voice()
-                                                      : fuse.mutable_face();
-      *dst = *s.result;
+      any_used = true;
       continue;
     }
     reasons.push_back(absl::StrCat(name, ": ", o->mask_reason()));
   }
-  if (!fuse.has_text() && !fuse.has_voice() && !fuse.has_face()) {
+  if (!any_used) {
     const std::string msg =
         absl::StrCat("no modality could be analysed; ", absl::StrJoin(reasons, "; "));
     return input_rejected ? absl::InvalidArgumentError(msg) : absl::UnavailableError(msg);
   }
+  BR_RETURN_IF_ERROR(FuseInto(&a, deadline));
+  BR_ASSIGN_OR_RETURN(a, TrendExplainStore(std::move(a), deadline));
+  AddTiming(&a, "total", MsSince(start));
+  return a;
+}
 
+Assessment Assessor::NewAssessment(const std::string& user_id,
+                                   const std::string& request_id) const {
+  Assessment a;
+  a.set_assessment_id(NewAssessmentId());
+  a.set_user_id(user_id);
+  a.set_request_id(request_id);
+  a.set_created_at_ms(std::chrono::duration_cast<std::chrono::milliseconds>(
+                          Clock::now().time_since_epoch()).count());
+  a.set_notice(kNotice);
+  return a;
+}
+
+absl::Status Assessor::FuseInto(Assessment* a, Deadline deadline) {
+  burnout::v1::FuseRequest fuse;
+  for (const auto& o : a->modalities()) {
+    if (!o.used()) continue;
+    burnout::v1::ModalityResult* dst =
+        o.modality() == burnout::v1::MODALITY_TEXT    ? fuse.mutable_text()
+        : o.modality() == burnout::v1::MODALITY_VOICE ? fuse.mutable_voice()
+                                                      : fuse.mutable_face();
+    *dst = o.result();
+  }
+  if (!fuse.has_text() && !fuse.has_voice() && !fuse.has_face()) {
+    return absl::InvalidArgumentError("no modality to fuse");
+  }
   const auto fusion_start = Steady::now();
   auto fused = deps_.fusion->Fuse(fuse, Min(deadline, In(options_.fusion_timeout_ms)));
-  AddTiming(&a, "fusion", MsSince(fusion_start));
+  AddTiming(a, "fusion", MsSince(fusion_start));
   if (!fused.ok()) {
     return absl::UnavailableError(absl::StrCat("fusion failed, nothing was stored: ",
                                                fused.status().message()));
   }
-  *a.mutable_risk() = *fused;
+  *a->mutable_risk() = *fused;
   for (const auto& w : fused->attention()) {
-    for (auto& o : *a.mutable_modalities()) {
+    for (auto& o : *a->mutable_modalities()) {
       if (o.modality() == w.modality()) o.set_attention_weight(o.used() ? w.weight() : 0.0f);
     }
   }
-  std::vector<ModalityOutcome> outcomes(a.modalities().begin(), a.modalities().end());
+  std::vector<ModalityOutcome> outcomes(a->modalities().begin(), a->modalities().end());
   const EmotionProfile emotions = CombineEmotions(outcomes);
-  *a.mutable_state() = ComputeState(emotions, outcomes);
-  const std::vector<float> features = TrendFeatures(a.state(), RiskScore(*fused), emotions);
-  for (float f : features) a.add_trend_features(f);
+  *a->mutable_state() = ComputeState(emotions, outcomes);
+  for (float f : TrendFeatures(a->state(), RiskScore(*fused), emotions)) a->add_trend_features(f);
+  return absl::OkStatus();
+}
 
+absl::StatusOr<Assessment> Assessor::TrendExplainStore(Assessment a, Deadline deadline) {
+  const std::vector<float> features(a.trend_features().begin(), a.trend_features().end());
   const auto trend_start = Steady::now();
-  *a.mutable_trend() = ComputeTrend(req.user_id(), &features, deadline);
+  *a.mutable_trend() = ComputeTrend(a.user_id(), &features, deadline);
   AddTiming(&a, "temporal", MsSince(trend_start));
 
   for (auto& n : Explain(a)) *a.add_narratives() = std::move(n);
@@ -235,7 +259,7 @@ absl::StatusOr<Assessment> Assessor::Assess(const burnout::v1::AssessRequest& re
   const double store_ms = MsSince(store_start);
   if (absl::IsAlreadyExists(put)) {
     // A concurrent request with the same request_id won; answer with what it stored.
-    BR_ASSIGN_OR_RETURN(auto stored, deps_.store->FindByRequestId(req.user_id(), req.request_id()));
+    BR_ASSIGN_OR_RETURN(auto stored, deps_.store->FindByRequestId(a.user_id(), a.request_id()));
     if (stored) {
       stored->set_replayed(true);
       return *std::move(stored);
@@ -245,6 +269,36 @@ absl::StatusOr<Assessment> Assessor::Assess(const burnout::v1::AssessRequest& re
     return absl::UnavailableError(absl::StrCat("could not store the assessment: ", put.message()));
   }
   AddTiming(&a, "store", store_ms);
+  return a;
+}
+
+absl::StatusOr<Assessment> Assessor::FuseLive(const std::string& user_id,
+                                              std::vector<ModalityOutcome> outcomes,
+                                              Deadline deadline) {
+  Assessment a;
+  a.set_user_id(user_id);
+  a.set_created_at_ms(std::chrono::duration_cast<std::chrono::milliseconds>(
+                          Clock::now().time_since_epoch()).count());
+  a.set_notice(kNotice);
+  for (auto& o : outcomes) *a.add_modalities() = std::move(o);
+  BR_RETURN_IF_ERROR(FuseInto(&a, deadline));
+  a.mutable_trend()->set_unavailable_reason(
+      "live update: the trend is computed for the session's stored summary");
+  for (auto& n : Explain(a)) *a.add_narratives() = std::move(n);
+  return a;
+}
+
+absl::StatusOr<Assessment> Assessor::StoreSession(const std::string& user_id,
+                                                  const std::string& session_id,
+                                                  std::vector<ModalityOutcome> outcomes,
+                                                  burnout::v1::SessionReport report,
+                                                  Deadline deadline) {
+  const auto start = Steady::now();
+  Assessment a = NewAssessment(user_id, session_id);
+  for (auto& o : outcomes) *a.add_modalities() = std::move(o);
+  *a.mutable_session() = std::move(report);
+  BR_RETURN_IF_ERROR(FuseInto(&a, deadline));
+  BR_ASSIGN_OR_RETURN(a, TrendExplainStore(std::move(a), deadline));
   AddTiming(&a, "total", MsSince(start));
   return a;
 }

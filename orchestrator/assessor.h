@@ -47,6 +47,22 @@ class Assessor {
   absl::StatusOr<burnout::v1::Assessment> Assess(const burnout::v1::AssessRequest& request,
                                                  Deadline deadline);
 
+  // Live sessions. The outcomes are text, voice and face, in that order: used ones carry
+  // their (windowed or session-wide) result, the others their mask_reason.
+  //
+  // A fused assessment over `outcomes` that is not stored: risk, attention, state, trend
+  // features and narratives; its trend says it is computed for the stored summary.
+  // UNAVAILABLE when fusion fails; INVALID_ARGUMENT when no outcome is used.
+  absl::StatusOr<burnout::v1::Assessment> FuseLive(
+      const std::string& user_id, std::vector<burnout::v1::ModalityOutcome> outcomes,
+      Deadline deadline);
+  // The session's summary: fused over `outcomes`, with the trend over the stored history and
+  // `report`, stored under request_id = session_id. Errors as Assess (nothing stored).
+  absl::StatusOr<burnout::v1::Assessment> StoreSession(
+      const std::string& user_id, const std::string& session_id,
+      std::vector<burnout::v1::ModalityOutcome> outcomes, burnout::v1::SessionReport report,
+      Deadline deadline);
+
   absl::StatusOr<burnout::v1::HistoryResponse> History(const burnout::v1::HistoryRequest& request);
   // The trend over the stored history (no new assessment).
   absl::StatusOr<burnout::v1::TrendSummary> Trend(const std::string& user_id, Deadline deadline);
@@ -54,6 +70,13 @@ class Assessor {
   absl::StatusOr<burnout::v1::DeleteUserDataResponse> Delete(const std::string& user_id);
 
  private:
+  burnout::v1::Assessment NewAssessment(const std::string& user_id,
+                                        const std::string& request_id) const;
+  // Fuses the used modalities of `a` and fills risk, attention, state and trend features.
+  absl::Status FuseInto(burnout::v1::Assessment* a, Deadline deadline);
+  // Trend (with this assessment), narratives, store; a concurrent twin's stored answer wins.
+  absl::StatusOr<burnout::v1::Assessment> TrendExplainStore(burnout::v1::Assessment a,
+                                                            Deadline deadline);
   burnout::v1::TrendSummary ComputeTrend(const std::string& user_id,
                                          const std::vector<float>* current, Deadline deadline);
 
@@ -63,5 +86,10 @@ class Assessor {
 
 // INVALID_ARGUMENT unless the id is 1..128 bytes of printable ASCII without spaces.
 absl::Status CheckUserId(const std::string& user_id);
+// The same rule for request and session ids, which may be empty.
+absl::Status CheckOptionalId(const std::string& id, const char* field);
+
+// Why a failed analyzer call masks its modality, in words a person can act on.
+std::string MaskReason(const absl::Status& status);
 
 }  // namespace burnout::orchestrator

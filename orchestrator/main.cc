@@ -44,7 +44,8 @@ int main(int argc, char** argv) {
   }
   auto stack = orchestrator::Stack::Create(config);
   if (!stack.ok()) return grpcx::ExitWith(program, stack.status());
-  orchestrator::OrchestratorService service(&(*stack)->assessor(), config.server().worker_threads(),
+  orchestrator::OrchestratorService service(&(*stack)->assessor(), &(*stack)->sessions(),
+                                            config.server().worker_threads(),
                                             config.server().max_queue(),
                                             config.server().default_deadline_ms());
   auto handle = grpcx::ServerHandle::Start(config.server(), {&service},

@@ -1,5 +1,7 @@
 #include "orchestrator/orchestrator_config.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "common/config/config.h"
 #include "common/grpc/server.h"
@@ -38,6 +40,13 @@ absl::Status PrepareOrchestratorConfig(const std::string& config_path, const Ove
   if (c->store().busy_timeout_ms() == 0) c->mutable_store()->set_busy_timeout_ms(5000);
 
   BR_RETURN_IF_ERROR(grpcx::ValidateServerConfig(c->server()));
+  BR_RETURN_IF_ERROR(PrepareSessionConfig(c->mutable_session()));
+  if (c->session().max_frame_bytes() + 4096 > c->server().max_message_bytes() ||
+      c->session().max_chunk_bytes() + 4096 > c->server().max_message_bytes()) {
+    return absl::InvalidArgumentError(
+        "session.max_frame_bytes and session.max_chunk_bytes must stay 4 KiB below "
+        "server.max_message_bytes, or gRPC refuses the message before the session can say why");
+  }
   if (c->text().target().empty()) return absl::InvalidArgumentError("text.target: must be set");
   if (c->fusion().target().empty()) return absl::InvalidArgumentError("fusion.target: must be set");
   if (c->temporal().target().empty()) {
@@ -100,6 +109,18 @@ absl::StatusOr<std::unique_ptr<Stack>> Stack::Create(const burnout::v1::Orchestr
   deps.temporal = s->temporal_.get();
   deps.store = s->store_.get();
   s->assessor_ = std::make_unique<Assessor>(ToAssessorOptions(c), deps);
+  SessionDeps sd;
+  sd.assessor = s->assessor_.get();
+  sd.text = s->text_.get();
+  sd.voice_target = c.voice().target();
+  sd.face_target = c.face().target();
+  sd.max_message_bytes = max_bytes;
+  sd.text_timeout_ms = c.text().timeout_ms();
+  sd.max_text_bytes = c.max_text_bytes();
+  sd.fusion_timeout_ms = c.fusion().timeout_ms();
+  sd.store_timeout_ms = std::max(10000, c.fusion().timeout_ms() + c.temporal().timeout_ms() +
+                                            c.store().busy_timeout_ms());
+  s->sessions_ = std::make_unique<SessionHub>(c.session(), sd);
   return s;
 }
 

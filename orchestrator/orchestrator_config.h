@@ -8,6 +8,7 @@
 #include "absl/status/statusor.h"
 #include "burnout/v1/config.pb.h"
 #include "orchestrator/assessor.h"
+#include "orchestrator/session.h"
 #include "orchestrator/store/sqlite_store.h"
 
 namespace burnout::orchestrator {
@@ -30,6 +31,7 @@ class Stack {
   // Opens the store (UNAVAILABLE / DATA_LOSS naming the file) and makes the clients.
   static absl::StatusOr<std::unique_ptr<Stack>> Create(const burnout::v1::OrchestratorConfig& config);
   Assessor& assessor() { return *assessor_; }
+  SessionHub& sessions() { return *sessions_; }
 
  private:
   std::unique_ptr<store::SqliteStore> store_;
@@ -39,6 +41,7 @@ class Stack {
   std::unique_ptr<FusionClient> fusion_;
   std::unique_ptr<TemporalClient> temporal_;
   std::unique_ptr<Assessor> assessor_;
+  std::unique_ptr<SessionHub> sessions_;
 };
 
 }  // namespace burnout::orchestrator

@@ -18,9 +18,17 @@ auto Into(Fn fn, Response* out) {
 
 }  // namespace
 
-OrchestratorService::OrchestratorService(Assessor* assessor, int worker_threads, int max_queue,
-                                         int deadline_cap_ms)
-    : assessor_(assessor), executor_(worker_threads, max_queue), deadline_cap_ms_(deadline_cap_ms) {}
+OrchestratorService::OrchestratorService(Assessor* assessor, SessionHub* sessions,
+                                         int worker_threads, int max_queue, int deadline_cap_ms)
+    : assessor_(assessor),
+      sessions_(sessions),
+      executor_(worker_threads, max_queue),
+      deadline_cap_ms_(deadline_cap_ms) {}
+
+grpc::ServerBidiReactor<burnout::v1::SessionRequest, burnout::v1::SessionUpdate>*
+OrchestratorService::StreamSession(grpc::CallbackServerContext* ctx) {
+  return sessions_->Start(ctx);
+}
 
 grpc::ServerUnaryReactor* OrchestratorService::Assess(grpc::CallbackServerContext* ctx,
                                                       const burnout::v1::AssessRequest* request,

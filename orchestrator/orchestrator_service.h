@@ -5,6 +5,7 @@
 #include "burnout/v1/burnout_risk.grpc.pb.h"
 #include "common/grpc/executor.h"
 #include "orchestrator/assessor.h"
+#include "orchestrator/session.h"
 
 namespace burnout::orchestrator {
 
@@ -12,8 +13,10 @@ inline constexpr char kOrchestratorReadiness[] = "burnout.v1.BurnoutRisk";
 
 class OrchestratorService final : public burnout::v1::BurnoutRisk::CallbackService {
  public:
-  // `assessor` is not owned. Calls without a deadline are capped at `deadline_cap_ms`.
-  OrchestratorService(Assessor* assessor, int worker_threads, int max_queue, int deadline_cap_ms);
+  // `assessor` and `sessions` are not owned. Calls without a deadline are capped at
+  // `deadline_cap_ms` (sessions have their own limits).
+  OrchestratorService(Assessor* assessor, SessionHub* sessions, int worker_threads, int max_queue,
+                      int deadline_cap_ms);
 
   grpc::ServerUnaryReactor* Assess(grpc::CallbackServerContext* ctx,
                                    const burnout::v1::AssessRequest* request,
@@ -31,8 +34,12 @@ class OrchestratorService final : public burnout::v1::BurnoutRisk::CallbackServi
                                            const burnout::v1::DeleteUserDataRequest* request,
                                            burnout::v1::DeleteUserDataResponse* response) override;
 
+  grpc::ServerBidiReactor<burnout::v1::SessionRequest, burnout::v1::SessionUpdate>* StreamSession(
+      grpc::CallbackServerContext* ctx) override;
+
  private:
   Assessor* assessor_;
+  SessionHub* sessions_;
   grpcx::Executor executor_;
   int deadline_cap_ms_;
 };

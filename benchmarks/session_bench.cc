@@ -1,0 +1,288 @@
+// Live sessions (StreamSession) through the real stack (every service its own process on
+// loopback): N concurrent sessions, each streaming in real time a 30 fps JPEG face video
+// (generated, encoded once, cycled) and 16 kHz espeak-ng speech (looped) in 100 ms chunks,
+// with burnout-capture's library. Prints the update latency per kind (receive wall time -
+// the update's input_time_us, both on the system clock), the summaries' frame counters, the
+// CPU seconds each service process spent per session, and the orchestrator's RSS at 30 s
+// and at the end.
+//
+//   ./build/bin/session_bench [sessions=4] [seconds=30] [long_seconds=0]
+//
+// long_seconds > 0: the sessions run that long instead (e.g. 300 for the 5-minute RSS).
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/videoio.hpp>
+
+#include "clients/capture/capture.h"
+#include "clients/capture/media_source.h"
+#include "tests/testing/session_media.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+namespace v1 = burnout::v1;
+
+const char* kServices[] = {"text", "voice", "face", "fusion", "temporal", "orchestrator"};
+constexpr double kFps = 30;
+constexpr int kVideoSeconds = 10;  // cycled
+constexpr double kSpeechSeconds = 30;  // looped
+
+int64_t NowUs() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+double Pct(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<size_t>(p * v.size()))];
+}
+
+int Ctl(const fs::path& run, const std::string& args) {
+  const std::string cmd = std::string(BURNOUT_BIN_DIR) + "/burnoutctl --config " + BURNOUT_SOURCE_DIR +
+                          "/config/stack.textproto --run_dir " + run.string() + " " + args + " >/dev/null";
+  return std::system(cmd.c_str());
+}
+
+int ReadPid(const fs::path& run, const std::string& service) {
+  std::ifstream in(run / (service + ".pid"));
+  int pid = 0;
+  return (in >> pid) ? pid : 0;
+}
+
+// utime + stime of a process, seconds (fields 14 and 15 of /proc/<pid>/stat, after the
+// parenthesised command name, which may hold spaces).
+double CpuSeconds(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const size_t close = stat.rfind(')');
+  if (close == std::string::npos) return 0;
+  std::istringstream fields(stat.substr(close + 2));
+  std::string f;
+  long long utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && fields >> f; ++i) {
+    if (i == 14) utime = std::atoll(f.c_str());
+    if (i == 15) stime = std::atoll(f.c_str());
+  }
+  return static_cast<double>(utime + stime) / sysconf(_SC_CLK_TCK);
+}
+
+double RssMiB(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::atof(line.c_str() + 6) / 1024.0;  // kB
+  }
+  return 0;
+}
+
+double OwnCpuSeconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_utime.tv_sec + u.ru_utime.tv_usec / 1e6 + u.ru_stime.tv_sec + u.ru_stime.tv_usec / 1e6;
+}
+
+// The face video, generated, read back and JPEG-encoded once (quality 85, as burnout-capture
+// sends by default), so the client spends no CPU encoding while the services are measured.
+std::vector<std::string> FaceFrames(const fs::path& run) {
+  const auto faces = burnout::testutil::SharedFaceImages(std::string(BURNOUT_SOURCE_DIR) + "/../shared");
+  if (faces.empty()) std::printf("note: ../shared/data/faces is absent: a face-less video\n");
+  const std::string path = (run / "faces.avi").string();
+  if (auto s = burnout::testutil::WriteFaceVideo(path, faces, kVideoSeconds, kFps, 640, 480); !s.ok()) {
+    std::fprintf(stderr, "face video: %s\n", s.ToString().c_str());
+    return {};
+  }
+  std::vector<std::string> out;
+  cv::VideoCapture in(path);
+  std::vector<uchar> jpeg;
+  for (cv::Mat f; in.read(f) && !f.empty();) {
+    cv::imencode(".jpg", f, jpeg, {cv::IMWRITE_JPEG_QUALITY, 85});
+    out.emplace_back(reinterpret_cast<const char*>(jpeg.data()), jpeg.size());
+  }
+  return out;
+}
+
+// espeak-ng speech; without it a voiced, syllable-like tone, so the voice path still runs.
+std::vector<float> Speech() {
+  auto speech = burnout::testutil::SpeechSamples(kSpeechSeconds);
+  if (speech.ok()) return *speech;
+  std::printf("note: %s; a synthetic voiced tone instead\n", speech.status().ToString().c_str());
+  std::vector<float> x(static_cast<size_t>(kSpeechSeconds * 16000));
+  for (size_t i = 0; i < x.size(); ++i) {
+    const double t = i / 16000.0;
+    const double env = std::pow(std::max(0.0, std::sin(M_PI * 4 * t)), 2);
+    x[i] = static_cast<float>(0.2 * env * (std::sin(2 * M_PI * 140 * t) + 0.5 * std::sin(2 * M_PI * 280 * t)));
+  }
+  return x;
+}
+
+struct SessionResult {
+  absl::Status status;
+  burnout::capture::CaptureStats stats;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int sessions = argc > 1 ? std::max(1, std::atoi(argv[1])) : 4;
+  const double seconds = argc > 2 ? std::atof(argv[2]) : 30;
+  const double long_seconds = argc > 3 ? std::atof(argv[3]) : 0;
+  const double duration = long_seconds > 0 ? long_seconds : seconds;
+
+  const fs::path run = fs::temp_directory_path() / ("session_bench_" + std::to_string(::getpid()));
+  fs::create_directories(run);
+  const auto frames = FaceFrames(run);
+  const auto speech = Speech();
+  if (frames.empty()) return 1;
+  if (Ctl(run, "up --base_port 0") != 0) {
+    std::fprintf(stderr, "could not start the stack; logs in %s\n", run.c_str());
+    return 1;
+  }
+  int port = 0;
+  std::ifstream(run / "orchestrator.port") >> port;
+  std::map<std::string, int> pids;
+  for (const char* s : kServices) pids[s] = ReadPid(run, s);
+  const int orchestrator = pids["orchestrator"];
+
+  size_t jpeg_bytes = 0;
+  for (const auto& f : frames) jpeg_bytes += f.size();
+  std::printf("%d concurrent sessions of %.0f s through the stack, %u cores: 640x480 JPEG at %.0f fps "
+              "(%.0f KiB a frame) + 16 kHz speech in 100 ms chunks, in real time\n",
+              sessions, duration, std::thread::hardware_concurrency(), kFps,
+              jpeg_bytes / 1024.0 / frames.size());
+
+  std::map<std::string, double> cpu_before;
+  for (const auto& [name, pid] : pids) cpu_before[name] = CpuSeconds(pid);
+  const double own_before = OwnCpuSeconds();
+  const double rss_before = RssMiB(orchestrator);
+
+  // The orchestrator's RSS once a second: the figure at 30 s and the peak.
+  std::atomic<bool> done{false};
+  double rss_30 = 0, rss_peak = 0, rss_last = 0;
+  std::thread monitor([&] {
+    const auto start = std::chrono::steady_clock::now();
+    while (!done) {
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+      const double rss = RssMiB(orchestrator);
+      rss_last = rss;
+      rss_peak = std::max(rss_peak, rss);
+      if (rss_30 == 0 && std::chrono::steady_clock::now() - start >= std::chrono::seconds(30)) rss_30 = rss;
+    }
+  });
+
+  std::mutex mu;
+  std::map<std::string, std::vector<double>> latency_ms;  // by update kind
+  std::vector<SessionResult> results(sessions);
+  std::vector<std::thread> threads;
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < sessions; ++i) {
+    threads.emplace_back([&, i] {
+      burnout::capture::CaptureOptions o;
+      o.target = "127.0.0.1:" + std::to_string(port);
+      o.user_id = "bench-" + std::to_string(i);  // sessions per person are limited
+      o.realtime = true;
+      o.timeout_ms = static_cast<int>((duration + 120) * 1000);
+      burnout::capture::MediaOptions mo;
+      mo.max_seconds = duration;
+      mo.chunk_ms = 100;
+      burnout::capture::MediaSource media(burnout::capture::EncodedFrames(frames, kFps, /*loop=*/true),
+                                          burnout::capture::SamplesAudio(speech, 16000, /*loop=*/true), mo);
+      results[i].status = burnout::capture::RunSession(o, media, [&](const v1::SessionUpdate& u) {
+        const int64_t now = NowUs();
+        std::string kind;
+        int64_t input = 0;
+        if (u.has_modality() && !u.modality().masked()) {
+          kind = u.modality().modality() == v1::MODALITY_VOICE  ? "voice"
+                 : u.modality().modality() == v1::MODALITY_FACE ? "face"
+                                                                : "text";
+          input = u.modality().input_time_us();
+        } else if (u.has_fused()) {
+          kind = "fused";
+          input = u.fused().input_time_us();
+        }
+        if (input <= 0) return;
+        std::lock_guard<std::mutex> lock(mu);
+        latency_ms[kind].push_back((now - input) / 1000.0);
+      }, &results[i].stats);
+    });
+  }
+  for (auto& t : threads) t.join();
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  done = true;
+  monitor.join();
+  const double rss_end = RssMiB(orchestrator);
+  std::map<std::string, double> cpu_after;
+  for (const auto& [name, pid] : pids) cpu_after[name] = CpuSeconds(pid);
+  const double own = OwnCpuSeconds() - own_before;
+
+  std::printf("\nupdate latency (receive - input_time_us), ms, all sessions:\n");
+  std::printf("  %-7s %7s %9s %9s %9s\n", "kind", "count", "p50", "p99", "max");
+  for (const char* kind : {"voice", "face", "text", "fused"}) {
+    const auto& v = latency_ms[kind];
+    if (v.empty()) continue;
+    std::printf("  %-7s %7zu %9.1f %9.1f %9.1f\n", kind, v.size(), Pct(v, 0.5), Pct(v, 0.99),
+                *std::max_element(v.begin(), v.end()));
+  }
+
+  std::printf("\nper session (from the summaries' counters):\n");
+  std::printf("  %-3s %-8s %7s %7s %7s %8s %7s %6s %7s %6s %7s %6s %6s\n", "#", "status", "sent", "recv",
+              "fwd", "analysed", "skipped", "over", "audio s", "a.drop", "v.win", "fused", "u.drop");
+  int failed = 0;
+  for (int i = 0; i < sessions; ++i) {
+    const auto& r = results[i];
+    v1::SessionCounters c;
+    if (r.stats.summary) c = r.stats.summary->session().counters();
+    const std::string status = r.status.ok() ? "ok" : std::string(absl::StatusCodeToString(r.status.code()));
+    failed += !r.status.ok();
+    std::printf("  %-3d %-8s %7lld %7lld %7lld %8lld %7lld %6lld %7.1f %6lld %7lld %6lld %6lld\n", i,
+                status.substr(0, 8).c_str(), static_cast<long long>(r.stats.frames_sent),
+                static_cast<long long>(c.frames_received()), static_cast<long long>(c.frames_forwarded()),
+                static_cast<long long>(c.frames_analyzed()), static_cast<long long>(c.frames_skipped()),
+                static_cast<long long>(c.frames_over_rate()), c.audio_s_received(),
+                static_cast<long long>(c.audio_chunks_dropped()), static_cast<long long>(c.voice_windows_analyzed()),
+                static_cast<long long>(c.fused_updates()), static_cast<long long>(c.updates_dropped()));
+  }
+  for (int i = 0; i < sessions; ++i) {
+    if (!results[i].status.ok()) std::printf("  session %d: %s\n", i, results[i].status.ToString().c_str());
+  }
+
+  std::printf("\nCPU seconds over %.1f s of wall time (utime + stime from /proc/<pid>/stat):\n", wall);
+  std::printf("  %-13s %9s %13s %15s\n", "process", "total", "per session", "% core/session");
+  double all = 0;
+  for (const char* s : kServices) {
+    const double d = cpu_after[s] - cpu_before[s];
+    all += d;
+    std::printf("  %-13s %9.2f %13.2f %14.1f%%\n", s, d, d / sessions, 100 * d / sessions / duration);
+  }
+  std::printf("  %-13s %9.2f %13.2f %14.1f%%\n", "services", all, all / sessions, 100 * all / sessions / duration);
+  std::printf("  %-13s %9.2f %13.2f %14.1f%%\n", "bench client", own, own / sessions, 100 * own / sessions / duration);
+
+  std::printf("\norchestrator RSS, MiB: before %.1f", rss_before);
+  if (rss_30 > 0) std::printf(", at 30 s %.1f", rss_30);
+  std::printf(", at the end of the sessions %.1f (%.0f s), after they closed %.1f, peak %.1f\n", rss_last,
+              duration, rss_end, rss_peak);
+  if (failed) std::printf("%d of %d sessions did not end OK\n", failed, sessions);
+
+  Ctl(run, "down");
+  fs::remove_all(run);
+  return 0;
+}
