@@ -92,6 +92,47 @@ Narrative ExplainModality(const burnout::v1::ModalityOutcome& o) {
   return Make(name, text, evidence);
 }
 
+// A live session's arc: how stress and risk moved from the beginning to the end, and the
+// moments that stood out.
+Narrative ExplainSession(const burnout::v1::SessionReport& r) {
+  std::vector<std::string> evidence;
+  std::string text = absl::StrFormat("Over the %.0f s session", r.duration_s());
+  if (r.segments_size() == 3 && r.segments(0).fused_points() > 0 &&
+      r.segments(2).fused_points() > 0) {
+    const auto& b = r.segments(0);
+    const auto& e = r.segments(2);
+    const float d = e.mean_stress() - b.mean_stress();
+    absl::StrAppend(&text, absl::StrFormat(
+                               ", stress went %s (%.2f at the beginning, %.2f at the end)",
+                               d > 0.05 ? "up" : d < -0.05 ? "down" : "about level",
+                               b.mean_stress(), e.mean_stress()));
+    for (const auto& s : r.segments()) {
+      evidence.push_back(absl::StrFormat("%s: risk %.2f, stress %.2f, confidence %.2f", s.name(),
+                                         s.mean_risk_score(), s.mean_stress(),
+                                         s.mean_confidence()));
+    }
+  }
+  if (r.spikes().empty()) {
+    absl::StrAppend(&text, ", with no sudden stress spikes.");
+  } else {
+    std::vector<std::string> at;
+    for (int i = 0; i < std::min(r.spikes_size(), 5); ++i) {
+      const auto& s = r.spikes(i);
+      at.push_back(absl::StrFormat("%.0f s", s.t_s()));
+      evidence.push_back(absl::StrFormat("%s at %.1f s: %.2f against a recent %.2f",
+                                         s.kind() == "confidence_drop" ? "confidence drop"
+                                                                       : "stress jump",
+                                         s.t_s(), s.value(), s.recent_average()));
+    }
+    absl::StrAppend(&text, absl::StrFormat(", with %d sudden %s (at %s%s).", r.spikes_size(),
+                                           r.spikes_size() == 1 ? "spike" : "spikes",
+                                           absl::StrJoin(at, ", "),
+                                           r.spikes_size() > 5 ? ", ..." : ""));
+  }
+  for (const auto& n : r.notes()) evidence.push_back(n);
+  return Make("session", text, evidence);
+}
+
 }  // namespace
 
 std::string ModalityName(burnout::v1::Modality m) {
@@ -171,6 +212,7 @@ std::vector<Narrative> Explain(const Assessment& a) {
   } else if (!t.unavailable_reason().empty()) {
     out.push_back(Make("trend", absl::StrCat("No trend yet: ", t.unavailable_reason(), ".")));
   }
+  if (a.has_session()) out.push_back(ExplainSession(a.session()));
   return out;
 }
 

@@ -366,7 +366,9 @@ class Session final
                                                 cfg_.idle_timeout_ms(),
                                                 " ms (session.idle_timeout_ms)")),
                       "the client went silent", true, &a);
-          } else if (now >= next_fuse_at_) {
+          } else if (now >= next_fuse_at_ + std::chrono::milliseconds(interval_ms_ / 2)) {
+            // Results arriving after the interval trigger fused updates (fresh ones); this is
+            // the fallback when none arrive.
             MaybeFuseLocked(0, &a);
           }
           break;

@@ -392,6 +392,12 @@ TEST_F(SessionTest, LiveUpdatesWhileStreamingThenTheSummaryIsStored) {
     EXPECT_GT(detected, 0.5);
   }
 
+  bool arc = false;
+  for (const auto& n : summary->narratives()) {
+    arc |= n.topic() == "session" && n.text().find("Over the 7 s session") != std::string::npos;
+  }
+  EXPECT_TRUE(arc);
+
   // Stored as one assessment with its series: history and trend see it.
   const auto history = History(stub_.get(), "live");
   ASSERT_EQ(history.assessments_size(), 1);

@@ -197,6 +197,76 @@ TEST_F(AssessorTest, FusionFailureStoresNothing) {
   EXPECT_EQ(Stored(), 0u);
 }
 
+// Live sessions: outcomes gathered by the session, fused live (not stored) and summarised.
+std::vector<v1::ModalityOutcome> SessionOutcomes() {
+  std::vector<v1::ModalityOutcome> out(3);
+  out[0].set_modality(v1::MODALITY_TEXT);
+  out[0].set_mask_reason(kNotProvided);
+  out[1].set_modality(v1::MODALITY_VOICE);
+  out[1].set_used(true);
+  out[1].mutable_result()->set_modality(v1::MODALITY_VOICE);
+  auto* e = out[1].mutable_result()->add_emotions();
+  e->set_label("angry");
+  e->set_probability(1.0f);
+  out[2].set_modality(v1::MODALITY_FACE);
+  out[2].set_mask_reason("its stream failed: service unavailable (gone)");
+  return out;
+}
+
+TEST_F(AssessorTest, LiveFusionIsNotStored) {
+  auto a = assessor_->FuseLive("alice", SessionOutcomes(), In(5000));
+  ASSERT_TRUE(a.ok()) << a.status();
+  EXPECT_TRUE(fusion_.last.has_voice());
+  EXPECT_FALSE(fusion_.last.has_face());  // masked = absent for fusion
+  EXPECT_NE(a->trend().unavailable_reason().find("live update"), std::string::npos);
+  bool face_explained = false;
+  for (const auto& n : a->narratives()) {
+    face_explained |= n.topic() == "face" && n.text().find("stream failed") != std::string::npos;
+  }
+  EXPECT_TRUE(face_explained);
+  EXPECT_EQ(Stored(), 0u);
+  auto none = SessionOutcomes();
+  none[1].set_used(false);
+  EXPECT_EQ(assessor_->FuseLive("alice", none, In(5000)).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(AssessorTest, SessionSummaryIsStoredOnceWithItsReport) {
+  v1::SessionReport report;
+  report.set_session_id("s-1");
+  report.set_duration_s(60);
+  for (const char* name : {"beginning", "middle", "end"}) {
+    auto* seg = report.add_segments();
+    seg->set_name(name);
+    seg->set_fused_points(3);
+    seg->set_mean_stress(std::string(name) == "end" ? 0.8f : 0.3f);
+  }
+  auto* spike = report.add_spikes();
+  spike->set_t_s(42);
+  spike->set_kind("stress_jump");
+  auto a = assessor_->StoreSession("alice", "s-1", SessionOutcomes(), report, In(5000));
+  ASSERT_TRUE(a.ok()) << a.status();
+  EXPECT_EQ(a->request_id(), "s-1");
+  EXPECT_EQ(Stored(), 1u);
+  const auto history = store_->History("alice", 0, 0);
+  ASSERT_EQ(history->size(), 1u);
+  EXPECT_EQ((*history)[0].session().segments_size(), 3);
+  EXPECT_EQ((*history)[0].session().spikes(0).t_s(), 42);
+  std::string session;
+  for (const auto& n : a->narratives()) {
+    if (n.topic() == "session") session = n.text();
+  }
+  EXPECT_NE(session.find("stress went up (0.30 at the beginning, 0.80 at the end)"),
+            std::string::npos) << session;
+  EXPECT_NE(session.find("1 sudden spike (at 42 s)"), std::string::npos) << session;
+  // The same session id again (a client retrying) returns what was stored.
+  auto again = assessor_->StoreSession("alice", "s-1", SessionOutcomes(), report, In(5000));
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->replayed());
+  EXPECT_EQ(again->assessment_id(), a->assessment_id());
+  EXPECT_EQ(Stored(), 1u);
+}
+
 TEST_F(AssessorTest, TrendNeedsEnoughHistoryThenUsesIt) {
   auto a1 = assessor_->Assess(TextRequest(), In(5000));
   ASSERT_TRUE(a1.ok());
