@@ -12,7 +12,7 @@ PKGS=(
   libsqlite3-dev libabsl-dev libspdlog-dev libfmt-dev libssl-dev
   libcli11-dev nlohmann-json3-dev libicu-dev
   libsndfile1-dev libsoxr-dev
-  espeak-ng praat
+  espeak-ng praat alsa-utils
   libopencv-dev opencv-data
   libgtest-dev libgmock-dev libbenchmark-dev
 )

@@ -563,13 +563,13 @@ class Session final
     for (Channel* c : {&voice_, &face_}) {
       if (c->requested && c->failed) EnqueueMaskedLocked(*c, a);
     }
-    if (o.has_text()) StartTextLocked(o.text());
+    if (o.has_text()) StartTextLocked(o.text(), a);
     spdlog::info("session {} opened for {} (voice {}, face {}, text {})", session_id_, user_id_,
                  voice_.requested, face_.requested, o.has_text());
     return absl::OkStatus();
   }
 
-  void StartTextLocked(const std::string& text) {
+  void StartTextLocked(const std::string& text, Actions* actions) {
     text_given_ = true;
     if (!hub_->deps_.text) {
       text_mask_reason_ = "no text service is deployed";
@@ -580,30 +580,32 @@ class Session final
     AnalyzerInput in;
     in.modality = burnout::v1::MODALITY_TEXT;
     in.text = text;
-    const auto deadline = std::chrono::system_clock::now() +
-                          std::chrono::milliseconds(hub_->deps_.text_timeout_ms);
-    // The call completes on gRPC's threads; starting it takes no lock of ours.
-    hub_->deps_.text->AnalyzeAsync(in, deadline, [this](absl::StatusOr<ModalityResult> r) {
-      Actions a;
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        text_pending_ = false;
-        SessionUpdate u;
-        auto* m = u.mutable_modality();
-        m->set_modality(burnout::v1::MODALITY_TEXT);
-        if (r.ok()) {
-          text_result_ = *r;
-          *m->mutable_result() = *std::move(r);
-        } else {
-          text_mask_reason_ = MaskReason(r.status());
-          m->set_masked(true);
-          m->set_mask_reason(text_mask_reason_);
+    const auto deadline =
+        std::chrono::system_clock::now() + std::chrono::milliseconds(hub_->deps_.text_timeout_ms);
+    // Started once mu_ is released: gRPC may complete it inline, and completion takes mu_.
+    actions->calls.push_back([this, in = std::move(in), deadline] {
+      hub_->deps_.text->AnalyzeAsync(in, deadline, [this](absl::StatusOr<ModalityResult> r) {
+        Actions a;
+        {
+          std::lock_guard<std::mutex> lock(mu_);
+          text_pending_ = false;
+          SessionUpdate u;
+          auto* m = u.mutable_modality();
+          m->set_modality(burnout::v1::MODALITY_TEXT);
+          if (r.ok()) {
+            text_result_ = *r;
+            *m->mutable_result() = *std::move(r);
+          } else {
+            text_mask_reason_ = MaskReason(r.status());
+            m->set_masked(true);
+            m->set_mask_reason(text_mask_reason_);
+          }
+          EnqueueLocked(std::move(u), false, &a);
+          MaybeSummarizeLocked(&a);
         }
-        EnqueueLocked(std::move(u), false, &a);
-        MaybeSummarizeLocked(&a);
-      }
-      Run(&a);
-      Unref();
+        Run(&a);
+        Unref();
+      });
     });
   }
 

@@ -19,18 +19,8 @@ namespace burnout::ctl {
 
 absl::Status Listen(const ListenOptions& o,
                     const std::function<void(const burnout::v1::VoiceWindowResult&)>& on_result) {
-  std::ifstream in(o.wav_path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", o.wav_path));
-  std::stringstream bytes;
-  bytes << in.rdbuf();
-  voice::DecodeLimits limits;
-  limits.max_bytes = int64_t{1} << 31;
-  limits.max_duration_s = 24 * 3600.0;
-  auto audio = voice::DecodeAudio(bytes.str(), limits);
-  if (!audio.ok()) {
-    return absl::Status(audio.status().code(),
-                        absl::StrCat(o.wav_path, ": ", audio.status().message()));
-  }
+  auto audio = voice::DecodeAudioFile(o.wav_path);
+  if (!audio.ok()) return audio.status();
   auto stub = burnout::v1::VoiceAnalyzer::NewStub(grpcx::MakeChannel(o.target, 4 << 20));
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(o.timeout_ms));

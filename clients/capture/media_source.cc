@@ -204,18 +204,8 @@ std::unique_ptr<AudioSource> SamplesAudio(std::vector<float> samples, int sample
 }
 
 absl::StatusOr<std::unique_ptr<AudioSource>> OpenWav(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
-  std::stringstream bytes;
-  bytes << in.rdbuf();
-  // A local file: far beyond the service's limits on size and length.
-  voice::DecodeLimits limits;
-  limits.max_bytes = int64_t{1} << 31;
-  limits.max_duration_s = 24 * 3600.0;
-  auto audio = voice::DecodeAudio(bytes.str(), limits);
-  if (!audio.ok()) {
-    return absl::Status(audio.status().code(), absl::StrCat(path, ": ", audio.status().message()));
-  }
+  auto audio = voice::DecodeAudioFile(path);
+  if (!audio.ok()) return audio.status();
   return SamplesAudio(std::move(audio->samples), voice::kAnalysisRate, /*loop=*/false);
 }
 

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -626,5 +628,20 @@ absl::Status PcmStreamDecoder::Flush(std::vector<float>* out) {
 }
 
 const AudioSourceInfo& PcmStreamDecoder::info() const { return state_->info; }
+
+absl::StatusOr<DecodedAudio> DecodeAudioFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
+  std::stringstream bytes;
+  bytes << in.rdbuf();
+  DecodeLimits limits;
+  limits.max_bytes = int64_t{1} << 31;
+  limits.max_duration_s = 24 * 3600.0;
+  auto audio = DecodeAudio(bytes.str(), limits);
+  if (!audio.ok()) {
+    return absl::Status(audio.status().code(), absl::StrCat(path, ": ", audio.status().message()));
+  }
+  return audio;
+}
 
 }  // namespace burnout::voice

@@ -51,6 +51,10 @@ struct DecodedAudio {
 // "no audio samples: ...". Thread-safe; `bytes` is only borrowed for the call.
 absl::StatusOr<DecodedAudio> DecodeAudio(absl::string_view bytes, const DecodeLimits& limits);
 
+// A local file for a client to stream (burnoutctl listen, burnout-capture): read and decoded
+// with limits far beyond a service's; errors name the path.
+absl::StatusOr<DecodedAudio> DecodeAudioFile(const std::string& path);
+
 enum class PcmEncoding { kS16LE, kF32LE };
 
 // Raw interleaved PCM arriving in chunks (a live stream): converts, mixes to mono and
