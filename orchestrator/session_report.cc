@@ -89,7 +89,16 @@ void ResultAccumulator::Add(const v1::ModalityResult& result) {
 
   // Counted once per result: "most frequent" means carried by the most results.
   std::set<std::string> issues(result.quality_issues().begin(), result.quality_issues().end());
-  for (const auto& issue : issues) ++issue_counts_[issue];
+  // Issues can carry numbers ("face too small: 41 px"), so an hour of results could hold
+  // thousands of distinct ones: new issues stop being tracked once 64 are.
+  for (const auto& issue : issues) {
+    auto it = issue_counts_.find(issue);
+    if (it != issue_counts_.end()) {
+      ++it->second;
+    } else if (issue_counts_.size() < 64) {
+      issue_counts_.emplace(issue, 1);
+    }
+  }
 
   ++count_;
   weight_ += w;

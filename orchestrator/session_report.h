@@ -25,7 +25,7 @@ namespace burnout::orchestrator {
 //   embedding    the weighted mean when every result has the same model_id and dimension,
 //                otherwise the newest result's;
 //   quality      the plain mean;
-//   quality_issues  distinct, most frequent first, at most 5;
+//   quality_issues  distinct, most frequent first, at most 5 (of the first 64 distinct seen);
 //   modality, model, details, findings, evidence: the newest result's.
 class ResultAccumulator {
  public:

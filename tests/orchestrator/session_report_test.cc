@@ -230,6 +230,20 @@ TEST(ResultAccumulatorTest, QualityIssuesMostFrequentFirstTiesAlphabeticalAtMost
   EXPECT_EQ(r.quality_issues(4), "clipped");  // "echo" is the sixth and goes
 }
 
+TEST(ResultAccumulatorTest, DistinctIssuesAreBoundedOverALongSession) {
+  ResultAccumulator acc;
+  for (int i = 0; i < 10000; ++i) {  // a number in every issue, as "face too small: 41 px"
+    v1::ModalityResult r = Result(0.5f, {});
+    r.add_quality_issues("face too small: " + std::to_string(i) + " px");
+    if (i % 2 == 0) r.add_quality_issues("dark");
+    acc.Add(r);
+  }
+  const v1::ModalityResult r = acc.Result();
+  ASSERT_EQ(r.quality_issues_size(), 5);
+  EXPECT_EQ(r.quality_issues(0), "dark");  // tracked from the start, the most frequent
+  EXPECT_EQ(r.quality_issues(1), "face too small: 0 px");
+}
+
 TEST(ResultAccumulatorTest, ProvenanceComesFromTheNewestResult) {
   ResultAccumulator acc;
   v1::ModalityResult r1 = Result(1.0f, {{"a", 1}}, v1::MODALITY_VOICE);

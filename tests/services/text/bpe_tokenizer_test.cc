@@ -10,6 +10,8 @@
 
 #include <array>
 #include <cstdio>
+#include <unistd.h>
+
 #include <fstream>
 #include <map>
 #include <memory>
@@ -408,6 +410,11 @@ TEST(RobertaTokenizerTest, ResultsSurviveCacheEviction) {
 
 // ---- Merge order on a tiny vocabulary ----
 
+// Per process: ctest runs each case as its own process, two at a time, in one temp dir.
+std::string TinyPath(const std::string& name) {
+  return ::testing::TempDir() + "/bpe_tiny_" + std::to_string(::getpid()) + "_" + name;
+}
+
 class TinyVocab : public ::testing::Test {
  protected:
   // GPT-2's bytes_to_unicode, as UTF-8.
@@ -441,7 +448,7 @@ class TinyVocab : public ::testing::Test {
   }
 
   std::string Write(const std::string& name, const std::string& content) {
-    const std::string path = ::testing::TempDir() + "/bpe_tiny_" + name;
+    const std::string path = TinyPath(name);
     std::ofstream(path, std::ios::binary) << content;
     written_.push_back(path);
     return path;
@@ -550,7 +557,7 @@ TEST_F(TinyVocab, BadMergeLinesNameTheFileAndLine) {
   const auto merges_error = [&](const std::string& merges) {
     return LoadTiny(vocab, merges).status();
   };
-  const std::string path = ::testing::TempDir() + "/bpe_tiny_merges.txt";
+  const std::string path = TinyPath("merges.txt");
   ExpectFailedPrecondition(merges_error("#version: 0.2\na b\na b c\n"), {path, "line 3"});
   ExpectFailedPrecondition(merges_error("#version: 0.2\nab\n"), {path, "line 2"});
   ExpectFailedPrecondition(merges_error("#version: 0.2\na b\n\nb c\n"), {path, "line 3"});
