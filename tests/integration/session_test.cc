@@ -253,6 +253,7 @@ class SessionTest : public ::testing::Test {
       const std::string bin = std::string(BURNOUT_BIN_DIR) + "/burnout-orchestrator";
       const std::string log = (run_ / "limited.log").string();
       freopen(log.c_str(), "w", stderr);
+      dup2(fileno(stderr), fileno(stdout));  // spdlog writes to stdout
       execl(bin.c_str(), bin.c_str(), "--config", config.c_str(), "--port_file",
             port_file.c_str(), static_cast<char*>(nullptr));
       _exit(127);
@@ -692,8 +693,12 @@ TEST_F(SessionTest, AClientKilledMidSessionLeavesItsSessionStored) {
     _exit(127);
   }
   auto* limited = Limited();
-  // Wait until the child's session is open and streaming, then kill it.
-  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  // Wait until the child's session is open (the orchestrator logs it) and has streamed a
+  // while, then kill it.
+  for (int i = 0; i < 200 && Slurp(run_ / "limited.log").find("opened for killed") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   kill(child, SIGKILL);
   int status = 0;
   waitpid(child, &status, 0);
