@@ -15,10 +15,14 @@
 #include <thread>
 #include <vector>
 
+#include "benchmarks/bench_util.h"
 #include "burnout/v1/burnout_risk.grpc.pb.h"
 #include "common/grpc/channel.h"
 
 namespace {
+
+using burnout::bench::Percentile;
+using burnout::bench::Ctl;
 
 namespace fs = std::filesystem;
 
@@ -30,17 +34,7 @@ const char* kTexts[] = {
     "So angry that the release was blocked again for no reason",
 };
 
-double Pct(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<size_t>(p * v.size()))];
-}
 
-int Ctl(const fs::path& run, const std::string& args) {
-  const std::string cmd = std::string(BURNOUT_BIN_DIR) + "/burnoutctl --config " + BURNOUT_SOURCE_DIR +
-                          "/config/stack.textproto --run_dir " + run.string() + " " + args + " >/dev/null";
-  return std::system(cmd.c_str());
-}
 
 }  // namespace
 
@@ -105,9 +99,9 @@ int main(int argc, char** argv) {
     for (auto& th : threads) th.join();
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::printf("%5d %9.1f %9.2f %9.2f | %8.2f %8.2f %8.2f %8.2f %8.2f | %10.3f %10.3f%s\n",
-                concurrency, latency.size() / secs, Pct(latency, 0.5), Pct(latency, 0.99),
-                Pct(stages["text"], 0.5), Pct(stages["fusion"], 0.5), Pct(stages["temporal"], 0.5),
-                Pct(stages["store"], 0.5), Pct(stages["total"], 0.5), Pct(own, 0.5), Pct(own, 0.99),
+                concurrency, latency.size() / secs, Percentile(latency, 0.5), Percentile(latency, 0.99),
+                Percentile(stages["text"], 0.5), Percentile(stages["fusion"], 0.5), Percentile(stages["temporal"], 0.5),
+                Percentile(stages["store"], 0.5), Percentile(stages["total"], 0.5), Percentile(own, 0.5), Percentile(own, 0.99),
                 failures ? (" failures: " + std::to_string(failures.load())).c_str() : "");
   }
   std::printf("stage columns are p50 ms inside the orchestrator; own = total - analyze - fusion - "

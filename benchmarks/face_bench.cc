@@ -27,6 +27,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "benchmarks/bench_util.h"
 #include "burnout/v1/face.grpc.pb.h"
 #include "common/grpc/channel.h"
 #include "common/grpc/server.h"
@@ -37,17 +38,13 @@
 
 namespace {
 
+using burnout::bench::Percentile;
+
 namespace v1 = burnout::v1;
 namespace face = burnout::face;
 namespace ti = burnout::face::test_images;
 using Clock = std::chrono::steady_clock;
 
-double Percentile(std::vector<double> v, double q) {
-  if (v.empty()) return 0.0;
-  std::sort(v.begin(), v.end());
-  const size_t i = std::min(v.size() - 1, static_cast<size_t>(q * (v.size() - 1) + 0.5));
-  return v[i];
-}
 
 double CpuSeconds() {
   rusage u{};

@@ -31,6 +31,7 @@
 #include <thread>
 #include <vector>
 
+#include "benchmarks/bench_util.h"
 #include "burnout/v1/face.grpc.pb.h"
 #include "burnout/v1/text.grpc.pb.h"
 #include "burnout/v1/voice.grpc.pb.h"
@@ -45,6 +46,8 @@
 
 namespace {
 
+using burnout::bench::Percentile;
+
 namespace v1 = burnout::v1;
 namespace fs = std::filesystem;
 namespace ts = burnout::torchscript;
@@ -55,11 +58,6 @@ const std::string kFace = std::string(BURNOUT_SOURCE_DIR) + "/../shared/data/fac
 
 double Ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
 
-double Percentile(std::vector<double> v, double q) {
-  if (v.empty()) return 0.0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<size_t>(q * (v.size() - 1) + 0.5))];
-}
 
 // ---- The machine's fp32 peak.
 

@@ -32,11 +32,15 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/videoio.hpp>
 
+#include "benchmarks/bench_util.h"
 #include "clients/capture/capture.h"
 #include "clients/capture/media_source.h"
 #include "tests/testing/session_media.h"
 
 namespace {
+
+using burnout::bench::Percentile;
+using burnout::bench::Ctl;
 
 namespace fs = std::filesystem;
 namespace v1 = burnout::v1;
@@ -52,17 +56,7 @@ int64_t NowUs() {
       .count();
 }
 
-double Pct(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<size_t>(p * v.size()))];
-}
 
-int Ctl(const fs::path& run, const std::string& args) {
-  const std::string cmd = std::string(BURNOUT_BIN_DIR) + "/burnoutctl --config " + BURNOUT_SOURCE_DIR +
-                          "/config/stack.textproto --run_dir " + run.string() + " " + args + " >/dev/null";
-  return std::system(cmd.c_str());
-}
 
 int ReadPid(const fs::path& run, const std::string& service) {
   std::ifstream in(run / (service + ".pid"));
@@ -239,7 +233,7 @@ int main(int argc, char** argv) {
   for (const char* kind : {"voice", "face", "text", "fused"}) {
     const auto& v = latency_ms[kind];
     if (v.empty()) continue;
-    std::printf("  %-7s %7zu %9.1f %9.1f %9.1f\n", kind, v.size(), Pct(v, 0.5), Pct(v, 0.99),
+    std::printf("  %-7s %7zu %9.1f %9.1f %9.1f\n", kind, v.size(), Percentile(v, 0.5), Percentile(v, 0.99),
                 *std::max_element(v.begin(), v.end()));
   }
 

@@ -316,15 +316,9 @@ class Session final
     Unref();
   }
 
+  // The person's slot went in FinishLocked, which every end passes through.
   void OnDone() override {
-    bool person = false;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      person = person_held_;
-      person_held_ = false;
-    }
     if (registered_) hub_->registry_.Unregister(this);
-    if (person) hub_->ReleasePerson(user_id_);
     Unref();
   }
 

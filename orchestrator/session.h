@@ -64,8 +64,6 @@ class SessionHub {
   grpc::ServerBidiReactor<burnout::v1::SessionRequest, burnout::v1::SessionUpdate>* Start(
       grpc::CallbackServerContext* ctx);
 
-  int open_sessions() const { return registry_.size(); }
-
  private:
   friend class Session;
   // False when `user_id` has max_sessions_per_person sessions open.

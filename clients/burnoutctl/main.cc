@@ -168,15 +168,9 @@ int main(int argc, char** argv) {
     req.set_user_id(user);
     req.set_request_id(request_id);
     if (!text_file.empty()) {
-      std::stringstream ss;
-      if (text_file == "-") {
-        ss << std::cin.rdbuf();
-      } else {
-        std::ifstream in(text_file, std::ios::binary);
-        if (!in) return Fail("cannot read " + text_file);
-        ss << in.rdbuf();
-      }
-      req.set_text(ss.str());
+      auto t = ctl::ReadTextArg(text_file);
+      if (!t.ok()) return Fail(std::string(t.status().message()));
+      req.set_text(*std::move(t));
     } else if (assess->count("--text")) {
       req.set_text(text);
     }

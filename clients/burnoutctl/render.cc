@@ -1,6 +1,9 @@
 #include "clients/burnoutctl/render.h"
 
 #include <ctime>
+#include <fstream>
+#include <iostream>
+#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -91,9 +94,21 @@ std::string RenderTrend(const burnout::v1::TrendSummary& t) {
   return out;
 }
 
-std::string ToJson(const google::protobuf::Message& m) {
+absl::StatusOr<std::string> ReadTextArg(const std::string& path) {
+  std::stringstream ss;
+  if (path == "-") {
+    ss << std::cin.rdbuf();
+  } else {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return absl::NotFoundError("cannot read " + path);
+    ss << in.rdbuf();
+  }
+  return ss.str();
+}
+
+std::string ToJson(const google::protobuf::Message& m, bool pretty) {
   google::protobuf::util::JsonPrintOptions opts;
-  opts.add_whitespace = true;
+  opts.add_whitespace = pretty;
   opts.preserve_proto_field_names = true;
   std::string out;
   (void)google::protobuf::util::MessageToJsonString(m, &out, opts);

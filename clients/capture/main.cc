@@ -6,12 +6,11 @@
 
 #include <atomic>
 #include <cstdlib>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_format.h"
+#include "clients/burnoutctl/render.h"
 #include "clients/burnoutctl/stack_control.h"
 #include "clients/capture/capture.h"
 #include "clients/capture/session_render.h"
@@ -89,15 +88,9 @@ int main(int argc, char** argv) {
 
   o.realtime = !fast;
   if (!text_file.empty()) {
-    std::stringstream ss;
-    if (text_file == "-") {
-      ss << std::cin.rdbuf();
-    } else {
-      std::ifstream in(text_file, std::ios::binary);
-      if (!in) return Fail(absl::NotFoundError("cannot read " + text_file));
-      ss << in.rdbuf();
-    }
-    o.text = ss.str();
+    auto t = burnout::ctl::ReadTextArg(text_file);
+    if (!t.ok()) return Fail(t.status());
+    o.text = *std::move(t);
   } else if (app.count("--text")) {
     o.text = text;
   }
@@ -113,7 +106,7 @@ int main(int argc, char** argv) {
   const absl::Status status =
       burnout::capture::RunCapture(o, [&](const burnout::v1::SessionUpdate& u) {
         if (json) {
-          std::cout << burnout::capture::UpdateJson(u) << std::endl;
+          std::cout << burnout::ctl::ToJson(u, /*pretty=*/false) << std::endl;
         } else if (u.has_summary()) {
           std::cout << "\n" << burnout::capture::RenderSummary(u.summary()) << std::flush;
         } else if (!quiet) {

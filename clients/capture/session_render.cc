@@ -6,7 +6,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "google/protobuf/util/json_util.h"
 #include "orchestrator/explainer.h"  // kNotice, kNotProvided: header constants only
 
 namespace burnout::capture {
@@ -213,15 +212,6 @@ std::string RenderSummary(const v1::Assessment& a) {
     absl::StrAppend(&out, "Not stored: ", s.store_error(), "\n");
   }
   absl::StrAppend(&out, "\n", a.notice().empty() ? orchestrator::kNotice : a.notice(), "\n");
-  return out;
-}
-
-std::string UpdateJson(const v1::SessionUpdate& u) {
-  google::protobuf::util::JsonPrintOptions opts;
-  opts.add_whitespace = false;
-  opts.preserve_proto_field_names = true;
-  std::string out;
-  (void)google::protobuf::util::MessageToJsonString(u, &out, opts);
   return out;
 }
 

@@ -20,7 +20,4 @@ std::string RenderUpdate(const burnout::v1::SessionUpdate& update);
 // Ends with a newline.
 std::string RenderSummary(const burnout::v1::Assessment& summary);
 
-// The proto JSON mapping on one line (proto field names; int64 as strings).
-std::string UpdateJson(const burnout::v1::SessionUpdate& update);
-
 }  // namespace burnout::capture

@@ -18,6 +18,7 @@
 #include <opencv2/videoio.hpp>
 
 #include "burnout/v1/burnout_risk.grpc.pb.h"
+#include "clients/burnoutctl/render.h"
 #include "clients/capture/capture.h"
 #include "clients/capture/media_source.h"
 #include "clients/capture/session_render.h"
@@ -538,7 +539,7 @@ TEST(RenderTest, Summary) {
 TEST(RenderTest, JsonIsOneParseableLine) {
   v1::SessionUpdate u;
   *u.mutable_summary() = Summary();
-  const std::string json = UpdateJson(u);
+  const std::string json = ctl::ToJson(u, /*pretty=*/false);
   EXPECT_EQ(json.find('\n'), std::string::npos);
   EXPECT_THAT(json, HasSubstr("\"session_id\":\"s-42\""));
   v1::SessionUpdate back;
