@@ -74,7 +74,7 @@ cv::Mat Scene(const cv::Mat& photo, cv::Size size) {
 
 v1::FaceServiceConfig Config(const std::string& yunet) {
   v1::FaceServiceConfig c;
-  c.set_model_dir("models/face-cues/1");
+  c.set_model_dir("models/face-cues/2");
   c.mutable_detector()->set_yunet_model(yunet);
   c.mutable_server()->set_worker_threads(1);
   c.mutable_server()->set_max_message_bytes(16 << 20);

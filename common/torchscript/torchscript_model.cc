@@ -36,7 +36,14 @@ Signature SignatureOf(absl::string_view kind) {
   if (kind == kVoiceKind) {
     return {2, "forward(input_values: float32 [B, N], attention_mask: int64 [B, N])"};
   }
+  if (kind == kFaceGrayKind) return {1, "forward(pixel_values: float32 [B, 1, S, S])"};
   return {1, "forward(pixel_values: float32 [B, 3, S, S])"};
+}
+
+// What each kind's forward returns, for error messages.
+const char* ReturnsOf(absl::string_view kind) {
+  return kind == kLandmarksKind ? "(landmarks [B, N, 3], face_score [B, 1])"
+                                : "(logits [B, L], embedding [B, D])";
 }
 
 // libtorch's messages span lines (source excerpts, C++ traces): the first 300 characters of
@@ -65,21 +72,53 @@ struct TorchScriptModel::Impl {
   mutable torch::jit::Module module;
 };
 
+bool IsImageKind(absl::string_view kind) {
+  return kind == kFaceKind || kind == kFaceGrayKind || kind == kLandmarksKind;
+}
+
+int ImageChannels(absl::string_view kind) { return kind == kFaceGrayKind ? 1 : 3; }
+
 absl::Status ValidateSpec(const TorchScriptSpec& spec, absl::string_view kind,
                           const std::string& where) {
-  if (kind != kTextKind && kind != kVoiceKind && kind != kFaceKind) {
+  if (kind != kTextKind && kind != kVoiceKind && !IsImageKind(kind)) {
     return Fail(where, absl::StrCat("unknown TorchScript kind \"", kind, "\""));
   }
-  if (spec.labels().empty()) return Fail(where, "torchscript.labels: the model's output labels must be listed");
-  std::set<std::string> seen;
-  for (const auto& l : spec.labels()) {
-    if (l.empty() || !seen.insert(l).second) {
-      return Fail(where, absl::StrCat("torchscript.labels: empty or repeated label \"", l, "\""));
+  if (kind == kLandmarksKind) {
+    const auto& l = spec.landmarks();
+    if (l.count() < 1 || l.count() > 10000) {
+      return Fail(where, absl::StrCat("torchscript.landmarks.count: must be 1..10000, got ", l.count()));
     }
-  }
-  if (spec.embedding_dim() < 1 || spec.embedding_dim() > 65536) {
-    return Fail(where, absl::StrCat("torchscript.embedding_dim: must be 1..65536, got ",
-                                    spec.embedding_dim()));
+    if (!(l.min_face_score() >= 0 && l.min_face_score() < 1)) {
+      return Fail(where, "torchscript.landmarks.min_face_score: must be in [0, 1)");
+    }
+    if (l.has_eyes()) {
+      const auto& e = l.eyes();
+      if (e.size() < 8 || e.size() > 512) {
+        return Fail(where, absl::StrCat("torchscript.landmarks.eyes.size: must be 8..512, got ", e.size()));
+      }
+      if (!(e.crop_scale() > 0 && e.crop_scale() <= 10)) {
+        return Fail(where, "torchscript.landmarks.eyes.crop_scale: must be in (0, 10]");
+      }
+      if (e.contour_count() < 16 || e.iris_count() < 1 || e.contour_count() + e.iris_count() > 1000) {
+        return Fail(where, "torchscript.landmarks.eyes: contour_count >= 16 (both lids) and iris_count >= 1");
+      }
+      if (e.mirrored() != "left" && e.mirrored() != "right") {
+        return Fail(where, absl::StrCat("torchscript.landmarks.eyes.mirrored: \"left\" or \"right\", got \"",
+                                        e.mirrored(), "\""));
+      }
+    }
+  } else {
+    if (spec.labels().empty()) return Fail(where, "torchscript.labels: the model's output labels must be listed");
+    std::set<std::string> seen;
+    for (const auto& l : spec.labels()) {
+      if (l.empty() || !seen.insert(l).second) {
+        return Fail(where, absl::StrCat("torchscript.labels: empty or repeated label \"", l, "\""));
+      }
+    }
+    if (spec.embedding_dim() < 1 || spec.embedding_dim() > 65536) {
+      return Fail(where, absl::StrCat("torchscript.embedding_dim: must be 1..65536, got ",
+                                      spec.embedding_dim()));
+    }
   }
   if (kind == kTextKind) {
     const auto& t = spec.tokenizer();
@@ -102,19 +141,43 @@ absl::Status ValidateSpec(const TorchScriptSpec& spec, absl::string_view kind,
     }
   } else {
     const auto& im = spec.image();
+    const int channels = ImageChannels(kind);
     if (im.size() < 8 || im.size() > 1024) {
       return Fail(where, absl::StrCat("torchscript.image.size: must be 8..1024, got ", im.size()));
     }
-    if (im.mean_size() != 3 || im.std_size() != 3) {
-      return Fail(where, "torchscript.image: mean and std must have 3 values each");
+    if (im.mean_size() != channels || im.std_size() != channels) {
+      return Fail(where, absl::StrCat("torchscript.image: mean and std must have ", channels,
+                                      channels == 1 ? " value" : " values", " each"));
     }
     for (float s : im.std()) {
       if (!(s > 0)) return Fail(where, "torchscript.image.std: values must be > 0");
     }
     if (!(im.rescale() > 0)) return Fail(where, "torchscript.image.rescale: must be > 0 (1/255)");
-    if (im.channel_order() != "RGB" && im.channel_order() != "BGR") {
+    if (channels == 1) {
+      if (im.channel_order() != "GRAY") {
+        return Fail(where, absl::StrCat("torchscript.image.channel_order: a ", kind,
+                                        " model takes \"GRAY\", got \"", im.channel_order(), "\""));
+      }
+      if (im.gray_weights_size() != 3) {
+        return Fail(where, "torchscript.image.gray_weights: 3 values (R, G, B) are needed");
+      }
+      for (float w : im.gray_weights()) {
+        if (!(w >= 0 && w <= 1)) return Fail(where, "torchscript.image.gray_weights: values must be in [0, 1]");
+      }
+    } else if (im.channel_order() != "RGB" && im.channel_order() != "BGR") {
       return Fail(where, absl::StrCat("torchscript.image.channel_order: \"RGB\" or \"BGR\", got \"",
                                       im.channel_order(), "\""));
+    }
+    if (im.native_size() != 0 && (im.native_size() < 8 || im.native_size() > im.size() * 4)) {
+      return Fail(where, absl::StrCat("torchscript.image.native_size: 0 or 8..4 x size, got ",
+                                      im.native_size()));
+    }
+    const auto& c = im.crop();
+    for (float v : {c.box_side(), c.mesh_side()}) {
+      if (!(v >= 0 && v <= 20)) return Fail(where, "torchscript.image.crop: sides must be in [0, 20]");
+    }
+    for (float v : {c.box_center_dy(), c.mesh_center_dy()}) {
+      if (!(std::abs(v) <= 5)) return Fail(where, "torchscript.image.crop: centre offsets must be in [-5, 5]");
     }
   }
   return absl::OkStatus();
@@ -154,6 +217,11 @@ absl::StatusOr<std::unique_ptr<TorchScriptModel>> TorchScriptModel::Load(const s
   try {
     m->impl_->module = torch::jit::load(md->model_path, torch::kCPU);
     m->impl_->module.eval();
+    if (IsImageKind(kind)) {
+      for (torch::Tensor p : m->impl_->module.parameters()) {
+        if (p.dim() == 4) p.set_data(p.contiguous(at::MemoryFormat::ChannelsLast));
+      }
+    }
   } catch (const std::exception& e) {
     return Fail(md->model_path, absl::StrCat("not a TorchScript file libtorch ",
                                              TORCH_VERSION, " can load (", OneLine(e), ")"));
@@ -172,8 +240,7 @@ absl::StatusOr<std::unique_ptr<TorchScriptModel>> TorchScriptModel::Load(const s
   if (names.size() != sig.inputs || !tensors) {
     return Fail(md->model_path,
                 absl::StrCat("forward takes (", absl::StrJoin(names, ", "), "); a ", kind,
-                             " model must take ", sig.text,
-                             " and return (logits [B, L], embedding [B, D])"));
+                             " model must take ", sig.text, " and return ", ReturnsOf(kind)));
   }
 
   // Warm-up: a batch of two, then one input of another length, through Forward, which checks
@@ -197,7 +264,7 @@ absl::StatusOr<std::unique_ptr<TorchScriptModel>> TorchScriptModel::Load(const s
     }
   } else {
     const int s = spec.image().size();
-    for (auto& w : warm) w.values.assign(3 * s * s, 0.0f);
+    for (auto& w : warm) w.values.assign(ImageChannels(kind) * s * s, 0.0f);
     for (int i = 0; i < s * s; ++i) warm[0].values[i] = static_cast<float>(i % s) / s - 0.5f;
   }
   const ForwardInput* pair[] = {&warm[0], &warm[1]};
@@ -207,6 +274,21 @@ absl::StatusOr<std::unique_ptr<TorchScriptModel>> TorchScriptModel::Load(const s
     auto out = m->Forward(batch);
     if (!out.ok()) {
       return Fail(md->model_path, absl::StrCat("warm-up forward failed: ", out.status().message()));
+    }
+  }
+  if (kind == kLandmarksKind && spec.landmarks().has_eyes()) {
+    auto eyes = m->impl_->module.find_method("eyes");
+    if (!eyes || eyes->function().getSchema().arguments().size() != 2) {
+      return Fail(md->model_path, "the manifest has torchscript.landmarks.eyes but the module has no "
+                                  "eyes(pixel_values: float32 [B, 3, S, S]) method");
+    }
+    const int s = spec.landmarks().eyes().size();
+    ForwardInput eye;
+    eye.values.assign(3 * s * s, 0.25f);
+    const ForwardInput* one[] = {&eye};
+    auto out = m->ForwardEyes(one);
+    if (!out.ok()) {
+      return Fail(md->model_path, absl::StrCat("warm-up of eyes() failed: ", out.status().message()));
     }
   }
   return m;
@@ -261,30 +343,52 @@ absl::StatusOr<std::vector<ForwardOutput>> TorchScriptModel::Forward(
         inputs = {x, mask};
       } else {
         const int64_t s = spec.image().size();
-        torch::Tensor x = torch::empty({b, 3, s, s}, torch::kFloat);
+        const int64_t c = ImageChannels(kind_);
+        torch::Tensor x = torch::empty({b, c, s, s}, torch::kFloat);
         for (int64_t r = 0; r < b; ++r) {
           const ForwardInput& in = *batch[group[r]];
-          if (static_cast<int64_t>(in.values.size()) != 3 * s * s) {
+          if (static_cast<int64_t>(in.values.size()) != c * s * s) {
             return absl::InvalidArgumentError(absl::StrCat(
-                "image input has ", in.values.size(), " values; the model takes 3 x ", s, " x ", s));
+                "image input has ", in.values.size(), " values; the model takes ", c, " x ", s, " x ", s));
           }
           std::copy(in.values.begin(), in.values.end(), x[r].data_ptr<float>());
         }
-        inputs = {x};
+        inputs = {x.contiguous(at::MemoryFormat::ChannelsLast)};
       }
 
       c10::IValue out = impl_->module.forward(std::move(inputs));
       if (!out.isTuple() || out.toTupleRef().elements().size() != 2 ||
           !out.toTupleRef().elements()[0].isTensor() || !out.toTupleRef().elements()[1].isTensor()) {
-        return absl::InternalError(absl::StrCat(
-            "forward returned ", out.tagKind(), "; expected a tuple (logits [B, ", labels,
-            "], embedding [B, ", dim, "])"));
+        return absl::InternalError(absl::StrCat("forward returned ", out.tagKind(),
+                                                "; expected a tuple ", ReturnsOf(kind_)));
       }
-      torch::Tensor logits = out.toTupleRef().elements()[0].toTensor().to(torch::kFloat).contiguous();
-      torch::Tensor emb = out.toTupleRef().elements()[1].toTensor().to(torch::kFloat).contiguous();
       auto shape = [](const torch::Tensor& t) {
         return absl::StrCat("[", absl::StrJoin(t.sizes().vec(), ", "), "]");
       };
+      if (kind_ == kLandmarksKind) {
+        const int64_t n = spec.landmarks().count();
+        torch::Tensor marks = out.toTupleRef().elements()[0].toTensor().to(torch::kFloat).contiguous();
+        torch::Tensor score = out.toTupleRef().elements()[1].toTensor().to(torch::kFloat).contiguous();
+        if (marks.dim() != 3 || marks.size(0) != b || marks.size(1) != n || marks.size(2) != 3) {
+          return absl::InternalError(absl::StrCat("landmarks have shape ", shape(marks), "; expected [",
+                                                  b, ", ", n, ", 3] (torchscript.landmarks.count)"));
+        }
+        if (score.numel() != b) {
+          return absl::InternalError(absl::StrCat("face_score has shape ", shape(score), "; expected [", b, ", 1]"));
+        }
+        if (!torch::isfinite(marks).all().item<bool>() || !torch::isfinite(score).all().item<bool>()) {
+          return absl::InternalError("forward produced non-finite values");
+        }
+        for (int64_t r = 0; r < b; ++r) {
+          ForwardOutput& o = results[group[r]];
+          const float* p = marks[r].data_ptr<float>();
+          o.landmarks.assign(p, p + 3 * n);
+          o.face_score = score.view({b})[r].item<float>();
+        }
+        continue;
+      }
+      torch::Tensor logits = out.toTupleRef().elements()[0].toTensor().to(torch::kFloat).contiguous();
+      torch::Tensor emb = out.toTupleRef().elements()[1].toTensor().to(torch::kFloat).contiguous();
       if (logits.dim() != 2 || logits.size(0) != b || logits.size(1) != labels) {
         return absl::InternalError(absl::StrCat("logits have shape ", shape(logits), "; expected [",
                                                 b, ", ", labels, "] (", labels, " labels in the manifest)"));
@@ -307,6 +411,47 @@ absl::StatusOr<std::vector<ForwardOutput>> TorchScriptModel::Forward(
     }
   } catch (const std::exception& e) {
     return absl::InternalError(absl::StrCat("libtorch: ", OneLine(e)));
+  }
+  return results;
+}
+
+absl::StatusOr<std::vector<std::vector<float>>> TorchScriptModel::ForwardEyes(
+    absl::Span<const ForwardInput* const> batch) const {
+  if (kind_ != kLandmarksKind || !spec().landmarks().has_eyes()) {
+    return absl::FailedPreconditionError(absl::StrCat(model_path_, " has no eye method"));
+  }
+  const auto& e = spec().landmarks().eyes();
+  const int64_t s = e.size(), n = e.contour_count() + e.iris_count();
+  const int64_t b = static_cast<int64_t>(batch.size());
+  std::vector<std::vector<float>> results(batch.size());
+  if (batch.empty()) return results;
+  try {
+    c10::InferenceMode guard;
+    torch::Tensor x = torch::empty({b, 3, s, s}, torch::kFloat);
+    for (int64_t r = 0; r < b; ++r) {
+      if (static_cast<int64_t>(batch[r]->values.size()) != 3 * s * s) {
+        return absl::InvalidArgumentError(absl::StrCat("eye input has ", batch[r]->values.size(),
+                                                       " values; the model takes 3 x ", s, " x ", s));
+      }
+      std::copy(batch[r]->values.begin(), batch[r]->values.end(), x[r].data_ptr<float>());
+    }
+    std::vector<c10::IValue> inputs = {x.contiguous(at::MemoryFormat::ChannelsLast)};
+    c10::IValue out = impl_->module.get_method("eyes")(std::move(inputs));
+    if (!out.isTuple() || out.toTupleRef().elements().empty() || !out.toTupleRef().elements()[0].isTensor()) {
+      return absl::InternalError(absl::StrCat("eyes() returned ", out.tagKind(), "; expected (landmarks [B, ", n, ", 3],)"));
+    }
+    torch::Tensor marks = out.toTupleRef().elements()[0].toTensor().to(torch::kFloat).contiguous();
+    if (marks.dim() != 3 || marks.size(0) != b || marks.size(1) != n || marks.size(2) != 3) {
+      return absl::InternalError(absl::StrCat("eye landmarks have shape [", absl::StrJoin(marks.sizes().vec(), ", "),
+                                              "]; expected [", b, ", ", n, ", 3]"));
+    }
+    if (!torch::isfinite(marks).all().item<bool>()) return absl::InternalError("eyes() produced non-finite values");
+    for (int64_t r = 0; r < b; ++r) {
+      const float* p = marks[r].data_ptr<float>();
+      results[r].assign(p, p + 3 * n);
+    }
+  } catch (const std::exception& ex) {
+    return absl::InternalError(absl::StrCat("libtorch: ", OneLine(ex)));
   }
   return results;
 }

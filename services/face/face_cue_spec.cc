@@ -1,8 +1,7 @@
-// The default face expression model's spec (models/face-cues/1, written by
-// burnout-build-face-model): the hand-set mapping documented on FaceCueModel and in
-// services/face/README.md ("Default expression model"), with each cue's reference value
-// and where it comes from. Its reference values also ground the findings when another
-// expression model (the seeds' ViT) serves.
+// The face-cues model's spec (models/face-cues/2, written by burnout-build-face-model): the
+// hand-set mapping documented on FaceCueModel and in services/face/README.md ("The face-cues
+// model"), with each cue's reference value and where it comes from. Its reference values also
+// ground the findings when an expression model (the FER model, the seeds' ViT) serves.
 //
 // Nothing is trained: no open facial-expression data set can be used here. The weights
 // follow the facial-action literature:
@@ -37,6 +36,23 @@ void Cue(burnout::v1::FaceCueModel* m, const std::string& name, float mean, floa
   (*m->mutable_reference_source())[name] = source;
 }
 
+void CascadeCue(burnout::v1::FaceCueModel* m, const std::string& name, float mean, float std,
+                const std::string& source) {
+  auto* c = m->add_cascade_cues();
+  c->set_name(name);
+  c->set_mean(mean);
+  c->set_std(std);
+  (*m->mutable_reference_source())["cascade:" + name] = source;
+}
+
+// The landmark cues' references: FER2013 test faces labelled neutral (600 with placed
+// landmarks), median and the interquartile range / 1.35 (a robust std), measured with
+// `burnout-eval-face --fer_dir <FER2013 test> --mode service`; a std is widened where a relaxed
+// face in a live camera varies more than a posed 48 px crop (talking, blinking).
+constexpr char kFerNeutral[] =
+    "measured: FER2013 test faces labelled neutral through the face pipeline (FaceMesh + Iris), "
+    "median ";
+
 struct W {
   const char* cue;
   float weight;
@@ -62,32 +78,46 @@ burnout::v1::FaceCueModel DefaultFaceCueSpec() {
   for (const char* label : {"angry", "disgust", "fear", "happy", "neutral", "sad", "surprise"}) {
     m.add_labels(label);
   }
-  // Reference values: a relaxed (neutral), frontal face. The 0..1 scores are the cues' own
-  // scales (services/face/face_cues.cc), so their references describe that scale, checked
-  // on the two shared photographs (../shared/data/faces: "astronaut", a clear frontal
-  // smile; "camera", a non-smiling face); the two landmark ratios come from anthropometry
-  // and the standard 5-point face-alignment template.
-  Cue(&m, "smile", 0.30f, 0.20f,
+  // Reference values of a relaxed (neutral), frontal face. From the landmarks (the default):
+  Cue(&m, "smile", 0.0f, 0.2f,
+      std::string(kFerNeutral) + "0.00, robust std 0.14 (happy: 0.92); std widened to 0.20");
+  Cue(&m, "eyes_open", 0.95f, 0.2f,
+      std::string(kFerNeutral) + "1.00, robust std 0.11; 1 = a relaxed open eye by construction, std widened "
+      "to 0.20 for blinks");
+  Cue(&m, "mouth_open", 0.11f, 0.12f,
+      std::string(kFerNeutral) + "0.11, robust std 0.06 (surprise 0.24, happy 0.31); std widened to 0.12 "
+      "for talking");
+  Cue(&m, "mouth_width", 0.755f, 0.065f, std::string(kFerNeutral) + "0.753, robust std 0.065 (happy: 0.924)");
+  Cue(&m, "corner_lift", 0.475f, 0.05f, std::string(kFerNeutral) + "0.473, robust std 0.047 (happy: 0.436)");
+  Cue(&m, "lip_corner_pull", -0.017f, 0.02f, std::string(kFerNeutral) + "-0.017, robust std 0.017 (happy: 0.037)");
+  Cue(&m, "brow_height", 0.315f, 0.05f, std::string(kFerNeutral) + "0.315, robust std 0.051 (disgust: 0.289)");
+  Cue(&m, "pitch_deg", 7.6f, 10.0f,
+      std::string(kFerNeutral) + "7.6 deg, robust std 10 (FER2013's pictures were often taken from above)");
+  // From the cascades (the fallback without a landmark model): the cues' own scales, checked
+  // on the two shared photographs (../shared/data/faces: "astronaut", a clear frontal smile;
+  // "camera", a non-smiling face); the two 5-point ratios come from anthropometry and the
+  // standard 5-point face-alignment template.
+  CascadeCue(&m, "smile", 0.30f, 0.20f,
       "scale: the smile score's own 0..1 scale (face_cues.cc). The smile cascade fires on "
       "relaxed mouths too: a non-smiling face scored 0.36 and a clear frontal smile 0.62 on "
       "the shared photographs, so a relaxed face is taken as 0.30 +- 0.20 and that smile "
       "is z = +1.6");
-  Cue(&m, "eyes_open", 0.85f, 0.25f,
+  CascadeCue(&m, "eyes_open", 0.85f, 0.25f,
       "scale: the eye score's own 0..1 scale (face_cues.cc): both eyes found gives about "
       "0.95 (0.95 on the shared frontal photograph), none 0.05 (z = -3, clamped). The score "
       "saturates, so widened eyes (AU5) cannot be told from open ones");
-  Cue(&m, "mouth_open", 0.10f, 0.20f,
+  CascadeCue(&m, "mouth_open", 0.10f, 0.20f,
       "scale: the mouth-opening score's own 0..1 scale (face_cues.cc); lips meet at rest in "
       "most adults, so a relaxed mouth is near 0 (0.00 on the shared smiling photograph, "
       "teeth showing); a dropped jaw (AU26/27) reaches z = +3 from 0.7");
-  Cue(&m, "mouth_width", 0.83f, 0.08f,
+  CascadeCue(&m, "mouth_width", 0.83f, 0.08f,
       "literature: mouth width (cheilion-cheilion, about 50-54 mm in adults) over the "
       "distance between the eye centres (about 60-63 mm) is 0.8-0.9 (Farkas 1994, "
       "Anthropometry of the Head and Face); the 5-point alignment template of face "
       "recognition (ArcFace, Deng et al. 2019: mean landmarks of many photographs) gives "
       "0.83. std 0.08 covers individual variation (about 0.06) and landmark noise. A smile "
       "(AU12, AU20) widens the mouth");
-  Cue(&m, "corner_lift", 0.55f, 0.06f,
+  CascadeCue(&m, "corner_lift", 0.55f, 0.06f,
       "literature: vertical drop from the nose tip to the mouth corners over the eye-centre "
       "distance. The 5-point alignment template (ArcFace, Deng et al. 2019) gives 20.5 / "
       "35.2 = 0.58, a mean over many photographs, some smiling; anthropometry agrees "

@@ -1,5 +1,7 @@
 #include "services/face/face_cues.h"
 
+#include "services/face/face_landmarks.h"
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -27,6 +29,15 @@ const std::vector<CueDef>& FaceCueTable() {
       {"brightness", "grey level", "mean grey level of the face, 0..255"},
       {"contrast", "grey level", "standard deviation of the face's grey levels"},
       {"sharpness", "variance", "variance of the Laplacian of the descriptor-size grey face"},
+      {"landmark_score", "score", "FaceMesh's probability that its crop held a face"},
+      {"eye_openness_right", "ratio", "right eye: 0 closed, 1 as open as a relaxed eye"},
+      {"eye_openness_left", "ratio", "left eye: 0 closed, 1 as open as a relaxed eye"},
+      {"eye_aspect_ratio", "ratio", "mean eye aspect ratio: lid gaps / (2 x eye width)"},
+      {"mouth_aspect_ratio", "ratio", "inner-lip gap / mouth width"},
+      {"lip_corner_pull", "ratio", "(lip centre height - corner height) / eye distance (+: raised)"},
+      {"brow_height", "ratio", "(upper lid - mid brow) / eye distance (lower: brows lowered)"},
+      {"yaw_deg", "deg", "head turn from the 3-D landmarks (+: towards the image's right)"},
+      {"pitch_deg", "deg", "head tilt from the 3-D landmarks (+: down, chin to the chest)"},
   };
   return *table;
 }
@@ -50,7 +61,15 @@ int FaceCueIndex(const std::string& name) {
 
 double FaceCues::get(const char* name) const {
   const int i = FaceCueIndex(name);
-  return i < 0 || i >= static_cast<int>(values.size()) ? std::nan("") : values[i];
+  if (i < 0 || i >= static_cast<int>(values.size())) return std::nan("");
+  if (i < static_cast<int>(measured.size()) && !measured[i]) return std::nan("");
+  return values[i];
+}
+
+double EyeOpenness(double eye_aspect, double open_reference) {
+  const double span = std::max(1e-3, open_reference - kClosedEyeAspect);
+  const double v = (eye_aspect - kClosedEyeAspect) / span;
+  return std::isfinite(v) ? std::clamp(v, 0.0, 1.5) : 0.0;
 }
 
 // AlignFace and MeasureCues: below.
@@ -172,6 +191,50 @@ cv::Rect UnitRect(double x0, double y0, double x1, double y1, int n) {
 
 double Saturate(double count, double scale) { return 1.0 - std::exp(-std::max(0.0, count) / scale); }
 
+FaceCues EmptyCues() {
+  FaceCues cues;
+  cues.values.assign(FaceCueTable().size(), 0.0);
+  cues.measured.assign(FaceCueTable().size(), false);
+  return cues;
+}
+
+// Sets a cue as measured (non-finite values, from degenerate inputs, become 0).
+void SetCue(FaceCues* cues, const char* name, double v) {
+  const int i = FaceCueIndex(name);
+  if (i < 0) return;
+  cues->values[i] = std::isfinite(v) ? v : 0.0;
+  cues->measured[i] = true;
+}
+
+// The cues every path measures: how the face was found, and the image quality on the
+// descriptor-size grey face (brightness and contrast inside the box, without the 10%
+// padding; sharpness over the whole grey face).
+void SetImageCues(const cv::Mat& bgr, const FaceBox& face, const AlignedFace& aligned, int faces_found,
+                  FaceCues* cues) {
+  const bool center_crop = face.detector == DetectorKind::kCenterCrop;
+  SetCue(cues, "face_detected", center_crop || face.detector == DetectorKind::kNone ? 0.0 : 1.0);
+  SetCue(cues, "face_count", center_crop ? 0.0 : std::max(0, faces_found));
+  const double short_side = bgr.empty() ? 0.0 : std::min(bgr.cols, bgr.rows);
+  SetCue(cues, "face_size", short_side > 0 ? std::max(face.box.width, face.box.height) / short_side : 0.0);
+  SetCue(cues, "detector_score", std::clamp<double>(face.score, 0.0, 1.0));
+  SetCue(cues, "face_cut", face.cut_at_border ? 1.0 : 0.0);
+  const cv::Mat& dg = aligned.gray;
+  if (dg.empty()) return;
+  const int m = dg.cols;
+  const double pad = kPadding / (1 + 2 * kPadding);
+  cv::Rect inner = UnitRect(pad, pad, 1 - pad, 1 - pad, m) & cv::Rect(0, 0, dg.cols, dg.rows);
+  if (inner.area() == 0) inner = cv::Rect(0, 0, dg.cols, dg.rows);
+  cv::Scalar mean, stddev;
+  cv::meanStdDev(dg(inner), mean, stddev);
+  SetCue(cues, "brightness", mean[0]);
+  SetCue(cues, "contrast", stddev[0]);
+  cv::Mat lap;
+  cv::Laplacian(dg, lap, CV_64F);
+  cv::Scalar lm, ls;
+  cv::meanStdDev(lap, lm, ls);
+  SetCue(cues, "sharpness", ls[0] * ls[0]);
+}
+
 }  // namespace
 
 AlignedFace AlignFace(const cv::Mat& bgr_in, const FaceBox& face, int model_side,
@@ -234,29 +297,17 @@ AlignedFace AlignFace(const cv::Mat& bgr_in, const FaceBox& face, int model_side
 // Non-finite values (degenerate inputs) are reported as 0.
 FaceCues MeasureCues(const cv::Mat& bgr, const FaceBox& face, const AlignedFace& aligned_in,
                      int faces_found, FaceDetector& detector) {
-  FaceCues cues;
-  cues.values.assign(FaceCueTable().size(), 0.0);
-  auto set = [&](const char* name, double v) {
-    const int i = FaceCueIndex(name);
-    if (i >= 0) cues.values[i] = std::isfinite(v) ? v : 0.0;
-  };
+  FaceCues cues = EmptyCues();
+  auto set = [&](const char* name, double v) { SetCue(&cues, name, v); };
+  AlignedFace aligned = aligned_in;
+  if (aligned.bgr.empty() || aligned.gray.empty()) aligned = AlignFace(bgr, face, 224, 96);
+  SetImageCues(bgr, face, aligned, faces_found, &cues);
 
-  const bool center_crop = face.detector == DetectorKind::kCenterCrop;
   const bool landmarks = face.has_landmarks && Finite(face.landmarks[0]) &&
                          Finite(face.landmarks[1]) && Finite(face.landmarks[2]) &&
                          Finite(face.landmarks[3]) && Finite(face.landmarks[4]) &&
                          cv::norm(face.landmarks[1] - face.landmarks[0]) > 1e-3;
   cues.has_landmarks = landmarks;
-
-  AlignedFace aligned = aligned_in;
-  if (aligned.bgr.empty() || aligned.gray.empty()) aligned = AlignFace(bgr, face, 224, 96);
-
-  set("face_detected", center_crop || face.detector == DetectorKind::kNone ? 0.0 : 1.0);
-  set("face_count", center_crop ? 0.0 : std::max(0, faces_found));
-  const double short_side = bgr.empty() ? 0.0 : std::min(bgr.cols, bgr.rows);
-  set("face_size", short_side > 0 ? std::max(face.box.width, face.box.height) / short_side : 0.0);
-  set("detector_score", std::clamp<double>(face.score, 0.0, 1.0));
-  set("face_cut", face.cut_at_border ? 1.0 : 0.0);
 
   // Landmarks (or their typical positions) in unit coordinates of the aligned crop.
   const AlignGeometry g = ComputeGeometry(face);
@@ -351,23 +402,50 @@ FaceCues MeasureCues(const cv::Mat& bgr, const FaceBox& face, const AlignedFace&
     set("mouth_open", std::clamp(dark / 0.30, 0.0, 1.0));
   }
 
-  // Image quality on the descriptor-size grey face.
-  {
-    const cv::Mat& dg = aligned.gray;
-    const int m = dg.cols;
-    const double pad = kPadding / (1 + 2 * kPadding);
-    cv::Rect inner = UnitRect(pad, pad, 1 - pad, 1 - pad, m) & cv::Rect(0, 0, dg.cols, dg.rows);
-    if (inner.area() == 0) inner = cv::Rect(0, 0, dg.cols, dg.rows);
-    cv::Scalar mean, stddev;
-    cv::meanStdDev(dg(inner), mean, stddev);
-    set("brightness", mean[0]);
-    set("contrast", stddev[0]);
-    cv::Mat lap;
-    cv::Laplacian(dg, lap, CV_64F);
-    cv::Scalar lm, ls;
-    cv::meanStdDev(lap, lm, ls);
-    set("sharpness", ls[0] * ls[0]);
-  }
+  return cues;
+}
+
+FaceCues MeasureImageCues(const cv::Mat& bgr, const FaceBox& face, const AlignedFace& aligned,
+                          int faces_found) {
+  FaceCues cues = EmptyCues();
+  SetImageCues(bgr, face, aligned.gray.empty() ? AlignFace(bgr, face, 224, 96) : aligned, faces_found, &cues);
+  return cues;
+}
+
+// The landmark cues (MeasureLandmarks gives the geometry in the eye-levelled frame):
+//   eye_openness_*  = EyeOpenness(that eye's aspect ratio): (EAR - 0.08) / (0.31 - 0.08) in
+//                     [0, 1.5] (kClosedEyeAspect, kOpenEyeAspect); eyes_open = their mean in [0, 1].
+//   mouth_open      = clamp(mouth_aspect_ratio / 0.5, 0, 1): FER2013 neutral faces median 0.03,
+//                     open surprise 0.35 (90th percentile), a yawn above 0.5.
+//   smile           = clamp(((pull + 0.016) / 0.059 + (width - 0.758) / 0.178) / 2, 0, 1): both
+//                     terms run from the median FER2013 test face labelled neutral (0) to the
+//                     median happy one (1), pull = lip_corner_pull, width = mouth_width.
+//   mouth_width, corner_lift, yaw as the cascade path defines them, from the mesh's lip corners
+//   (61, 291), nose tip (1) and the eye centres; roll_deg from the eye line.
+FaceCues MeasureLandmarkCues(const cv::Mat& bgr, const FaceBox& face, const AlignedFace& aligned,
+                             int faces_found, const LandmarkMeasures& m, double landmark_score) {
+  FaceCues cues = EmptyCues();
+  SetImageCues(bgr, face, aligned.gray.empty() ? AlignFace(bgr, face, 224, 96) : aligned, faces_found, &cues);
+  cues.has_landmarks = true;
+  cues.from_mesh = true;
+  const double right = EyeOpenness(m.ear_right), left = EyeOpenness(m.ear_left);
+  SetCue(&cues, "landmark_score", std::clamp(landmark_score, 0.0, 1.0));
+  SetCue(&cues, "eye_openness_right", right);
+  SetCue(&cues, "eye_openness_left", left);
+  SetCue(&cues, "eyes_open", std::clamp(0.5 * (right + left), 0.0, 1.0));
+  SetCue(&cues, "eye_aspect_ratio", 0.5 * (m.ear_right + m.ear_left));
+  SetCue(&cues, "mouth_aspect_ratio", m.mouth_aspect);
+  SetCue(&cues, "mouth_open", std::clamp(m.mouth_aspect / 0.5, 0.0, 1.0));
+  SetCue(&cues, "mouth_width", m.mouth_width);
+  SetCue(&cues, "corner_lift", m.corner_lift);
+  SetCue(&cues, "lip_corner_pull", m.lip_corner_pull);
+  SetCue(&cues, "smile", std::clamp(((m.lip_corner_pull + 0.016) / 0.059 + (m.mouth_width - 0.758) / 0.178) / 2.0,
+                                    0.0, 1.0));
+  SetCue(&cues, "brow_height", m.brow_height);
+  SetCue(&cues, "roll_deg", m.roll_deg);
+  SetCue(&cues, "yaw", std::clamp(m.nose_offset, -1.0, 1.0));
+  SetCue(&cues, "yaw_deg", m.yaw_deg);
+  SetCue(&cues, "pitch_deg", m.pitch_deg);
   return cues;
 }
 

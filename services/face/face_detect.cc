@@ -44,6 +44,7 @@ constexpr int kCascadeMinNeighbors = 5;
 constexpr double kCascadeScaleFactor = 1.1;
 // Centre crop: a square of this fraction of the short side, with this fixed score.
 constexpr float kCenterCropFraction = 0.6f;
+constexpr int kMinYuNetSide = 64;
 constexpr float kCenterCropScore = 0.1f;
 
 void LogWarning(const std::string& message) { spdlog::warn("{}", message); }
@@ -109,6 +110,8 @@ const char* DetectorName(DetectorKind kind) {
     case DetectorKind::kHaar: return "haar";
     case DetectorKind::kLbp: return "lbp";
     case DetectorKind::kCenterCrop: return "center-crop";
+    case DetectorKind::kTracked: return "tracked";
+    case DetectorKind::kWholeImage: return "whole-image";
   }
   return "none";
 }
@@ -346,7 +349,7 @@ std::vector<FaceBox> FaceDetector::Impl::RunCascade(cv::CascadeClassifier& casca
   return out;
 }
 
-Detection FaceDetector::Detect(const cv::Mat& input) {
+Detection FaceDetector::Detect(const cv::Mat& input, bool refine_landmarks) {
   Detection det;
   if (input.empty()) return det;  // no pixels: nothing to detect, nothing to crop
   const cv::Mat bgr = ToBgr8(input);
@@ -370,11 +373,13 @@ Detection FaceDetector::Detect(const cv::Mat& input) {
     const int short_small = std::min(small_size.width, small_size.height);
     const int min_side_px = std::max(1, int(std::lround(impl_->min_face_fraction * short_small)));
 
-    if (impl_->yunet) {
+    // YuNet's pooling needs a picture of at least kMinYuNetSide (its 32x downsampling);
+    // smaller ones go to the cascades.
+    if (impl_->yunet && std::min(small_size.width, small_size.height) >= kMinYuNetSide) {
       det.tried.push_back(DetectorKind::kYuNet);
       det.faces = impl_->RunYuNet(small, map_scale, float(min_side_px));
       if (!det.faces.empty()) det.detector = DetectorKind::kYuNet;
-      for (size_t i = 0; i < det.faces.size() && i < kMaxRefinedFaces; ++i) {
+      for (size_t i = 0; refine_landmarks && i < det.faces.size() && i < kMaxRefinedFaces; ++i) {
         impl_->RefineLandmarks(det.faces[i], bgr, small, 0.5 * (map_scale.x + map_scale.y));
       }
     }

@@ -20,8 +20,11 @@
 
 namespace burnout::face {
 
-enum class DetectorKind { kNone, kYuNet, kHaar, kLbp, kCenterCrop };
-const char* DetectorName(DetectorKind kind);  // "none", "yunet", "haar", "lbp", "center-crop"
+// kTracked: a stream frame whose face was followed from the previous frame's landmarks;
+// kWholeImage: a small picture taken as a face crop (no detector fires on a face that fills it).
+enum class DetectorKind { kNone, kYuNet, kHaar, kLbp, kCenterCrop, kTracked, kWholeImage };
+// "none", "yunet", "haar", "lbp", "center-crop", "tracked", "whole-image"
+const char* DetectorName(DetectorKind kind);
 
 struct FaceBox {
   cv::Rect2f box;    // in the input image's pixels; may extend past the border when cut
@@ -50,7 +53,9 @@ class FaceDetector {
       const burnout::v1::FaceDetectorConfig& config);
   ~FaceDetector();
 
-  Detection Detect(const cv::Mat& bgr);
+  // `refine_landmarks`: level YuNet's eye points with the eye cascade (the cascade cues need
+  // it; a landmark model places the eyes itself).
+  Detection Detect(const cv::Mat& bgr, bool refine_landmarks = true);
 
   bool has_yunet() const;
   const std::string& yunet_status() const;  // "loaded <path>" or why it is not used

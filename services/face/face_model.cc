@@ -27,6 +27,8 @@ using burnout::v1::FaceQualityConfig;
 // distances; about 33 degrees of head yaw for a typical nose) is "turned away". Not in
 // FaceQualityConfig: it follows from face geometry, not from the camera.
 constexpr double kMaxYaw = 0.35;
+// The same limit for the head turn the 3-D landmarks measure.
+constexpr double kMaxYawDeg = 30.0;
 // Quality factors: each failed check multiplies quality by at least this.
 constexpr double kMinFactor = 0.2;
 constexpr double kCenterCropFactor = 0.25;
@@ -46,11 +48,22 @@ double Cue(const FaceCues& cues, const char* name, double fallback) {
 bool IsLandmarkCue(const std::string& name) {
   return name == "mouth_width" || name == "corner_lift" || name == "roll_deg" || name == "yaw";
 }
-bool GeometryUsable(const FaceCues& cues) {
-  return cues.has_landmarks && std::abs(Cue(cues, "yaw", 0.0)) <= kMaxYaw;
+// The face is turned away: by the 3-D landmarks' yaw when measured, else by the nose's offset.
+bool TurnedAway(const FaceCues& cues) {
+  const double deg = cues.get("yaw_deg");
+  if (std::isfinite(deg)) return std::abs(deg) > kMaxYawDeg;
+  return std::abs(Cue(cues, "yaw", 0.0)) > kMaxYaw;
 }
+bool GeometryUsable(const FaceCues& cues) { return cues.has_landmarks && !TurnedAway(cues); }
 
-const burnout::v1::FeatureSpec* Reference(const FaceCueModel& spec, const std::string& name) {
+// The reference of a cue as `cues` measured it: the landmark references, or the cascade ones
+// when the cascades measured it (falling back to the landmark reference).
+const burnout::v1::FeatureSpec* Reference(const FaceCueModel& spec, const std::string& name, bool from_mesh) {
+  if (!from_mesh) {
+    for (const auto& c : spec.cascade_cues()) {
+      if (c.name() == name) return &c;
+    }
+  }
   for (const auto& c : spec.cues()) {
     if (c.name() == name) return &c;
   }
@@ -200,12 +213,15 @@ FaceQualityVerdict AssessFaceQuality(const FaceCues& cues, const FaceBox& face,
     if (face.cut_at_border || Cue(cues, "face_cut", 0.0) > 0.5) {
       lower(kCutFactor, "face cut off at the image border");
     }
-    const double yaw = Cue(cues, "yaw", 0.0);
-    if (cues.has_landmarks && std::abs(yaw) > kMaxYaw) {
+    const double yaw = Cue(cues, "yaw", 0.0), yaw_deg = cues.get("yaw_deg");
+    if (cues.has_landmarks && TurnedAway(cues)) {
       lower(kTurnedFactor,
-            absl::StrFormat("face turned away: the nose is %.2f eye-distances off the eyes' "
-                            "midline (at most %.2f)",
-                            std::abs(yaw), kMaxYaw));
+            std::isfinite(yaw_deg)
+                ? absl::StrFormat("face turned away: %.0f degrees from the camera (at most %.0f)",
+                                  std::abs(yaw_deg), kMaxYawDeg)
+                : absl::StrFormat("face turned away: the nose is %.2f eye-distances off the eyes' "
+                                  "midline (at most %.2f)",
+                                  std::abs(yaw), kMaxYaw));
     }
     const int count = static_cast<int>(std::lround(Cue(cues, "face_count", 1.0)));
     if (count > 1) {
@@ -285,6 +301,12 @@ absl::StatusOr<std::unique_ptr<FaceModel>> FaceModel::FromSpec(FaceCueModel spec
     }
     m->cue_index_.push_back(idx);
   }
+  for (const auto& c : s.cascade_cues()) {
+    if (!position.count(c.name())) return fail("cascade cue '", c.name(), "' is not one of the cues");
+    if (!(c.std() > 0) || !std::isfinite(c.std()) || !std::isfinite(c.mean())) {
+      return fail("cascade cue '", c.name(), "' needs a finite mean and a positive std");
+    }
+  }
   std::map<std::string, const burnout::v1::LinearLogit*> logit_of;
   for (const auto& l : s.logits()) {
     if (!labels.count(l.label())) {
@@ -340,9 +362,11 @@ ExpressionEstimate FaceModel::Estimate(const FaceCues& cues, double quality,
   for (int i = 0; i < nc; ++i) {
     const int idx = cue_index_[i];
     if (idx >= static_cast<int>(cues.values.size())) continue;
+    if (idx < static_cast<int>(cues.measured.size()) && !cues.measured[idx]) continue;
     if (!geometry && IsLandmarkCue(s.cues(i).name())) continue;
     const double v = cues.values[idx];
-    const double zi = (v - s.cues(i).mean()) / s.cues(i).std();
+    const burnout::v1::FeatureSpec& ref = *Reference(s, s.cues(i).name(), cues.from_mesh);
+    const double zi = (v - ref.mean()) / ref.std();
     z[i] = std::isfinite(zi) ? std::clamp(zi, -zc, zc) : 0.0;
   }
   ExpressionEstimate e;
@@ -414,7 +438,7 @@ std::vector<std::string> DescribeFace(const FaceCues& cues, const FaceBox& face,
   // the model's reference for a relaxed face: clearly from 1.25 std above it, slightly from
   // 0.6 std above.
   double clear_smile = 0.55, slight_smile = 0.42;
-  if (const auto* ref = Reference(spec, "smile")) {
+  if (const auto* ref = Reference(spec, "smile", cues.from_mesh)) {
     clear_smile = ref->mean() + 1.25 * ref->std();
     slight_smile = ref->mean() + 0.6 * ref->std();
   }
@@ -429,7 +453,28 @@ std::vector<std::string> DescribeFace(const FaceCues& cues, const FaceBox& face,
     }
   }
   const double eyes = cues.get("eyes_open");
-  if (std::isfinite(eyes)) {
+  const double right = cues.get("eye_openness_right"), left = cues.get("eye_openness_left");
+  if (std::isfinite(right) && std::isfinite(left)) {
+    // From the Iris contours: openness 1 is a relaxed open eye (FER2013 neutral faces), 0 shut.
+    const double mean = 0.5 * (right + left);
+    const std::string both = absl::StrFormat("openness %.2f: left %.2f, right %.2f, where 1 is a relaxed open eye",
+                                             mean, left, right);
+    if (mean < 0.3) {
+      out.push_back(absl::StrCat("Your eyes were mostly closed (", both,
+                                 "; a blink, glasses or glare can also do this)."));
+    } else if (mean < 0.65) {
+      out.push_back(absl::StrCat("Your eyes were half closed (", both, ")."));
+    } else if (mean > 1.2) {
+      out.push_back(absl::StrCat("Your eyes were wide open (", both, ")."));
+    } else {
+      out.push_back(absl::StrCat("Your eyes were open (", both, ")."));
+    }
+    if (std::abs(right - left) > 0.4 && std::min(right, left) < 0.7 && !TurnedAway(cues)) {
+      out.push_back(absl::StrFormat("One eye was more closed than the other (left %.2f, right %.2f): a wink, "
+                                    "a squint, or light from one side.",
+                                    left, right));
+    }
+  } else if (std::isfinite(eyes)) {
     if (eyes < 0.3) {
       out.push_back(absl::StrFormat(
           "Your eyes looked mostly closed (eyes open %.2f on a 0–1 scale; glasses, glare, "
@@ -444,7 +489,20 @@ std::vector<std::string> DescribeFace(const FaceCues& cues, const FaceBox& face,
   }
   const double mouth = cues.get("mouth_open");
   const bool mouth_open = std::isfinite(mouth) && mouth >= 0.5;
-  if (std::isfinite(mouth)) {
+  const double aspect = cues.get("mouth_aspect_ratio");
+  if (std::isfinite(aspect)) {
+    if (aspect >= 0.5) {
+      out.push_back(absl::StrFormat("Your mouth was wide open (the lips %.2f mouth-widths apart), as in a yawn, "
+                                    "a shout or a laugh.",
+                                    aspect));
+    } else if (aspect >= 0.2) {
+      out.push_back(absl::StrFormat("Your mouth was open (the lips %.2f mouth-widths apart).", aspect));
+    } else if (aspect >= 0.1) {
+      out.push_back(absl::StrFormat("Your mouth was slightly open (the lips %.2f mouth-widths apart).", aspect));
+    } else {
+      out.push_back("Your mouth was closed.");
+    }
+  } else if (std::isfinite(mouth)) {
     if (mouth_open) {
       out.push_back(absl::StrFormat("Your mouth was open (mouth open %.2f on a 0–1 scale).", mouth));
     } else if (mouth >= 0.25) {
@@ -454,9 +512,25 @@ std::vector<std::string> DescribeFace(const FaceCues& cues, const FaceBox& face,
       out.push_back(absl::StrFormat("Your mouth was closed (mouth open %.2f on a 0–1 scale).", mouth));
     }
   }
+  // The head's pose, from the 3-D landmarks.
+  const double yaw_deg = cues.get("yaw_deg"), pitch = cues.get("pitch_deg");
+  if (std::isfinite(yaw_deg) && std::abs(yaw_deg) >= 20) {
+    out.push_back(absl::StrFormat("Your head was turned %.0f degrees to the %s of the picture.", std::abs(yaw_deg),
+                                  yaw_deg > 0 ? "right" : "left"));
+  }
+  if (const auto* ref = Reference(spec, "pitch_deg", true); ref && std::isfinite(pitch)) {
+    if (pitch - ref->mean() >= 1.5 * ref->std()) {
+      out.push_back(absl::StrFormat("Your head was tilted down (%.0f degrees; a relaxed face looking at the camera: "
+                                    "about %.0f).",
+                                    pitch, ref->mean()));
+    } else if (pitch - ref->mean() <= -1.5 * ref->std()) {
+      out.push_back(absl::StrFormat("Your head was tilted back (%.0f degrees; about %.0f is typical).", pitch,
+                                    ref->mean()));
+    }
+  }
   // The geometry cues only mean something when measured from landmarks on a frontal face.
   if (!GeometryUsable(cues)) return out;
-  if (const auto* ref = Reference(spec, "mouth_width"); ref && ref->mean() > 0) {
+  if (const auto* ref = Reference(spec, "mouth_width", cues.from_mesh); ref && ref->mean() > 0) {
     const double v = cues.get("mouth_width");
     const double rel = (v - ref->mean()) / ref->mean();
     if (std::isfinite(v) && std::abs(rel) >= 0.10) {
@@ -466,7 +540,20 @@ std::vector<std::string> DescribeFace(const FaceCues& cues, const FaceBox& face,
           100 * std::abs(rel), rel > 0 ? "wider" : "narrower", v, ref->mean()));
     }
   }
-  if (const auto* ref = Reference(spec, "corner_lift")) {
+  if (const auto* ref = Reference(spec, "brow_height", true); ref && cues.from_mesh) {
+    const double v = cues.get("brow_height");
+    const double z = (v - ref->mean()) / ref->std();
+    if (std::isfinite(z) && z <= -1.2) {
+      out.push_back(absl::StrFormat("Your brows were lowered (%.2f eye-distances above the upper lids; typical "
+                                    "relaxed: %.2f), as in a frown or concentration.",
+                                    v, ref->mean()));
+    } else if (std::isfinite(z) && z >= 1.2) {
+      out.push_back(absl::StrFormat("Your brows were raised (%.2f eye-distances above the upper lids; typical "
+                                    "relaxed: %.2f).",
+                                    v, ref->mean()));
+    }
+  }
+  if (const auto* ref = Reference(spec, "corner_lift", cues.from_mesh)) {
     const double v = cues.get("corner_lift");
     const double z = (v - ref->mean()) / ref->std();
     if (std::isfinite(z) && z <= -1.0) {

@@ -52,6 +52,10 @@ absl::Status PrepareFaceConfig(burnout::v1::FaceServiceConfig* c) {
   if (d->yunet_score_threshold() == 0) d->set_yunet_score_threshold(0.8f);
   if (d->detect_max_side() == 0) d->set_detect_max_side(320);
   if (d->min_face_fraction() == 0) d->set_min_face_fraction(0.08f);
+  if (d->face_crop_max_side() == 0) d->set_face_crop_max_side(160);
+  if (d->redetect_frames() == 0) d->set_redetect_frames(10);
+  if (c->fatigue().window_ms() == 0) c->mutable_fatigue()->set_window_ms(60000);
+  if (c->fatigue().min_span_ms() == 0) c->mutable_fatigue()->set_min_span_ms(10000);
   if (c->model_dir().empty()) return absl::InvalidArgumentError("model_dir: must be set");
   BR_RETURN_IF_ERROR(grpcx::ValidateServerConfig(c->server()));
   BR_RETURN_IF_ERROR(grpcx::PrepareBatchingConfig(c->server(), c->mutable_batching()));
@@ -69,6 +73,11 @@ absl::Status PrepareFaceConfig(burnout::v1::FaceServiceConfig* c) {
   BR_RETURN_IF_ERROR(grpcx::CheckRange("detector.detect_max_side", d->detect_max_side(), 64, 4096));
   BR_RETURN_IF_ERROR(
       grpcx::CheckRange("detector.min_face_fraction", d->min_face_fraction(), 0.001, 1.0));
+  BR_RETURN_IF_ERROR(grpcx::CheckRange("detector.face_crop_max_side", d->face_crop_max_side(), 16, 1024));
+  BR_RETURN_IF_ERROR(grpcx::CheckRange("detector.redetect_frames", d->redetect_frames(), 1, 10000));
+  BR_RETURN_IF_ERROR(grpcx::CheckRange("fatigue.window_ms", c->fatigue().window_ms(), 5000, 3600000));
+  BR_RETURN_IF_ERROR(
+      grpcx::CheckRange("fatigue.min_span_ms", c->fatigue().min_span_ms(), 1000, c->fatigue().window_ms()));
   BR_RETURN_IF_ERROR(grpcx::CheckRange("analyze_every_n", c->analyze_every_n(), 1, 1000));
   BR_RETURN_IF_ERROR(grpcx::CheckRange("stream_window_ms", c->stream_window_ms(), 100, 600000));
   BR_RETURN_IF_ERROR(grpcx::CheckRange("max_fps", c->max_fps(), 1, 1000));
@@ -81,6 +90,9 @@ absl::Status PrepareFaceConfig(burnout::v1::FaceServiceConfig* c) {
 void ResolveFacePaths(const std::string& config_path, burnout::v1::FaceServiceConfig* c) {
   auto* d = c->mutable_detector();
   d->set_yunet_model(config::ResolveRelativeTo(config_path, d->yunet_model()));
+  if (!c->landmark_model_dir().empty()) {
+    c->set_landmark_model_dir(config::ResolveRelativeTo(config_path, c->landmark_model_dir()));
+  }
   d->set_cascade_dir(config::ResolveRelativeTo(config_path, d->cascade_dir()));
 }
 
@@ -109,6 +121,7 @@ class FaceStreamReactor final
       FinishLocked(grpcx::ToGrpc(service_->pipeline_.NotReady()));
       return;
     }
+    stream_ = pipeline_->NewStream();
     StartRead(&request_);
   }
 
@@ -258,8 +271,9 @@ class FaceStreamReactor final
     in_flight_ = true;
     // A TorchScript model's forward runs here as a batch of one: a stream has one frame in
     // flight, and the analysis of every N-th frame is not worth the batcher's wait.
+    // The task is the only user of stream_ while it runs: one frame is in flight at a time.
     auto task = [this, due = std::move(due), final]() {
-      auto result = pipeline_->AnalyzeFrame(due.frame);
+      auto result = pipeline_->AnalyzeStreamFrame(due.frame, due.time_us, stream_.get());
       Deliver(std::move(result), due.index, due.time_us, final);
     };
     if (!service_->executor_.TrySubmit(std::move(task))) {
@@ -307,6 +321,7 @@ class FaceStreamReactor final
 
   FaceService* const service_;
   std::shared_ptr<const FacePipeline> pipeline_;
+  std::unique_ptr<FaceStream> stream_;  // the face followed and the fatigue window
   const Clock::time_point opened_at_;
   FaceWindow window_;
   bool opened_ = false;
@@ -343,7 +358,7 @@ absl::StatusOr<std::unique_ptr<FacePipeline>> FaceService::LoadVersion(const std
   config.set_model_dir(dir);
   auto pipeline = FacePipeline::Create(config);
   if (pipeline.ok()) {
-    spdlog::info("face analyzer: YuNet {}", (*pipeline)->yunet_status());
+    spdlog::info("face analyzer: YuNet {}; landmarks {}", (*pipeline)->yunet_status(), (*pipeline)->landmark_status());
     // Warm-up: one real analysis (decode, the detector chain, cues, model) of a small
     // synthetic image before reporting SERVING.
     burnout::v1::RawImage raw;

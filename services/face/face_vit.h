@@ -17,7 +17,10 @@ namespace burnout::face {
 //   2. channels put in spec.channel_order ("RGB" swaps OpenCV's blue and red),
 //   3. each value v -> (v * spec.rescale - spec.mean[c]) / spec.std[c],
 //   4. laid out channel-major: out[c * S * S + y * S + x], the [3, S, S] the model takes.
-// `spec` must have passed torchscript::ValidateSpec (3 means, 3 stds > 0).
+// channel_order "GRAY" (torchscript-face-gray): one channel, the float luminance
+// gray_weights . (R, G, B) computed at the crop's own size and then resized bilinearly, scaled
+// the same way; [1, S, S].
+// `spec` must have passed torchscript::ValidateSpec for its kind.
 std::vector<float> FaceModelInput(const cv::Mat& bgr, const burnout::v1::ImageInputSpec& spec);
 
 }  // namespace burnout::face

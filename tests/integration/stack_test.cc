@@ -256,7 +256,7 @@ TEST_F(StackTest, AssessFaceAloneAndWithText) {
   ASSERT_EQ(a.modalities_size(), 3);
   const auto& face = a.modalities(2);
   ASSERT_TRUE(face.used()) << face.mask_reason();
-  EXPECT_EQ(face.result().model().name(), "face-cues");
+  EXPECT_EQ(face.result().model().name(), "face-expression-fer");
   EXPECT_EQ(face.result().emotions_size(), 7);
   double detected = -1;
   for (const auto& i : face.result().indicators()) {
@@ -304,7 +304,11 @@ TEST_F(StackTest, WatchStreamsVideoFramesToTheFaceService) {
   const int lines = Lines(r.out, &last);
   EXPECT_GE(lines, 4) << r.out;  // frames 0, 5, ..., 40 are due
   EXPECT_EQ(last.rfind("final", 0), 0u) << r.out;
-  if (real) EXPECT_NE(last.find("yunet"), std::string::npos) << r.out;
+  if (real) {
+    // Found by YuNet, then followed by its landmarks between detections.
+    EXPECT_NE(r.out.find("yunet"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("tracked"), std::string::npos) << r.out;
+  }
   Result missing = Ctl("watch --video " + (run_ / "nope.avi").string());
   EXPECT_NE(missing.code, 0);
   EXPECT_NE(missing.err.find("cannot open"), std::string::npos) << missing.err;

@@ -1,7 +1,6 @@
-// burnout-build-face-model: writes the default face expression model directory
-// (models/face-cues/1): the hand-set mapping documented on FaceCueModel and in
-// services/face/README.md ("Default expression model"), with each cue's reference value
-// and where it comes from.
+// burnout-build-face-model: writes the face-cues model directory (models/face-cues/2): the
+// hand-set mapping documented on FaceCueModel and in services/face/README.md ("The face-cues
+// model"), with each cue's reference value and where it comes from.
 //
 // The mapping itself and its sources: DefaultFaceCueSpec() in services/face/face_cue_spec.cc.
 #include <cstdio>
@@ -14,8 +13,8 @@
 #include "services/face/face_cues.h"
 #include "services/face/face_model.h"
 
-ABSL_FLAG(std::string, out_dir, "models/face-cues/1", "model directory to write");
-ABSL_FLAG(std::string, version, "1", "model version");
+ABSL_FLAG(std::string, out_dir, "models/face-cues/2", "model directory to write");
+ABSL_FLAG(std::string, version, "2", "model version");
 
 namespace burnout::face {
 namespace {
@@ -35,8 +34,9 @@ int Run() {
   auto* training = manifest.mutable_training();
   training->set_data(
       "not trained: hand-set weights from the facial-action literature (Ekman & Friesen 1978 "
-      "FACS; Ekman, Friesen & Hager 2002; Kohler et al. 2004); reference values from the "
-      "cues' own scales (checked on the two shared photographs), facial anthropometry "
+      "FACS; Ekman, Friesen & Hager 2002; Kohler et al. 2004); reference values of the landmark "
+      "cues measured on FER2013 test faces labelled neutral (burnout-eval-face), of the cascade "
+      "cues from their own scales (checked on the two shared photographs), facial anthropometry "
       "(Farkas 1994) and the 5-point alignment template (Deng et al. 2019)");
   training->set_program(absl::StrCat("burnout-build-face-model --out_dir=", dir,
                                      " --version=", absl::GetFlag(FLAGS_version)));

@@ -617,12 +617,27 @@ TEST(FaceDetectTest, CueTableOrder) {
   const std::vector<std::string> expected = {
       "face_detected", "face_count", "face_size", "detector_score", "face_cut",
       "smile", "eyes_open", "mouth_open", "mouth_width", "corner_lift",
-      "roll_deg", "yaw", "brightness", "contrast", "sharpness"};
+      "roll_deg", "yaw", "brightness", "contrast", "sharpness",
+      // landmarks only
+      "landmark_score", "eye_openness_right", "eye_openness_left", "eye_aspect_ratio",
+      "mouth_aspect_ratio", "lip_corner_pull", "brow_height", "yaw_deg", "pitch_deg"};
   EXPECT_EQ(FaceCueNames(), expected);
   EXPECT_EQ(FaceCueIndex("smile"), 5);
   EXPECT_EQ(FaceCueIndex("nope"), -1);
   FaceCues empty;
   EXPECT_TRUE(std::isnan(empty.get("smile")));
+  // The cascades do not measure the landmark-only cues: they read as missing, not as 0.
+  REQUIRE_SHARED();
+  const cv::Mat img = ti::LoadSharedFace("astronaut.png");
+  auto det = MakeDetector(CascadeConfig());
+  ASSERT_NE(det, nullptr);
+  const Detection d = det->Detect(img);
+  ASSERT_FALSE(d.faces.empty());
+  const FaceCues cascade = Cues(*det, img, d);
+  EXPECT_FALSE(cascade.from_mesh);
+  EXPECT_TRUE(std::isfinite(cascade.get("smile")));
+  EXPECT_TRUE(std::isnan(cascade.get("eye_openness_left")));
+  EXPECT_TRUE(std::isnan(cascade.get("pitch_deg")));
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
-// The default face expression model: the shipped model directory, spec validation, the
-// documented mapping and its evidence, quality verdicts, findings and the LBP descriptor.
+// The face-cues model: the shipped model directory, spec validation, the documented mapping
+// and its evidence, quality verdicts, findings and the LBP descriptor.
 #include "services/face/face_model.h"
 
 #include <algorithm>
@@ -28,7 +28,7 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
 const std::string& ShippedModel() {
-  static const std::string dir = std::string(BURNOUT_SOURCE_DIR) + "/models/face-cues/1";
+  static const std::string dir = std::string(BURNOUT_SOURCE_DIR) + "/models/face-cues/2";
   return dir;
 }
 
@@ -44,11 +44,14 @@ const FaceModel& Shipped() {
   return *model;
 }
 
-// Cues of a clean, detected, frontal face: every model cue at its reference mean, the rest
-// at plausible values, then `set` applied.
+// Cues of a clean, detected, frontal face as the landmarks measure them: every model cue at its
+// reference mean, the rest at plausible values, then `set` applied. landmarks = false: no
+// geometry (the detector gave no points).
 FaceCues Cues(const std::map<std::string, double>& set = {}, bool landmarks = true) {
   FaceCues c;
   c.values.assign(FaceCueNames().size(), 0.0);
+  c.measured.assign(FaceCueNames().size(), false);
+  c.from_mesh = true;  // the landmark references
   std::map<std::string, double> v = {{"face_detected", 1},  {"face_count", 1},
                                      {"face_size", 0.4},    {"detector_score", 0.95},
                                      {"face_cut", 0},       {"roll_deg", 0},
@@ -59,7 +62,10 @@ FaceCues Cues(const std::map<std::string, double>& set = {}, bool landmarks = tr
   for (const auto& [k, x] : v) {
     const int i = FaceCueIndex(k);
     EXPECT_GE(i, 0) << k;
-    if (i >= 0) c.values[i] = x;
+    if (i >= 0) {
+      c.values[i] = x;
+      c.measured[i] = true;
+    }
   }
   c.has_landmarks = landmarks;
   return c;
@@ -95,7 +101,7 @@ float P(const FaceModel& m, const ExpressionEstimate& e, const std::string& labe
 TEST(ShippedFaceModelTest, LoadsWithTheDocumentedShape) {
   const FaceModel& m = Shipped();
   EXPECT_EQ(m.info().name(), "face-cues");
-  EXPECT_EQ(m.info().version(), "1");
+  EXPECT_EQ(m.info().version(), "2");
   EXPECT_EQ(m.info().sha256().size(), 64u);
   EXPECT_THAT(m.spec().labels(),
               ElementsAre("angry", "disgust", "fear", "happy", "neutral", "sad", "surprise"));
@@ -108,9 +114,16 @@ TEST(ShippedFaceModelTest, LoadsWithTheDocumentedShape) {
     cues.push_back(c.name());
     EXPECT_TRUE(m.spec().reference_source().count(c.name())) << c.name();
   }
-  EXPECT_THAT(cues, ElementsAre("smile", "eyes_open", "mouth_open", "mouth_width", "corner_lift"));
-  // The neutral mouth is 0.8-0.9 eye-distances wide (Farkas 1994).
-  EXPECT_THAT(m.spec().reference_source().at("mouth_width"), HasSubstr("Farkas 1994"));
+  EXPECT_THAT(cues, ElementsAre("smile", "eyes_open", "mouth_open", "mouth_width", "corner_lift",
+                                 "lip_corner_pull", "brow_height", "pitch_deg"));
+  // The landmark references are measured on FER2013 neutral faces; the cascade fallback's come
+  // from the cues' scales and anthropometry (the neutral mouth is 0.8-0.9 eye-distances wide,
+  // Farkas 1994).
+  EXPECT_THAT(m.spec().reference_source().at("mouth_width"), HasSubstr("FER2013"));
+  std::vector<std::string> cascade;
+  for (const auto& c : m.spec().cascade_cues()) cascade.push_back(c.name());
+  EXPECT_THAT(cascade, ElementsAre("smile", "eyes_open", "mouth_open", "mouth_width", "corner_lift"));
+  EXPECT_THAT(m.spec().reference_source().at("cascade:mouth_width"), HasSubstr("Farkas 1994"));
 }
 
 TEST(ShippedFaceModelTest, ATamperedFileIsRefused) {
@@ -495,15 +508,15 @@ TEST(FaceQualityTest, UnsetFieldsGetTheDefaults) {
 
 TEST(FaceFindingsTest, SmilingFaceIsDescribedCheckably) {
   const auto spec = Shipped().spec();
-  const auto f = DescribeFace(Cues({{"smile", 0.82}, {"mouth_width", 1.00}, {"corner_lift", 0.45},
+  const auto f = DescribeFace(Cues({{"smile", 0.82}, {"mouth_width", 1.00}, {"corner_lift", 0.40},
                                     {"eyes_open", 0.9}, {"mouth_open", 0.05}}),
                               Box(DetectorKind::kYuNet, 0.98f), spec);
   EXPECT_THAT(f, Contains("Found by the yunet detector (score 0.98)."));
   EXPECT_THAT(f, Contains("You were smiling clearly (smile 0.82 on a 0–1 scale)."));
   EXPECT_THAT(f, Contains("Your eyes were open (eyes open 0.90 on a 0–1 scale)."));
   EXPECT_THAT(f, Contains("Your mouth was closed (mouth open 0.05 on a 0–1 scale)."));
-  EXPECT_THAT(f, Contains(HasSubstr("Your mouth was 20% wider than a typical relaxed mouth (1.00 "
-                                    "vs 0.83 times the distance between your eyes)")));
+  EXPECT_THAT(f, Contains(HasSubstr("Your mouth was 32% wider than a typical relaxed mouth (1.00 "
+                                    "vs 0.75 times the distance between your eyes)")));
   EXPECT_THAT(f, Contains(HasSubstr("The corners of your mouth were raised")));
   for (const auto& s : f) {
     EXPECT_THAT(s, ::testing::Not(HasSubstr("depress"))) << "no diagnosis language";

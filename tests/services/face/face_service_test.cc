@@ -1,5 +1,6 @@
-// The face analyzer behind a real gRPC server on port 0, with the shipped model and the real
-// detectors: unary Analyze, AnalyzeStream, and what bad input and bad clients get.
+// The face analyzer behind a real gRPC server on port 0, with the shipped models (the FER
+// expression model, FaceMesh + Iris) and the real detectors: unary Analyze, AnalyzeStream (the
+// face followed, the fatigue measures), and what bad input and bad clients get.
 #include "services/face/face_service.h"
 
 #include <chrono>
@@ -31,7 +32,8 @@ const char kSharedFaces[] = "../shared/data/faces/";
 
 v1::FaceServiceConfig Config() {
   v1::FaceServiceConfig c;
-  c.set_model_dir("models/face-cues/1");
+  c.set_model_dir("models/face-expression-fer/1");
+  c.set_landmark_model_dir("models/face-landmarks-mediapipe");
   c.set_max_image_bytes(4 << 20);
   c.mutable_detector()->set_yunet_model(kSharedYuNet);  // absent: the chain starts at Haar
   c.set_stream_idle_timeout_ms(10000);
@@ -150,17 +152,53 @@ TEST(FaceServiceTest, AnalysesAPhotographOfAFace) {
   EXPECT_EQ(ind.at("face_count"), 1.0);
   EXPECT_GT(ind.at("face_size"), 0.1);
   EXPECT_TRUE(ind.count("smile") && ind.count("eyes_open") && ind.count("brightness"));
-  EXPECT_EQ(out.embedding().dimension(), 4 * 4 * 59);
+  // The landmark cues, and the FER model's pooled features as the embedding.
+  EXPECT_EQ(ind.at("landmark_score"), 1.0);
+  EXPECT_GT(ind.at("eye_openness_left"), 0.7);
+  EXPECT_GT(ind.at("eye_openness_right"), 0.7);
+  EXPECT_GT(ind.at("smile"), 0.7);  // a clear smile
+  EXPECT_NEAR(ind.at("yaw_deg"), 0.0, 10.0);
+  EXPECT_EQ(out.embedding().dimension(), 256);
+  EXPECT_EQ(out.embedding().model_id(), "face-expression-fer/1");
   EXPECT_EQ(out.embedding().values_size(), out.embedding().dimension());
-  EXPECT_EQ(out.model().name(), "face-cues");
+  EXPECT_EQ(out.model().name(), "face-expression-fer");
+  // A clear, frontal, sharp face: the model's probabilities reach fusion unshrunk.
+  EXPECT_EQ(out.quality(), 1.0f);
+  EXPECT_EQ(ind.at("emotion_evidence"), 1.0);
+  std::map<std::string, float> p;
+  for (const auto& e : out.emotions()) p[e.label()] = e.probability();
+  EXPECT_GT(p["happy"], 0.9);
   EXPECT_FALSE(out.findings().empty());
+  EXPECT_EQ(out.details().at("landmarks"), "facemesh+iris");
   if (std::filesystem::exists(kSharedYuNet)) {
     EXPECT_EQ(out.details().at("detector"), "yunet");
     EXPECT_EQ(out.details().at("aligned"), "landmarks");
   }
   std::map<std::string, double> timings;
   for (const auto& t : out.timings()) timings[t.stage()] = t.millis();
-  EXPECT_TRUE(timings.count("decode") && timings.count("detect") && timings.count("analyze"));
+  EXPECT_TRUE(timings.count("decode") && timings.count("detect") && timings.count("landmarks") &&
+              timings.count("analyze") && timings.count("forward"));
+}
+
+TEST(FaceServiceTest, TheFaceCuesModelRunsInlineWithCascadeCues) {
+  auto face = SharedFace("astronaut.png");
+  if (!face) GTEST_SKIP() << "../shared/data/faces is absent";
+  auto c = Config();
+  c.set_model_dir("models/face-cues/2");
+  c.set_landmark_model_dir("models/no-such-landmark-model");  // not installed: cascades
+  Running r(c);
+  v1::ModalityResult out;
+  ASSERT_TRUE(Analyze(r, Encode(*face), &out).ok());
+  EXPECT_EQ(out.model().name(), "face-cues");
+  EXPECT_EQ(out.embedding().dimension(), 4 * 4 * 59);
+  EXPECT_EQ(out.details().at("landmarks"), "cascades (no landmark model)");
+  const auto ind = Indicators(out);
+  EXPECT_TRUE(ind.count("smile") && ind.count("eyes_open"));
+  EXPECT_FALSE(ind.count("eye_openness_left"));  // the cascades do not measure it
+  EXPECT_FALSE(out.evidence().empty());          // exact per-cue contributions
+  for (const auto& t : out.timings()) EXPECT_NE(t.stage(), "forward");
+  EXPECT_EQ(r.service.batcher_stats().items, 0u);
+  EXPECT_EQ(r.service.forwards(), 0u);
 }
 
 TEST(FaceServiceTest, NoFaceIsAFlaggedLowConfidenceResult) {
@@ -175,11 +213,8 @@ TEST(FaceServiceTest, NoFaceIsAFlaggedLowConfidenceResult) {
   EXPECT_THAT(out.quality_issues(0), HasSubstr("no face"));
   // Weak evidence stays close to uniform.
   for (const auto& e : out.emotions()) EXPECT_NEAR(e.probability(), 1.0 / 7, 0.08);
-  // The face-cues model runs inline: no forward, nothing through the batcher.
-  EXPECT_EQ(out.details().at("expression_model"), "face-cues");
-  for (const auto& t : out.timings()) EXPECT_NE(t.stage(), "forward");
-  EXPECT_EQ(r.service.batcher_stats().items, 0u);
-  EXPECT_EQ(r.service.forwards(), 0u);
+  EXPECT_EQ(out.details().at("expression_model"), "torchscript-face-gray");
+  EXPECT_FALSE(Indicators(out).count("landmark_score"));  // no face: no landmarks run
 }
 
 TEST(FaceServiceTest, BadInputGetsPreciseStatus) {

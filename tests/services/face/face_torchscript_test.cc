@@ -373,12 +373,12 @@ TEST(FaceTorchScriptTest, TheShippedConfigNamesTheExportedModel) {
   EXPECT_THAT(text, HasSubstr("# model_dir: \"../models/face-expression-vit\""));
   EXPECT_THAT(text, HasSubstr("# batching {"));
   // Batching defaults are filled in and checked.
-  v1::FaceServiceConfig c = Prepared(Config("models/face-cues/1"));
+  v1::FaceServiceConfig c = Prepared(Config("models/face-cues/2"));
   EXPECT_EQ(c.batching().max_batch_size(), 8);
   EXPECT_EQ(c.batching().max_queue_delay_us(), 1000);
   EXPECT_EQ(c.batching().max_queue(), c.server().max_queue());
   EXPECT_EQ(c.batching().threads(), c.server().worker_threads());
-  c = Config("models/face-cues/1");
+  c = Config("models/face-cues/2");
   c.mutable_batching()->set_max_batch_size(1000);
   EXPECT_THAT(std::string(PrepareFaceConfig(&c).message()), HasSubstr("batching.max_batch_size"));
 }
@@ -439,7 +439,7 @@ std::vector<Broken> BrokenModels() {
     m.set_kind("torchscript-voice");
     EXPECT_TRUE(model::WriteManifest(dir, m).ok());
     out.push_back({"kind", dir, {dir + "/manifest.textproto", "kind is \"torchscript-voice\"",
-                                 "\"face-cues\" or \"torchscript-face\""}});
+                                 "\"torchscript-face-gray\", \"torchscript-face\" or \"face-cues\""}});
   }
   return out;
 }
