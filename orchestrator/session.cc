@@ -398,7 +398,8 @@ class Session final
     Channel(Modality m, const burnout::v1::SessionConfig& c)
         : modality(m),
           window(c.window_ms() / 1000.0, 1024),
-          series(m, c.series_step_ms() / 1000.0, c.max_series_points()) {}
+          series(m, c.series_step_ms() / 1000.0, c.max_series_points(),
+                 {c.series_indicators().begin(), c.series_indicators().end()}) {}
     Modality modality;
     bool requested = false;
     bool deployed = true;     // the orchestrator has a target for this analyzer
@@ -1385,6 +1386,12 @@ absl::Status PrepareSessionConfig(burnout::v1::SessionConfig* c) {
   if (c->write_timeout_ms() == 0) c->set_write_timeout_ms(10000);
   if (c->series_step_ms() == 0) c->set_series_step_ms(1000);
   if (c->max_series_points() == 0) c->set_max_series_points(1200);
+  if (c->series_indicators().empty()) {
+    for (const char* name : {"perclos", "blink_rate_per_min", "blink_duration_ms", "long_eye_closures", "yawns",
+                             "head_nods", "eyes_open"}) {
+      c->add_series_indicators(name);
+    }
+  }
   if (c->spike_lookback() == 0) c->set_spike_lookback(3);
   if (c->spike_confidence_drop() == 0) c->set_spike_confidence_drop(0.15f);
   if (c->spike_stress_jump() == 0) c->set_spike_stress_jump(0.15f);

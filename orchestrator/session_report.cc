@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <set>
 
 namespace burnout::orchestrator {
@@ -189,8 +190,13 @@ std::optional<v1::ModalityResult> ResultWindow::Aggregate() const {
 // EmotionSeries
 
 // A non-positive step would make every step index infinite; one second is a safe fallback.
-EmotionSeries::EmotionSeries(v1::Modality modality, double step_s, int max_points)
-    : modality_(modality), step_s_(step_s > 0 ? step_s : 1.0), max_points_(std::max(1, max_points)) {}
+EmotionSeries::EmotionSeries(v1::Modality modality, double step_s, int max_points,
+                             std::vector<std::string> indicators)
+    : modality_(modality),
+      step_s_(step_s > 0 ? step_s : 1.0),
+      max_points_(std::max(1, max_points)),
+      indicators_(std::move(indicators)),
+      units_(indicators_.size()) {}
 
 void EmotionSeries::Add(double t_s, const v1::ModalityResult& result) {
   if (labels_.empty() && result.emotions_size() > 0) {
@@ -209,11 +215,21 @@ void EmotionSeries::Add(double t_s, const v1::ModalityResult& result) {
     Point p;
     p.step_index = index;
     p.emotion_sums.assign(labels_.size(), 0.0);
+    p.indicator_sums.assign(indicators_.size(), 0.0);
+    p.indicator_counts.assign(indicators_.size(), 0);
     points_.push_back(std::move(p));
   }
   Point& p = points_.back();
   for (size_t i = 0; i < labels_.size(); ++i) {
     p.emotion_sums[i] += Probability(result.emotions(), labels_[i]);
+  }
+  for (const auto& ind : result.indicators()) {
+    for (size_t k = 0; k < indicators_.size(); ++k) {
+      if (ind.name() != indicators_[k] || !std::isfinite(ind.value())) continue;
+      p.indicator_sums[k] += ind.value();
+      ++p.indicator_counts[k];
+      if (units_[k].empty()) units_[k] = ind.unit();
+    }
   }
   p.quality_sum += result.quality();
   ++p.results;
@@ -235,6 +251,10 @@ void EmotionSeries::Compact() {
       }
       m.quality_sum += p.quality_sum;
       m.results += p.results;
+      for (size_t k = 0; k < m.indicator_sums.size() && k < p.indicator_sums.size(); ++k) {
+        m.indicator_sums[k] += p.indicator_sums[k];
+        m.indicator_counts[k] += p.indicator_counts[k];
+      }
     } else {
       p.step_index = index;
       merged.push_back(std::move(p));
@@ -260,6 +280,13 @@ v1::ModalitySeries EmotionSeries::ToProto() const {
     }
     sp->set_quality(static_cast<float>(p.quality_sum / n));
     sp->set_results(p.results);
+    for (size_t k = 0; k < indicators_.size(); ++k) {
+      if (k >= p.indicator_counts.size() || p.indicator_counts[k] == 0) continue;
+      auto* ind = sp->add_indicators();
+      ind->set_name(indicators_[k]);
+      ind->set_unit(units_[k]);
+      ind->set_value(p.indicator_sums[k] / p.indicator_counts[k]);
+    }
   }
   return out;
 }
@@ -413,8 +440,10 @@ std::vector<v1::SegmentStats> Segments(double duration_s,
       double quality = 0;
       double weight = 0;
       int64_t results = 0;
+      std::map<std::string, std::pair<double, double>> indicators;  // name -> (sum, weight)
     } sums[3];
     for (auto& s : sums) s.emotions.assign(labels.size(), 0.0);
+    std::vector<std::pair<std::string, std::string>> indicator_order;  // name, unit
     for (const auto& p : ms.points()) {
       Sums& s = sums[segment_of(p.t_s())];
       // A point stands for `results` results: weighting by it makes the segment the mean of
@@ -426,6 +455,15 @@ std::vector<v1::SegmentStats> Segments(double duration_s,
       s.quality += w * p.quality();
       s.weight += w;
       s.results += p.results() > 0 ? p.results() : 0;
+      for (const auto& ind : p.indicators()) {
+        auto& [sum, weight] = s.indicators[ind.name()];
+        sum += w * ind.value();
+        weight += w;
+        if (std::none_of(indicator_order.begin(), indicator_order.end(),
+                         [&](const auto& o) { return o.first == ind.name(); })) {
+          indicator_order.emplace_back(ind.name(), ind.unit());
+        }
+      }
     }
     for (int seg = 0; seg < 3; ++seg) {
       Sums& s = sums[seg];
@@ -446,6 +484,14 @@ std::vector<v1::SegmentStats> Segments(double duration_s,
         }
       }
       m->set_quality(static_cast<float>(s.quality / s.weight));
+      for (const auto& [name, unit] : indicator_order) {
+        auto it = s.indicators.find(name);
+        if (it == s.indicators.end() || it->second.second <= 0) continue;
+        auto* ind = m->add_indicators();
+        ind->set_name(name);
+        ind->set_unit(unit);
+        ind->set_value(it->second.first / it->second.second);
+      }
     }
   }
   return out;

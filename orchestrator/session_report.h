@@ -76,11 +76,14 @@ class ResultWindow {
 };
 
 // A modality's emotions over the session, one point per step (the mean of the results whose
-// t_s falls in it). When max_points are held, neighbouring points merge pairwise (weighted
-// by their result counts) and the step doubles, so an hour-long session stays bounded.
+// t_s falls in it), and the `indicators` named (the face's fatigue measures), each the mean
+// over the step's results that carry it. When max_points are held, neighbouring points merge
+// pairwise (weighted by their result counts) and the step doubles, so an hour-long session
+// stays bounded.
 class EmotionSeries {
  public:
-  EmotionSeries(burnout::v1::Modality modality, double step_s, int max_points);
+  EmotionSeries(burnout::v1::Modality modality, double step_s, int max_points,
+                std::vector<std::string> indicators = {});
   void Add(double t_s, const burnout::v1::ModalityResult& result);
   burnout::v1::ModalitySeries ToProto() const;
   int size() const;
@@ -91,11 +94,15 @@ class EmotionSeries {
   double step_s_;
   int max_points_;
   std::vector<std::string> labels_;  // of the first result
+  std::vector<std::string> indicators_;
+  std::vector<std::string> units_;   // of each indicator, as first seen
   struct Point {
     int64_t step_index = 0;  // t_s / step_s
     std::vector<double> emotion_sums;
     double quality_sum = 0;
     int results = 0;
+    std::vector<double> indicator_sums;  // per followed indicator
+    std::vector<int> indicator_counts;
   };
   std::vector<Point> points_;
 };
@@ -144,8 +151,8 @@ class SpikeDetector {
 
 // The seed's segments over [0, duration_s]: beginning (first 20%), middle (60%), end (last
 // 20%), each with the fused points and each modality's series points whose t_s falls in it
-// (a point belongs to the segment holding its t_s). Segments with nothing in them still
-// appear, with zero counts.
+// (a point belongs to the segment holding its t_s), the followed indicators' means weighted
+// by the points' results. Segments with nothing in them still appear, with zero counts.
 std::vector<burnout::v1::SegmentStats> Segments(
     double duration_s, const std::vector<burnout::v1::ModalitySeries>& series,
     const std::vector<burnout::v1::FusedPoint>& fused);

@@ -66,6 +66,17 @@ class Rng {
       if (std::log(u) < 0.5 * x * x + d - d * v + d * std::log(v)) return d * v;
     }
   }
+  // Knuth's product of uniforms: fine for the small means the generators use (< 30).
+  int Poisson(double mean) {
+    const double limit = std::exp(-std::max(0.0, mean));
+    int k = 0;
+    double p = Uniform();
+    while (p > limit) {
+      ++k;
+      p *= Uniform();
+    }
+    return k;
+  }
   std::vector<double> Dirichlet(const std::vector<double>& alpha) {
     std::vector<double> out(alpha.size());
     double sum = 0.0;

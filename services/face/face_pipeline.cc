@@ -40,7 +40,9 @@ void AddTiming(burnout::v1::ModalityResult* r, const char* stage, double ms) {
 
 // The seed ViT's input side; the aligned colour crop is made at this size.
 constexpr int kModelSide = 224;
-// A whole-picture face crop whose landmarks do not confirm a face: its quality factor.
+// A whole picture taken as a face crop: its framing is assumed, not measured (x 0.9); when the
+// landmarks do not confirm a face in it either, x 0.5.
+constexpr double kFaceCropFactor = 0.9;
 constexpr double kUnconfirmedCropFactor = 0.5;
 // A detected face whose landmarks could not be placed (turned away, covered, not a face).
 constexpr double kNoLandmarksFactor = 0.5;
@@ -335,6 +337,9 @@ absl::StatusOr<PreparedFace> FacePipeline::Impl::Prepare(const cv::Mat& bgr, dou
     lower(kUnconfirmedCropFactor,
           absl::StrFormat("no face was detected and the landmarks found none in the whole picture (score %.2f)",
                           mesh_score));
+  } else if (whole) {
+    lower(kFaceCropFactor,
+          "the picture was taken as a face crop and analysed whole (no detector fires on a face that fills it)");
   } else if (landmarks && !measures && face.detector != DetectorKind::kCenterCrop) {
     lower(kNoLandmarksFactor,
           absl::StrFormat("the facial landmarks could not be placed (score %.2f, at least %.2f is needed); "

@@ -130,10 +130,21 @@ absl::StatusOr<std::vector<LabelledExample>> LoadFusionTsv(const std::string& pa
       return absl::InvalidArgumentError(
           absl::StrCat(where, ": label \"", label, "\" is not one of low, moderate, high"));
     }
-    for (const auto& mc : modalities) {
+    for (size_t m = 0; m < modalities.size(); ++m) {
+      const auto& mc = modalities[m];
+      // An optional indicator's cell may be empty (the analyzer left it out); any other
+      // empty cell marks the modality absent.
+      auto optional = [&](const Column& col) {
+        if (col.kind != Column::kIndicator) return false;
+        for (const auto& f : spec.inputs(static_cast<int>(m)).indicators()) {
+          if (f.name() == col.name) return f.optional();
+        }
+        return false;
+      };
       bool any = false, all = true;
       for (const Column& col : mc.columns) {
         const bool empty = absl::StripAsciiWhitespace(cells[col.index]).empty();
+        if (optional(col)) continue;
         any = any || !empty;
         all = all && !empty;
       }
@@ -144,6 +155,7 @@ absl::StatusOr<std::vector<LabelledExample>> LoadFusionTsv(const std::string& pa
       for (const Column& col : mc.columns) {
         const absl::string_view cell = absl::StripAsciiWhitespace(cells[col.index]);
         double v = 0.0;
+        if (cell.empty() && optional(col)) continue;
         if (cell.empty() || !absl::SimpleAtod(cell, &v)) {
           return absl::InvalidArgumentError(
               absl::StrCat(where, ": column ", header[col.index], " is \"", cell, "\"; ",

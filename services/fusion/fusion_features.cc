@@ -21,15 +21,19 @@ using burnout::v1::ModalityResult;
 constexpr double kProbabilityTolerance = 1e-4;
 
 burnout::v1::ModalityInputSpec MakeInput(Modality modality, std::vector<std::string> labels,
-                                         std::vector<std::string> indicators) {
+                                         std::vector<std::string> indicators,
+                                         std::vector<std::string> optional = {}) {
   ModalityInputSpec in;
   in.set_modality(modality);
   for (auto& l : labels) in.add_emotion_labels(std::move(l));
-  for (auto& name : indicators) {
-    auto* f = in.add_indicators();
-    f->set_name(std::move(name));
-    f->set_mean(0.0f);
-    f->set_std(1.0f);
+  for (auto* names : {&indicators, &optional}) {
+    for (auto& name : *names) {
+      auto* f = in.add_indicators();
+      f->set_name(std::move(name));
+      f->set_mean(0.0f);
+      f->set_std(1.0f);
+      f->set_optional(names == &optional);
+    }
   }
   in.set_use_quality(true);
   return in;
@@ -99,6 +103,11 @@ absl::Status ExtractSlot(const ModalityInputSpec& in, const ModalityResult& resu
       }
       found = &ind;
     }
+    if (found == nullptr && f.optional()) {
+      out->push_back(0.0f);
+      out->push_back(0.0f);
+      continue;
+    }
     if (found == nullptr) {
       std::vector<std::string> names;
       for (const auto& g : in.indicators()) names.push_back(g.name());
@@ -111,6 +120,7 @@ absl::Status ExtractSlot(const ModalityInputSpec& in, const ModalityResult& resu
           absl::StrCat(name, ": indicator \"", f.name(), "\" is not finite"));
     }
     out->push_back(static_cast<float>((found->value() - f.mean()) / f.std()));
+    if (f.optional()) out->push_back(1.0f);
   }
   if (in.use_quality()) {
     if (absl::Status s = CheckProbability(absl::StrCat(name, ": quality"), result.quality());
@@ -136,9 +146,11 @@ std::vector<ModalityInputSpec> DefaultInputSpecs() {
                 {"fatigue_term_ratio", "absolutist_ratio", "first_person_ratio"}),
       MakeInput(burnout::v1::MODALITY_VOICE, {"neutral", "happy", "angry", "sad"},
                 {"pitch_variability_st", "speech_ratio", "speaking_rate_sps"}),
+      // The FER model's labels; the landmark cues (absent when the landmarks could not be
+      // placed) and the fatigue measures (streams only) are optional.
       MakeInput(burnout::v1::MODALITY_FACE,
-                {"angry", "disgust", "fear", "happy", "neutral", "sad", "surprise"},
-                {"smile", "eyes_open"}),
+                {"angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"}, {},
+                {"smile", "eyes_open", "perclos", "yawns"}),
   };
 }
 
@@ -156,7 +168,19 @@ std::string ModalityName(Modality modality) {
 }
 
 int InputDim(const ModalityInputSpec& input) {
-  return input.emotion_labels_size() + input.indicators_size() + (input.use_quality() ? 1 : 0);
+  int optional = 0;
+  for (const auto& f : input.indicators()) optional += f.optional() ? 1 : 0;
+  return input.emotion_labels_size() + input.indicators_size() + optional + (input.use_quality() ? 1 : 0);
+}
+
+int IndicatorColumn(const ModalityInputSpec& input, int j) {
+  int col = input.emotion_labels_size();
+  for (int k = 0; k < j; ++k) col += input.indicators(k).optional() ? 2 : 1;
+  return col;
+}
+
+int PresenceColumn(const ModalityInputSpec& input, int j) {
+  return input.indicators(j).optional() ? IndicatorColumn(input, j) + 1 : -1;
 }
 
 burnout::v1::RiskLevel RiskLevelForLabel(const std::string& label) {

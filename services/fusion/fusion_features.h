@@ -5,7 +5,8 @@
 //   [emotion probabilities, looked up BY NAME from ModalityResult.emotions, in the spec's
 //    emotion_labels order]
 //   [each spec indicator, looked up by name from ModalityResult.indicators, standardised
-//    as (value - mean) / std with the spec's statistics]
+//    as (value - mean) / std with the spec's statistics; an optional one is followed by a
+//    presence input, 1 when the result carries it, and enters as 0, 0 when it does not]
 //   [quality, when use_quality]
 // Indicators the spec does not name are ignored (analyzers may emit more than a model uses).
 // No libtorch here.
@@ -36,6 +37,10 @@ std::string ModalityName(burnout::v1::Modality modality);
 
 // Length of one slot's input vector.
 int InputDim(const burnout::v1::ModalityInputSpec& input);
+// The column of indicator j in a slot's vector, and of its presence input (-1 when the
+// indicator is not optional).
+int IndicatorColumn(const burnout::v1::ModalityInputSpec& input, int j);
+int PresenceColumn(const burnout::v1::ModalityInputSpec& input, int j);
 
 // Checks a manifest's FusionSpec: 1..3 slots of distinct known modalities, each with at least
 // one emotion label, no duplicate names, finite means and positive finite stds; risk labels
@@ -58,7 +63,7 @@ struct FusionFeatures {
 // Builds the model input from a request. INVALID_ARGUMENT when no modality is present; when a
 // present modality's emotion label set differs from the spec (the message names the
 // modality, the missing and the unexpected labels and the expected list); when a label or a
-// needed indicator is duplicated; when a needed indicator is missing (named); when an
+// needed indicator is duplicated; when a needed (not optional) indicator is missing (named); when an
 // emotion probability, indicator or quality is NaN/Inf or out of range; or when a result's
 // `modality` field contradicts the request field it was sent in.
 absl::StatusOr<FusionFeatures> ExtractFusionFeatures(const burnout::v1::FusionSpec& spec,

@@ -72,16 +72,21 @@ absl::StatusOr<Split> Featurise(const FusionSpec& spec, const std::vector<Labell
   return s;
 }
 
-// Fills the spec's indicator statistics from `train` (observed rows only) and standardises
-// every split in place; the splits were featurised with mean 0 / std 1.
+// Fills the spec's indicator statistics from `train` (observed rows that carry the
+// indicator) and standardises every split in place; the splits were featurised with mean 0 /
+// std 1, and an absent optional indicator stays 0.
 void Standardise(FusionSpec* spec, std::vector<Split*> splits) {
   Split& train = *splits[0];
   for (int m = 0; m < spec->inputs_size(); ++m) {
     auto* in = spec->mutable_inputs(m);
-    const torch::Tensor rows = train.available.select(1, m);
     for (int j = 0; j < in->indicators_size(); ++j) {
-      const int64_t col = in->emotion_labels_size() + j;
-      const torch::Tensor v = train.x[m].select(1, col).masked_select(rows).to(torch::kDouble);
+      const int64_t col = IndicatorColumn(*in, j), presence = PresenceColumn(*in, j);
+      auto carried = [&](const Split& s) {
+        torch::Tensor rows = s.available.select(1, m);
+        if (presence >= 0) rows = rows.logical_and(s.x[m].select(1, presence).gt(0.5));
+        return rows;
+      };
+      const torch::Tensor v = train.x[m].select(1, col).masked_select(carried(train)).to(torch::kDouble);
       const double mean = v.numel() > 0 ? v.mean().item<double>() : 0.0;
       double sd = v.numel() > 1 ? v.std(/*unbiased=*/false).item<double>() : 1.0;
       if (!(sd > 1e-6)) sd = 1.0;
@@ -89,7 +94,8 @@ void Standardise(FusionSpec* spec, std::vector<Split*> splits) {
       in->mutable_indicators(j)->set_std(static_cast<float>(sd));
       for (Split* s : splits) {
         torch::Tensor c = s->x[m].select(1, col);
-        c.sub_(static_cast<float>(mean)).div_(static_cast<float>(sd));
+        const torch::Tensor keep = carried(*s).to(torch::kFloat);
+        c.copy_(((c - static_cast<float>(mean)) / static_cast<float>(sd)) * keep);
       }
     }
   }
@@ -273,8 +279,14 @@ absl::StatusOr<FusionTrainReport> TrainFusion(const FusionTrainOptions& o) {
       return absl::FailedPreconditionError(
           "synthetic profiles need a voice model (their voice emotions come from its mapping)");
     }
+    if (o.face_outputs == nullptr || o.face_outputs->truths().empty()) {
+      return absl::FailedPreconditionError(
+          "synthetic profiles need the face expression model's outputs (their face emotions are "
+          "drawn from them)");
+    }
     ProfileOptions profile_options;
     profile_options.voice_model = o.voice_model;
+    profile_options.face_outputs = o.face_outputs;
     data = SyntheticExamples(o.profiles, o.seed, profile_options);
     const auto& voice = o.voice_model->info();
     const std::string voice_note =
@@ -284,7 +296,9 @@ absl::StatusOr<FusionTrainReport> TrainFusion(const FusionTrainOptions& o) {
     data_note = absl::StrCat(o.profiles,
                              " synthetic profiles from services/fusion/synthetic_profiles.h (seed ",
                              o.seed, "); voice emotions from the mapping of ", voice_note,
-                             "; no real people; see services/fusion/README.md");
+                             "; face emotions from the measured outputs of ", o.face_outputs->model_id(),
+                             " (sha256 ", o.face_outputs->model_sha256(), "; ", o.face_outputs->data(),
+                             "); no real people; see services/fusion/README.md");
   }
   // Deterministic shuffle (std::mt19937_64's output is specified by the standard).
   std::vector<int> order(data.size());

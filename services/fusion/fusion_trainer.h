@@ -2,7 +2,8 @@
 // manifest.textproto). No libtorch in this header.
 //
 // Data: synthetic profiles (synthetic_profiles.h; their voice emotions come from
-// `voice_model`'s mapping) or a TSV file (fusion_dataset.h), split
+// `voice_model`'s mapping, their face emotions from `face_outputs`) or a TSV file
+// (fusion_dataset.h), split
 // 70% train / 15% calibration / 15% validation. Indicator standardisation statistics come
 // from the training split. After training, the temperature T is fitted on the calibration
 // split (minimum NLL of softmax(logits / T), golden-section search over 1/T); accuracy per
@@ -43,6 +44,9 @@ struct FusionTrainOptions {
   // mapping turns the generator's voice indicators into voice emotions
   // (synthetic_profiles.h, 4a). Its name, version and sha256 are recorded in the manifest.
   const burnout::voice::VoiceModel* voice_model = nullptr;
+  // Synthetic profiles only (required without data_path; not owned): the face expression
+  // model's outputs per true label (synthetic_profiles.h, 3a); its model id is recorded.
+  const burnout::v1::ExpressionOutputProfile* face_outputs = nullptr;
   std::string program;                          // command line recorded in the manifest
   std::function<void(const std::string&)> log;  // progress lines; null = silent
 };

@@ -35,6 +35,7 @@ struct State {
 struct Observation {
   std::vector<double> emotions;
   std::vector<double> indicators;
+  std::vector<bool> carried;  // per indicator (empty: all); an optional one may be left out
 };
 
 std::vector<double> Concentration(double total, std::vector<double> weights) {
@@ -188,30 +189,92 @@ class VoiceMapper {
   std::array<int, std::size(kEmitted)> analysis_index_;  // kEmitted[i] in base_.indicators
 };
 
-Observation ObserveFace(const State& s, Rng& rng) {
-  const double e = s.energy, st = s.stress, f = 1.0 - s.energy;
-  Observation o;
-  // angry, disgust, fear, happy, neutral, sad, surprise
-  o.emotions = rng.Dirichlet(Concentration(
-      10.0, {0.2 + 0.8 * st, 0.15 + 0.4 * st, 0.15 + 0.6 * st * f, 0.2 + 2.4 * e * (1.0 - st),
-             2.0 + 1.0 * f, 0.15 + 1.5 * f, 0.25 + 0.3 * e}));
-  const double smile =
-      Sigmoid(-2.2 + 4.5 * e * (1.0 - st) + 0.5 * s.expressiveness + rng.Normal(0, 0.6));
-  const double eyes = Clip(0.5 + 0.4 * e + rng.Normal(0, 0.08), 0.0, 1.0);
-  o.indicators = {smile, eyes};
-  return o;
-}
+// A face observation's own properties, shared by the person's and the unrelated observation
+// in quality mixing: whether it came from a stream (the fatigue measures exist) and whether
+// the landmarks were placed (the landmark cues exist).
+struct FaceRecording {
+  bool stream = false;
+  bool landmarks = true;
+};
 
-Observation Observe(int slot, const State& s, Rng& rng) {
-  switch (slot) {
-    case 0:
-      return ObserveText(s, rng);
-    case 1:
-      return ObserveVoice(s, rng);
-    default:
-      return ObserveFace(s, rng);
+// The face slot (assumption 3a): expressions drawn from the state, their emotions from the
+// expression model's measured outputs, landmark cues and fatigue measures from the state.
+class FaceMapper {
+ public:
+  explicit FaceMapper(const burnout::v1::ExpressionOutputProfile& outputs) {
+    for (const auto& l : outputs.labels()) labels_.push_back(l);
+    for (const auto& t : outputs.truths()) {
+      truths_.push_back(t.label());
+      std::vector<double> alpha;
+      for (float m : t.mean()) alpha.push_back(std::max(1e-3, double(t.concentration()) * m));
+      alpha_.push_back(std::move(alpha));
+    }
   }
-}
+  bool ok() const {
+    if (labels_.size() < 2 || truths_.empty()) return false;
+    for (const auto& a : alpha_) {
+      if (a.size() != labels_.size()) return false;
+    }
+    return true;
+  }
+
+  // `shown` is the state the face shows (a presented one when masked); `person` the true one,
+  // which the eyelids, yawns and posture follow whatever the expression does.
+  Observation Observe(const State& shown, const State& person, const FaceRecording& rec, Rng& rng) const {
+    const double e = shown.energy, st = shown.stress, f = 1.0 - shown.energy;
+    std::vector<double> weights;
+    for (const auto& t : truths_) weights.push_back(ExpressionWeight(t, e, st, f));
+    Observation o;
+    o.emotions.assign(labels_.size(), 0.0);
+    const int draws = rec.stream ? kStreamFrames : 1;
+    int happy = 0;
+    for (int k = 0; k < draws; ++k) {
+      const size_t c = Categorical(weights, rng);
+      happy += truths_[c] == "happy";
+      const std::vector<double> p = rng.Dirichlet(alpha_[c]);
+      for (size_t i = 0; i < p.size(); ++i) o.emotions[i] += p[i] / draws;
+    }
+    const double fp = 1.0 - person.energy;
+    const double smile =
+        Clip(0.05 + 0.8 * happy / double(draws) + 0.1 * shown.expressiveness + rng.Normal(0, 0.12), 0.0, 1.0);
+    const double eyes = Clip(1.0 - 0.4 * fp + rng.Normal(0, 0.12), 0.0, 1.0);
+    const double perclos = Clip(0.02 + 0.2 * fp * fp + rng.Normal(0, 0.025), 0.0, 1.0);
+    const double yawns = rng.Poisson(0.15 + 2.0 * fp * fp);
+    o.indicators = {smile, eyes, perclos, yawns};
+    o.carried = {rec.landmarks, rec.landmarks, rec.stream && rec.landmarks, rec.stream && rec.landmarks};
+    return o;
+  }
+
+  const std::vector<std::string>& labels() const { return labels_; }
+
+ private:
+  static constexpr int kStreamFrames = 6;
+
+  // How often a face in state (e, st, f) shows each FER expression (assumption 3a).
+  static double ExpressionWeight(const std::string& label, double e, double st, double f) {
+    if (label == "angry") return 0.10 + 0.6 * st;
+    if (label == "disgust") return 0.03 + 0.15 * st;
+    if (label == "fear") return 0.05 + 0.35 * st * f;
+    if (label == "happy") return 0.15 + 1.8 * e * (1.0 - st);
+    if (label == "sad") return 0.10 + 1.0 * f;
+    if (label == "surprise") return 0.08 + 0.15 * e;
+    return 1.2 + 0.6 * f;  // neutral
+  }
+
+  static size_t Categorical(const std::vector<double>& w, Rng& rng) {
+    double total = 0.0;
+    for (double x : w) total += x;
+    double u = rng.Uniform() * total;
+    for (size_t i = 0; i < w.size(); ++i) {
+      if ((u -= w[i]) < 0) return i;
+    }
+    return w.size() - 1;
+  }
+
+  std::vector<std::string> labels_;  // the model's output order
+  std::vector<std::string> truths_;
+  std::vector<std::vector<double>> alpha_;
+};
 
 struct Layout {
   burnout::v1::Modality modality;
@@ -227,23 +290,24 @@ const std::array<Layout, kSyntheticSlots>& Layouts() {
               {"absolutist_ratio", "ratio"},
               {"first_person_ratio", "ratio"}}},
       Layout{burnout::v1::MODALITY_VOICE, {}, {}},  // VoiceMapper builds voice results
-      Layout{burnout::v1::MODALITY_FACE,
-             {"angry", "disgust", "fear", "happy", "neutral", "sad", "surprise"},
-             {{"smile", "score"}, {"eyes_open", "score"}}},
+      Layout{burnout::v1::MODALITY_FACE, {},  // labels from the expression model's outputs
+             {{"smile", "score"}, {"eyes_open", "score"}, {"perclos", "ratio"}, {"yawns", "count"}}},
   };
   return *layouts;
 }
 
-ModalityResult ToResult(int slot, const Observation& o) {
+ModalityResult ToResult(int slot, const Observation& o, const std::vector<std::string>* labels = nullptr) {
   const Layout& layout = Layouts()[slot];
   ModalityResult r;
   r.set_modality(layout.modality);
-  for (size_t i = 0; i < layout.emotions.size(); ++i) {
+  const size_t n = labels != nullptr ? labels->size() : layout.emotions.size();
+  for (size_t i = 0; i < n; ++i) {
     auto* e = r.add_emotions();
-    e->set_label(layout.emotions[i]);
+    e->set_label(labels != nullptr ? (*labels)[i] : layout.emotions[i]);
     e->set_probability(static_cast<float>(o.emotions[i]));
   }
   for (size_t i = 0; i < layout.indicators.size(); ++i) {
+    if (!o.carried.empty() && !o.carried[i]) continue;
     auto* ind = r.add_indicators();
     ind->set_name(layout.indicators[i].first);
     ind->set_unit(layout.indicators[i].second);
@@ -252,7 +316,8 @@ ModalityResult ToResult(int slot, const Observation& o) {
   return r;
 }
 
-SyntheticProfile MakeProfile(Rng& rng, const ProfileOptions& options, const VoiceMapper& voice) {
+SyntheticProfile MakeProfile(Rng& rng, const ProfileOptions& options, const VoiceMapper& voice,
+                             const FaceMapper& face) {
   static constexpr double kCentre[3] = {0.18, 0.50, 0.82};
   SyntheticProfile p;
   p.latent_level = rng.UniformInt(0, 2);
@@ -278,12 +343,26 @@ SyntheticProfile MakeProfile(Rng& rng, const ProfileOptions& options, const Voic
     const double quality = rng.Uniform(options.min_quality, 1.0);
     const State unrelated{rng.Uniform(), rng.Uniform(), rng.Normal(0, 1)};
     Recording recording{};
+    FaceRecording face_recording{};
     if (slot == 1) {
       recording.duration_s = std::exp(rng.Uniform(std::log(2.0), std::log(60.0)));
       recording.gain_db = rng.Normal(0, 7.0);
+    } else if (slot == 2) {
+      face_recording.stream = rng.Bernoulli(options.face_stream_rate);
+      face_recording.landmarks = !rng.Bernoulli(options.face_landmarks_missing);
     }
-    const Observation signal = Observe(slot, shown, rng);
-    const Observation noise = Observe(slot, unrelated, rng);
+    auto observe = [&](const State& state, const State& truth) {
+      switch (slot) {
+        case 0:
+          return ObserveText(state, rng);
+        case 1:
+          return ObserveVoice(state, rng);
+        default:
+          return face.Observe(state, truth, face_recording, rng);
+      }
+    };
+    const Observation signal = observe(shown, person);
+    const Observation noise = observe(unrelated, unrelated);
     Observation mixed = signal;
     for (size_t i = 0; i < mixed.emotions.size(); ++i) {
       mixed.emotions[i] = quality * signal.emotions[i] + (1.0 - quality) * noise.emotions[i];
@@ -294,8 +373,9 @@ SyntheticProfile MakeProfile(Rng& rng, const ProfileOptions& options, const Voic
       if (!rng.Bernoulli(quality)) mixed.indicators[i] = noise.indicators[i];
     }
     // Voice: the emotions come from the voice model's mapping of the mixed indicators.
-    p.results[slot] = slot == 1 ? voice.Result(recording, mixed.indicators, quality)
-                                : ToResult(slot, mixed);
+    p.results[slot] = slot == 1   ? voice.Result(recording, mixed.indicators, quality)
+                      : slot == 2 ? ToResult(slot, mixed, &face.labels())
+                                  : ToResult(slot, mixed);
     p.results[slot].set_quality(static_cast<float>(quality));
     if (quality < 0.5) p.results[slot].add_quality_issues("synthetic: low-quality observation");
   }
@@ -314,11 +394,19 @@ std::vector<SyntheticProfile> GenerateProfiles(int count, uint64_t seed,
                  "emotions come from its mapping; load models/voice-acoustic/1)\n");
     std::abort();
   }
+  if (options.face_outputs == nullptr || !FaceMapper(*options.face_outputs).ok()) {
+    std::fprintf(stderr,
+                 "GenerateProfiles: ProfileOptions::face_outputs is required (the face emotions are "
+                 "drawn from the expression model's measured outputs; load "
+                 "services/fusion/data/fer2013_expression_outputs.textproto)\n");
+    std::abort();
+  }
   const VoiceMapper voice(*options.voice_model);
+  const FaceMapper face(*options.face_outputs);
   Rng rng(seed);
   std::vector<SyntheticProfile> out;
   out.reserve(std::max(count, 0));
-  for (int i = 0; i < count; ++i) out.push_back(MakeProfile(rng, options, voice));
+  for (int i = 0; i < count; ++i) out.push_back(MakeProfile(rng, options, voice, face));
   return out;
 }
 

@@ -14,11 +14,35 @@
 //  2. Latent state. A "burden" b is drawn around the level's centre (0.18 / 0.50 / 0.82,
 //     sd 0.09); then energy = 1 - b + N(0, 0.12) and stress = b + N(0, 0.12), both clipped
 //     to [0, 1]. Levels therefore overlap, moderate most of all.
-//  3. Emotions. Text and face emotion probabilities are a Dirichlet draw whose
-//     concentration follows the state: low energy raises sadness and flat/neutral affect,
-//     stress raises anger, fear and disgust, energy without stress raises joy. Faces are
-//     mostly neutral whatever the state; text is the most expressive channel. Voice
-//     emotions are not drawn: they are computed from the voice indicators (4a).
+//  3. Emotions. Text emotion probabilities are a Dirichlet draw whose concentration follows
+//     the state: low energy raises sadness and flat/neutral affect, stress raises anger,
+//     fear and disgust, energy without stress raises joy; text is the most expressive
+//     channel. Voice emotions are computed from the voice indicators (4a), face emotions from
+//     the expression model's measured outputs (3a).
+//  3a. Face. The face slot is what the real face analyzer would report (services/face/): the
+//     FER2013 expression model's emotions and the FaceMesh/Iris landmark cues.
+//     - Expressions. A face shows one of the model's seven labels with weights (e = energy,
+//       st = stress, f = 1 - energy): neutral 1.2 + 0.6 f, happy 0.15 + 1.8 e (1 - st), sad
+//       0.10 + 1.0 f, angry 0.10 + 0.6 st, fear 0.05 + 0.35 st f, surprise 0.08 + 0.15 e,
+//       disgust 0.03 + 0.15 st: mostly neutral whatever the state.
+//     - Emotions. For an expression c the emotions are a Dirichlet draw with the mean and the
+//       concentration of the model's real outputs on FER2013 test images labelled c
+//       (ProfileOptions::face_outputs, measured by burnout-eval-face --write_outputs into
+//       services/fusion/data/fer2013_expression_outputs.textproto): its confusions (sad read
+//       as neutral, fear as sad ...) and its confidence are the model's own. Retrain fusion
+//       when the face model changes.
+//     - Stream or picture. With probability face_stream_rate (0.5) the result is a live
+//       window: its emotions the mean over 6 frames (each its own expression) and the fatigue
+//       measures present; otherwise a single picture without them.
+//     - Landmark cues: smile 0.05 + 0.8 (share of happy frames) + 0.1 x + N(0, 0.12) in [0, 1];
+//       eyes_open 1 - 0.4 f + N(0, 0.12) in [0, 1]. With probability face_landmarks_missing
+//       (0.08) the landmarks were not placed and neither cue is reported (they are optional in
+//       the fusion spec).
+//     - Fatigue (streams only): perclos 0.02 + 0.2 f^2 + N(0, 0.025) in [0, 1] (alert eyes
+//       close 2-5% of the time; drowsiness studies put 15% and more as drowsy), yawns in the
+//       minute Poisson(0.15 + 2 f^2).
+//     - Eyelids, yawns and posture follow the person's true state even when the face shows a
+//       presented one (masking, 6): a smile can be put on, heavy eyelids are harder to hide.
 //  4. Indicators (ranges chosen to match what the analyzers measure):
 //     - text ratios are per-word counts over a text of 8-250 words (log-uniform), like the
 //       text analyzer's: fatigue terms at a rate of 0.001 + 0.03 * (1 - energy)^2 per word
@@ -26,8 +50,7 @@
 //       absolutist words at 0.006 + 0.02 * stress + 0.01 * fatigue, first-person words at
 //       0.045 + 0.04 * stress * fatigue + 0.02 * fatigue (fatigue = 1 - energy).
 //     - voice: see 4a below.
-//     - face smile (0..1) is a logistic of energy * (1 - stress); eyes_open 0.5 + 0.4 *
-//       energy.
+//     - face: see 3a.
 //     Each person also has an expressiveness offset (N(0, 1)) that shifts pitch
 //     variability, loudness variability and smiling independently of burnout (no personal
 //     baselines).
@@ -77,7 +100,8 @@
 //  5. Quality. Each modality's quality q ~ U(0.2, 1) is the share of signal in what the
 //     analyzer reports; the rest comes from an observation of a random, unrelated state:
 //     each indicator is the person's with probability q, else the unrelated one's. Text and
-//     face emotions are the q-weighted mix of the two distributions. Voice emotions are
+//     face emotions are the q-weighted mix of the two distributions (the unrelated face is
+//     recorded the same way: stream or picture, landmarks or not). Voice emotions are
 //     not mixed: the swap is applied to the independently drawn voice quantities
 //     (speech_ratio, articulation rate, voiced share v, pitch variability, the f0-range
 //     factor, energy variability, vocal effort, jitter, shimmer, HNR) and speaking_rate_sps,
@@ -107,6 +131,7 @@
 
 #include "burnout/v1/common.pb.h"
 #include "burnout/v1/fusion.pb.h"
+#include "burnout/v1/model.pb.h"
 
 namespace burnout::voice {
 class VoiceModel;  // services/voice/voice_model.h
@@ -120,9 +145,14 @@ struct ProfileOptions {
   double label_noise = 0.08;
   double masking_rate = 0.12;
   double min_quality = 0.2;
+  double face_stream_rate = 0.5;        // assumption 3a
+  double face_landmarks_missing = 0.08;
   // Required (not owned; must outlive the call): maps the drawn voice indicators to the
   // voice emotions (assumption 4a). The shipped one is models/voice-acoustic/1.
   const burnout::voice::VoiceModel* voice_model = nullptr;
+  // Required (not owned): the face expression model's outputs per true label (assumption 3a);
+  // the trainer loads services/fusion/data/fer2013_expression_outputs.textproto.
+  const burnout::v1::ExpressionOutputProfile* face_outputs = nullptr;
 };
 
 struct SyntheticProfile {
@@ -139,8 +169,8 @@ struct SyntheticProfile {
 
 // `count` profiles, a pure function of (count, seed, options, the voice model's spec) on
 // every platform (own generator and distributions, no std:: distributions).
-// options.voice_model must be set: a null one is a programming error (the process aborts
-// with a message).
+// options.voice_model and options.face_outputs must be set: a null (or, for the face outputs,
+// malformed) one is a programming error (the process aborts with a message).
 std::vector<SyntheticProfile> GenerateProfiles(int count, uint64_t seed,
                                                const ProfileOptions& options);
 

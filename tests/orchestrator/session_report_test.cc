@@ -641,6 +641,51 @@ v1::SeriesPoint Point(double t, int results, float quality, const Emotions& emot
   return p;
 }
 
+// The face's fatigue measures follow the session: each step the mean over the results that
+// carry them, merged by result count; the segments the result-weighted means.
+TEST(EmotionSeriesTest, FollowedIndicatorsAreMeansOverTheResultsCarryingThem) {
+  EmotionSeries s(v1::MODALITY_FACE, 1.0, 4, {"perclos", "yawns"});
+  auto frame = [](double perclos, bool with_perclos, double yawns) {
+    v1::ModalityResult r = Result(1.0f, {{"neutral", 1.0f}});
+    if (with_perclos) AddIndicator(r, "perclos", perclos, "ratio");
+    AddIndicator(r, "yawns", yawns, "count");
+    AddIndicator(r, "smile", 0.9);  // not followed
+    return r;
+  };
+  s.Add(0.1, frame(0.10, true, 0));
+  s.Add(0.5, frame(0.30, true, 2));
+  s.Add(0.9, frame(0.0, false, 1));  // a frame without the fatigue window yet
+  s.Add(1.2, frame(0.50, true, 3));
+  const v1::ModalitySeries proto = s.ToProto();
+  ASSERT_EQ(proto.points_size(), 2);
+  const auto& p0 = proto.points(0);
+  ASSERT_EQ(p0.indicators_size(), 2);
+  EXPECT_EQ(p0.indicators(0).name(), "perclos");
+  EXPECT_EQ(p0.indicators(0).unit(), "ratio");
+  EXPECT_NEAR(p0.indicators(0).value(), 0.20, 1e-9);  // over the two frames that carried it
+  EXPECT_EQ(p0.indicators(1).name(), "yawns");
+  EXPECT_NEAR(p0.indicators(1).value(), 1.0, 1e-9);
+  EXPECT_NEAR(proto.points(1).indicators(0).value(), 0.50, 1e-9);
+  // Compaction keeps them exact: one step of 2 s holds all four frames.
+  for (int i = 2; i < 10; ++i) s.Add(i + 0.1, frame(0.2, true, 0));
+  const v1::ModalitySeries compact = s.ToProto();
+  EXPECT_GT(compact.step_s(), 1.0);
+  EXPECT_NEAR(compact.points(0).indicators(0).value(), (0.1 + 0.3 + 0.5 + 0.2 * (compact.step_s() - 2)) /
+                                                           (3 + compact.step_s() - 2), 1e-9);
+  // Segments: result-weighted means of the points that carry the indicator.
+  const auto seg = Segments(10.0, {compact}, {});
+  ASSERT_EQ(seg[0].modalities_size(), 1);
+  bool found = false;
+  for (const auto& ind : seg[0].modalities(0).indicators()) {
+    if (ind.name() != "perclos") continue;
+    found = true;
+    EXPECT_GT(ind.value(), 0.0);
+    EXPECT_LT(ind.value(), 0.5);
+  }
+  EXPECT_TRUE(found);
+  for (const auto& ind : seg[0].modalities(0).indicators()) EXPECT_NE(ind.name(), "smile");
+}
+
 TEST(SegmentsTest, EmptyInputsStillGiveThreeSegments) {
   const auto segs = Segments(60, {}, {});
   ASSERT_EQ(segs.size(), 3u);

@@ -28,6 +28,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "absl/flags/flag.h"
+#include "google/protobuf/text_format.h"
 #include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -51,6 +52,9 @@ ABSL_FLAG(std::string, landmark_model, "models/face-landmarks-mediapipe", "the F
 ABSL_FLAG(double, side_scale, 1.0, "framing: multiply the spec's crop side by this");
 ABSL_FLAG(double, below_shift, 0.0, "framing: add this to the spec's centre offset (eye distances)");
 ABSL_FLAG(int, level_eyes, -1, "framing: 1/0 overrides the spec's level_eyes");
+ABSL_FLAG(std::string, write_outputs, "",
+          "model: write the model's output profile per true label (ExpressionOutputProfile, text "
+          "proto; the fusion trainer's face slot draws from it) to this file");
 ABSL_FLAG(std::string, dump_dir, "", "framing: write a contact sheet of the first crops to this PNG");
 
 namespace burnout::face {
@@ -176,18 +180,61 @@ int Run() {
     return 1;
   }
 
-  auto classify = [&](const cv::Mat& bgr) {
+  auto probabilities = [&](const cv::Mat& bgr) {
     torchscript::ForwardInput in;
     in.values = FaceModelInput(bgr, spec.image());
     const torchscript::ForwardInput* one[] = {&in};
     auto out = (*fer)->Forward(one);
-    return out.ok() ? Top((*out)[0].probabilities, spec.labels()) : std::string("error");
+    return out.ok() ? (*out)[0].probabilities : std::vector<float>();
+  };
+  auto classify = [&](const cv::Mat& bgr) {
+    const auto p = probabilities(bgr);
+    return p.empty() ? std::string("error") : Top(p, spec.labels());
   };
 
   if (wants("model")) {
     Scores s(labels);
-    for (const auto& smp : samples) s.Add(smp.label, classify(cv::imread(smp.path, cv::IMREAD_COLOR)));
+    std::map<std::string, std::vector<std::vector<float>>> outputs;  // by true label
+    for (const auto& smp : samples) {
+      const auto p = probabilities(cv::imread(smp.path, cv::IMREAD_COLOR));
+      s.Add(smp.label, p.empty() ? "error" : Top(p, spec.labels()));
+      if (!p.empty()) outputs[smp.label].push_back(p);
+    }
     s.Print("model: each 48 px crop as the model was trained (grey, bilinear to 64)");
+    if (const std::string path = absl::GetFlag(FLAGS_write_outputs); !path.empty()) {
+      burnout::v1::ExpressionOutputProfile profile;
+      profile.set_model_id(model::ModelId((*fer)->manifest()));
+      profile.set_model_sha256((*fer)->manifest().sha256());
+      profile.set_data(absl::StrCat("FER2013 test images: ", samples.size(), " 48 px crops in ", outputs.size(),
+                                    " labels, each as the model was trained (burnout-eval-face --mode model)"));
+      for (const auto& l : spec.labels()) profile.add_labels(l);
+      for (const auto& [label, rows] : outputs) {
+        auto* t = profile.add_truths();
+        t->set_label(label);
+        t->set_images(static_cast<int>(rows.size()));
+        const size_t k = rows[0].size();
+        std::vector<double> mean(k, 0.0), var(k, 0.0);
+        for (const auto& r : rows)
+          for (size_t i = 0; i < k; ++i) mean[i] += r[i] / rows.size();
+        for (const auto& r : rows)
+          for (size_t i = 0; i < k; ++i) var[i] += (r[i] - mean[i]) * (r[i] - mean[i]) / rows.size();
+        // Dirichlet moment matching, var_i = m_i (1 - m_i) / (a0 + 1), averaged with weights m_i.
+        double a0 = 0.0;
+        for (size_t i = 0; i < k; ++i) {
+          if (var[i] > 1e-12) a0 += mean[i] * (mean[i] * (1 - mean[i]) / var[i] - 1);
+        }
+        for (double m : mean) t->add_mean(static_cast<float>(m));
+        t->set_concentration(static_cast<float>(std::max(0.1, a0)));
+      }
+      std::string text;
+      google::protobuf::TextFormat::PrintToString(profile, &text);
+      std::ofstream(path, std::ios::trunc)
+          << "# The FER expression model's outputs on FER2013 test images, per true label (burnout.v1."
+             "ExpressionOutputProfile),\n# written by burnout-eval-face --mode model --write_outputs. The fusion "
+             "trainer's face slot draws from it.\n"
+          << text;
+      std::printf("wrote %s\n", path.c_str());
+    }
   }
 
   if (wants("service")) {

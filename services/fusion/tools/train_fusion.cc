@@ -2,9 +2,12 @@
 //
 //   burnout-train-fusion --out models/fusion-attention/1 [--seed 17] [--profiles 30000]
 //                        [--epochs 30] [--data aligned.tsv] [--voice_model_dir DIR]
+//                        [--face_outputs FILE]
 //
 // --voice_model_dir (default: the source tree's models/voice-acoustic/1) is the voice model
-// whose mapping gives the synthetic profiles' voice emotions; it is not needed with --data.
+// whose mapping gives the synthetic profiles' voice emotions; --face_outputs (default: the
+// source tree's services/fusion/data/fer2013_expression_outputs.textproto) the face expression
+// model's measured outputs the face emotions are drawn from. Neither is needed with --data.
 // Runs libtorch on one intra-op thread so the same flags give byte-identical weights.
 #include <cstdint>
 #include <cstdio>
@@ -14,6 +17,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/config/config.h"
 #include "common/torch/trainer_main.h"
 #include "services/fusion/fusion_trainer.h"
 #include "services/voice/voice_model.h"
@@ -26,13 +30,16 @@ int main(int argc, char** argv) {
   burnout::torchx::TrainerCommandLine cli(
       "burnout-train-fusion",
       "usage: burnout-train-fusion --out DIR [--seed N] [--profiles N] [--epochs N] "
-      "[--data FILE.tsv] [--voice_model_dir DIR]\n"
+      "[--data FILE.tsv] [--voice_model_dir DIR] [--face_outputs FILE]\n"
       "  --voice_model_dir  voice model whose mapping gives the synthetic voice emotions\n"
-      "                     (default " BURNOUT_SOURCE_DIR "/models/voice-acoustic/1)\n");
+      "                     (default " BURNOUT_SOURCE_DIR "/models/voice-acoustic/1)\n"
+      "  --face_outputs     the face expression model's outputs per true label (default\n"
+      "                     " BURNOUT_SOURCE_DIR "/services/fusion/data/fer2013_expression_outputs.textproto)\n");
   burnout::fusion::FusionTrainOptions options;
   std::string voice_model_dir = BURNOUT_SOURCE_DIR "/models/voice-acoustic/1";
-  const auto apply = [&options, &voice_model_dir](const std::string& flag,
-                                                  const std::string& value) {
+  std::string face_outputs_path = BURNOUT_SOURCE_DIR "/services/fusion/data/fer2013_expression_outputs.textproto";
+  const auto apply = [&options, &voice_model_dir, &face_outputs_path](const std::string& flag,
+                                                                      const std::string& value) {
     int number = 0;
     uint64_t seed = 0;
     if (flag == "--out") {
@@ -41,6 +48,8 @@ int main(int argc, char** argv) {
       options.data_path = value;
     } else if (flag == "--voice_model_dir" && !value.empty()) {
       voice_model_dir = value;
+    } else if (flag == "--face_outputs" && !value.empty()) {
+      face_outputs_path = value;
     } else if (flag == "--seed" && absl::SimpleAtoi(value, &seed)) {
       options.seed = seed;
     } else if (flag == "--profiles" && absl::SimpleAtoi(value, &number) && number > 0) {
@@ -56,6 +65,7 @@ int main(int argc, char** argv) {
   if (options.out_dir.empty()) return cli.Fail("--out is required");
   options.program = cli.recorded();
   std::unique_ptr<burnout::voice::VoiceModel> voice_model;
+  burnout::v1::ExpressionOutputProfile face_outputs;
   if (options.data_path.empty()) {
     auto loaded = burnout::voice::VoiceModel::Load(voice_model_dir);
     if (!loaded.ok()) {
@@ -69,6 +79,13 @@ int main(int argc, char** argv) {
     options.voice_model = voice_model.get();
     std::printf("voice emotions from %s (%s/%s)\n", voice_model_dir.c_str(),
                 voice_model->info().name().c_str(), voice_model->info().version().c_str());
+    if (auto s = burnout::config::LoadTextProto(face_outputs_path, &face_outputs); !s.ok()) {
+      return cli.TrainingFailed(absl::FailedPreconditionError(absl::StrCat(
+          "cannot load the face expression outputs (--face_outputs): ", s.message(),
+          ". Measure them with burnout-eval-face --mode model --write_outputs.")));
+    }
+    options.face_outputs = &face_outputs;
+    std::printf("face emotions from %s (%s)\n", face_outputs_path.c_str(), face_outputs.model_id().c_str());
   }
   options.log = [](const std::string& line) { std::printf("%s\n", line.c_str()); };
   burnout::torchx::UseDeterministicThreads();

@@ -1,5 +1,8 @@
-// Voice models for fusion tests: the synthetic generator needs one (its voice emotions come
-// from the voice model's mapping, synthetic_profiles.h 4a).
+// Generator inputs for fusion tests. The synthetic generator needs a voice model (its voice
+// emotions come from the voice model's mapping, synthetic_profiles.h 4a) and the face
+// expression model's measured outputs (3a):
+//  - ShippedFaceOutputs(): services/fusion/data/fer2013_expression_outputs.textproto (cwd =
+//    source root), the outputs the shipped fusion checkpoint was trained with.
 //  - SpecVoiceModel(): built in memory with VoiceModel::FromSpec: a mapping of the same form
 //    as burnout-build-voice-model's (a snapshot of its weights and literature references,
 //    made-up scales for the calibrated spectral and MFCC features; it need not track the
@@ -14,6 +17,7 @@
 #include <string>
 
 #include "burnout/v1/model.pb.h"
+#include "common/config/config.h"
 #include "google/protobuf/text_format.h"
 #include "services/fusion/synthetic_profiles.h"
 #include "services/voice/voice_model.h"
@@ -84,9 +88,23 @@ inline const voice::VoiceModel& ShippedVoiceModel() {
   return *model;
 }
 
+inline const burnout::v1::ExpressionOutputProfile& ShippedFaceOutputs() {
+  static const burnout::v1::ExpressionOutputProfile* outputs = [] {
+    auto* p = new burnout::v1::ExpressionOutputProfile;
+    if (auto s = config::LoadTextProto("services/fusion/data/fer2013_expression_outputs.textproto", p); !s.ok()) {
+      std::fprintf(stderr, "shipped face outputs (run from the source root): %s\n", std::string(s.message()).c_str());
+      std::abort();
+    }
+    return p;
+  }();
+  return *outputs;
+}
+
+// The generator's options with `model` as the voice model and the shipped face outputs.
 inline ProfileOptions WithVoice(const voice::VoiceModel& model) {
   ProfileOptions o;
   o.voice_model = &model;
+  o.face_outputs = &ShippedFaceOutputs();
   return o;
 }
 

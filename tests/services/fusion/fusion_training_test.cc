@@ -42,6 +42,13 @@ ProfileOptions Voice() { return WithVoice(SpecVoiceModel()); }
 // A path under the scratch root that does not exist yet (its parent does).
 std::string TempDir(const std::string& name) { return testutil::FreshPath(name); }
 
+bool Has(const burnout::v1::ModalityResult& r, const std::string& name) {
+  for (const auto& i : r.indicators()) {
+    if (i.name() == name) return true;
+  }
+  return false;
+}
+
 double Value(const burnout::v1::ModalityResult& r, const std::string& name) {
   for (const auto& e : r.emotions()) {
     if (e.label() == name) return e.probability();
@@ -50,6 +57,51 @@ double Value(const burnout::v1::ModalityResult& r, const std::string& name) {
     if (i.name() == name) return i.value();
   }
   return std::nan("");
+}
+
+// The face's landmark cues and fatigue measures are optional: left out, each enters as 0
+// with a presence input of 0; given, as its standardised value and 1.
+TEST(FusionFeaturesTest, OptionalIndicatorsMayBeLeftOut) {
+  burnout::v1::FusionSpec spec = DefaultSpec();
+  const auto& face_in = spec.inputs(2);
+  ASSERT_EQ(face_in.modality(), burnout::v1::MODALITY_FACE);
+  burnout::v1::FuseRequest bare;
+  auto* face = bare.mutable_face();
+  face->set_modality(burnout::v1::MODALITY_FACE);
+  for (const auto& l : face_in.emotion_labels()) {
+    auto* e = face->add_emotions();
+    e->set_label(l);
+    e->set_probability(1.0f / face_in.emotion_labels_size());
+  }
+  face->set_quality(0.8f);
+  auto features = ExtractFusionFeatures(spec, bare);
+  ASSERT_TRUE(features.ok()) << features.status();
+  const auto& slot = features->slots[2];
+  ASSERT_EQ(static_cast<int>(slot.size()), InputDim(face_in));
+  for (int j = 0; j < face_in.indicators_size(); ++j) {
+    ASSERT_TRUE(face_in.indicators(j).optional()) << face_in.indicators(j).name();
+    EXPECT_EQ(slot[IndicatorColumn(face_in, j)], 0.0f);
+    EXPECT_EQ(slot[PresenceColumn(face_in, j)], 0.0f);
+  }
+  EXPECT_FLOAT_EQ(slot.back(), 0.8f);  // quality
+  burnout::v1::FuseRequest full = bare;
+  for (const auto& f : face_in.indicators()) {
+    auto* i = full.mutable_face()->add_indicators();
+    i->set_name(f.name());
+    i->set_value(2.5);
+  }
+  features = ExtractFusionFeatures(spec, full);
+  ASSERT_TRUE(features.ok());
+  for (int j = 0; j < face_in.indicators_size(); ++j) {
+    EXPECT_EQ(features->slots[2][IndicatorColumn(face_in, j)], 2.5f);  // mean 0, std 1 here
+    EXPECT_EQ(features->slots[2][PresenceColumn(face_in, j)], 1.0f);
+  }
+  // A required indicator is still required: the text slot's.
+  burnout::v1::FuseRequest text;
+  text.mutable_text()->set_modality(burnout::v1::MODALITY_TEXT);
+  for (const auto& l : spec.inputs(0).emotion_labels()) text.mutable_text()->add_emotions()->set_label(l);
+  EXPECT_THAT(ExtractFusionFeatures(spec, text).status().message(),
+              HasSubstr("indicator \"fatigue_term_ratio\" is missing"));
 }
 
 TEST(SyntheticProfilesTest, ProducesEverySubsetAndEveryLevel) {
@@ -75,7 +127,7 @@ TEST(SyntheticProfilesTest, IsAPureFunctionOfTheSeed) {
 
 TEST(SyntheticProfilesTest, ObservationsMatchTheContractAndRanges) {
   const burnout::v1::FusionSpec spec = DefaultSpec();
-  int zero_fatigue = 0;
+  int zero_fatigue = 0, with_landmarks = 0, streams = 0;
   for (const auto& p : GenerateProfiles(500, 8, Voice())) {
     ASSERT_TRUE(ExtractFusionFeatures(spec, ToFuseRequest(p)).ok());
     for (const auto& r : p.results) {
@@ -91,28 +143,84 @@ TEST(SyntheticProfilesTest, ObservationsMatchTheContractAndRanges) {
     EXPECT_TRUE(Value(p.results[1], "pitch_variability_st") >= 0.3);
     EXPECT_TRUE(Value(p.results[1], "speech_ratio") >= 0.15);
     EXPECT_TRUE(Value(p.results[1], "speaking_rate_sps") <= 7.0);
-    for (const char* n : {"smile", "eyes_open"}) {
-      EXPECT_TRUE(Value(p.results[2], n) >= 0.0 && Value(p.results[2], n) <= 1.0);
+    // The face's landmark cues and fatigue measures are optional: in range when reported,
+    // the fatigue measures only with the landmark cues.
+    const auto& face = p.results[2];
+    for (const char* n : {"smile", "eyes_open", "perclos"}) {
+      if (Has(face, n)) EXPECT_TRUE(Value(face, n) >= 0.0 && Value(face, n) <= 1.0) << n;
     }
+    if (Has(face, "perclos")) EXPECT_TRUE(Has(face, "smile") && Has(face, "yawns"));
+    if (Has(face, "yawns")) EXPECT_GE(Value(face, "yawns"), 0.0);
+    with_landmarks += Has(face, "smile");
+    streams += Has(face, "perclos");
   }
+  // About 92% of faces have landmarks, half of them come from a stream.
+  EXPECT_GT(with_landmarks, 420);
+  EXPECT_LT(with_landmarks, 495);
+  EXPECT_GT(streams, 180);
+  EXPECT_LT(streams, 290);
   // Quality mixing spreads fatigue terms a little, but most texts still have none.
   EXPECT_GT(zero_fatigue, 250);
 }
 
 TEST(SyntheticProfilesTest, HighRiskLooksSadderAndFlatterThanLowRisk) {
-  double sad[3] = {}, joy[3] = {}, pitch[3] = {}, smile[3] = {}, n[3] = {};
+  double sad[3] = {}, joy[3] = {}, pitch[3] = {}, n[3] = {};
+  double smile[3] = {}, eyes[3] = {}, n_face[3] = {}, perclos[3] = {}, yawns[3] = {}, n_stream[3] = {};
+  double face_sad[3] = {}, face_happy[3] = {};
   for (const auto& p : GenerateProfiles(3000, 21, Voice())) {
     const int l = p.latent_level;
     sad[l] += Value(p.results[0], "sadness");
     joy[l] += Value(p.results[0], "joy");
     pitch[l] += Value(p.results[1], "pitch_variability_st");
-    smile[l] += Value(p.results[2], "smile");
+    face_sad[l] += Value(p.results[2], "sad");
+    face_happy[l] += Value(p.results[2], "happy");
     n[l] += 1;
+    if (Has(p.results[2], "smile")) {
+      smile[l] += Value(p.results[2], "smile");
+      eyes[l] += Value(p.results[2], "eyes_open");
+      n_face[l] += 1;
+    }
+    if (Has(p.results[2], "perclos")) {
+      perclos[l] += Value(p.results[2], "perclos");
+      yawns[l] += Value(p.results[2], "yawns");
+      n_stream[l] += 1;
+    }
   }
   EXPECT_GT(sad[2] / n[2], sad[0] / n[0] + 0.05);
   EXPECT_LT(joy[2] / n[2], joy[0] / n[0] - 0.05);
   EXPECT_LT(pitch[2] / n[2], pitch[0] / n[0] - 1.0);
-  EXPECT_LT(smile[2] / n[2], smile[0] / n[0] - 0.1);
+  // The face: fewer smiles, heavier eyelids, more eye closure and yawns; the FER model reads
+  // sadder, less happy faces (through its own confusions).
+  EXPECT_LT(smile[2] / n_face[2], smile[0] / n_face[0] - 0.1);
+  EXPECT_LT(eyes[2] / n_face[2], eyes[0] / n_face[0] - 0.1);
+  EXPECT_GT(perclos[2] / n_stream[2], perclos[0] / n_stream[0] + 0.05);
+  EXPECT_GT(yawns[2] / n_stream[2], yawns[0] / n_stream[0] + 0.5);
+  EXPECT_GT(face_sad[2] / n[2], face_sad[0] / n[0] + 0.02);
+  EXPECT_LT(face_happy[2] / n[2], face_happy[0] / n[0] - 0.05);
+}
+
+TEST(SyntheticProfilesTest, FaceEmotionsFollowTheExpressionModelsMeasuredOutputs) {
+  // A generator whose faces always show the same expression gives that label's measured mean.
+  burnout::v1::ExpressionOutputProfile only_sad = ShippedFaceOutputs();
+  only_sad.clear_truths();
+  for (const auto& t : ShippedFaceOutputs().truths()) {
+    if (t.label() == "sad") *only_sad.add_truths() = t;
+  }
+  ASSERT_EQ(only_sad.truths_size(), 1);
+  ProfileOptions o = Voice();
+  o.face_outputs = &only_sad;
+  o.masking_rate = 0.0;
+  std::map<std::string, double> mean;
+  double count = 0;
+  for (const auto& p : GenerateProfiles(2000, 77, o)) {
+    for (const auto& e : p.results[2].emotions()) mean[e.label()] += e.probability();
+    count += 1;
+  }
+  const auto& truth = only_sad.truths(0);
+  for (int i = 0; i < only_sad.labels_size(); ++i) {
+    // Quality mixing blends in another face, also drawn "sad": the mean stays the label's.
+    EXPECT_NEAR(mean[only_sad.labels(i)] / count, truth.mean(i), 0.02) << only_sad.labels(i);
+  }
 }
 
 // The analysis the generator handed to the voice model: the result's indicators, every other
@@ -203,7 +311,7 @@ void WriteTsv(const std::string& path, const std::vector<SyntheticProfile>& prof
       }
       for (const auto& f : inputs[s].indicators()) {
         out << "\t";
-        if (p.present[s]) out << Value(r, f.name());
+        if (p.present[s] && Has(r, f.name())) out << Value(r, f.name());  // optional: may be empty
       }
       out << "\t";
       if (p.present[s]) out << r.quality();
@@ -229,9 +337,11 @@ TEST(FusionTsvTest, ErrorsNameTheLineAndTheColumn) {
   const std::string path = TempDir("fusion_bad.tsv");
   WriteTsv(path, GenerateProfiles(3, 3, Voice()));
   {
+    int columns = 1;  // label
+    for (const auto& in : DefaultInputSpecs()) columns += in.emotion_labels_size() + in.indicators_size() + 1;
     std::ofstream out(path, std::ios::app);
     out << "severe";
-    for (int i = 0; i < 29; ++i) out << "\t";
+    for (int i = 1; i < columns; ++i) out << "\t";
     out << "\n";
   }
   auto rows = LoadFusionTsv(path, DefaultSpec());
@@ -250,6 +360,7 @@ TEST(FusionTsvTest, ErrorsNameTheLineAndTheColumn) {
 TEST(FusionTrainerTest, SameSeedGivesIdenticalWeights) {
   FusionTrainOptions o;
   o.voice_model = &SpecVoiceModel();
+  o.face_outputs = &ShippedFaceOutputs();
   o.profiles = 500;
   o.epochs = 2;
   o.seed = 5;
@@ -281,9 +392,22 @@ TEST(FusionTrainerTest, SyntheticDataNeedsAVoiceModel) {
   EXPECT_FALSE(std::filesystem::exists(o.out_dir));
 }
 
+TEST(FusionTrainerTest, SyntheticDataNeedsTheFaceOutputs) {
+  FusionTrainOptions o;
+  o.voice_model = &SpecVoiceModel();
+  o.profiles = 100;
+  o.epochs = 1;
+  o.out_dir = TempDir("fusion_train_no_face");
+  auto report = TrainFusion(o);
+  EXPECT_EQ(report.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(report.status().message(), HasSubstr("face expression model's outputs"));
+  EXPECT_FALSE(std::filesystem::exists(o.out_dir));
+}
+
 TEST(FusionTrainerTest, WritesALoadableModelWithItsRecord) {
   FusionTrainOptions o;
   o.voice_model = &SpecVoiceModel();
+  o.face_outputs = &ShippedFaceOutputs();
   o.profiles = 600;
   o.epochs = 2;
   o.out_dir = TempDir("fusion_train_record");
