@@ -91,6 +91,7 @@ LandmarkMeasures MeasureLandmarks(const FaceMeshResult& mesh) {
   const cv::Vec3d er = centre3(mesh::kRightEar), el = centre3(mesh::kLeftEar);
   const cv::Vec3d mid = 0.5 * (er + el);
   const double iod = std::max(1e-6, cv::norm(el - er));
+  m.eye_distance_3d = iod;
   auto at = [&](int i) { return cv::Vec3d(p[i].x, p[i].y, p[i].z); };
   auto v = [&](int i) { return (at(i) - mid).dot(y); };  // down the face
   const double mouth = cv::norm(at(mesh::kMouthLeft) - at(mesh::kMouthRight));

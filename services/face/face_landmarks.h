@@ -66,7 +66,8 @@ struct LandmarkMeasures {
   cv::Point2f right_eye, left_eye;  // eye centres: the iris centres when refined, else the
                                     // mean of each eye's corners and lids
   bool eyes_refined = false;        // the eye measures come from the Iris model
-  double eye_distance_px = 0;
+  double eye_distance_px = 0;          // in the image
+  double eye_distance_3d = 0;          // in the face's own frame (a turned head does not shrink it)
   double ear_right = 0, ear_left = 0;  // eye aspect ratio: lid gaps / (2 x eye width)
   double mouth_aspect = 0;             // inner-lip gap / mouth width
   double mouth_width = 0;              // lip-corner distance / eye distance

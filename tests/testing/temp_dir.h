@@ -35,15 +35,13 @@ inline std::string FreshPath(const std::string& name) {
   return path.string();
 }
 
-// A fresh copy of the files in `source` (e.g. a shipped model directory) as scratch
+// A fresh copy of `source` and everything in it (e.g. a shipped model directory) as scratch
 // directory `name`.
 inline std::string CopyDirectory(const std::string& source, const std::string& name) {
   const std::filesystem::path dir = ScratchRoot() / name;
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
-  for (const auto& f : std::filesystem::directory_iterator(source)) {
-    std::filesystem::copy_file(f.path(), dir / f.path().filename());
-  }
+  std::filesystem::copy(source, dir, std::filesystem::copy_options::recursive);
   return dir.string();
 }
 

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <optional>
 #include <thread>
@@ -15,11 +16,13 @@
 
 #include "burnout/v1/face.grpc.pb.h"
 #include "common/config/config.h"
+#include "common/model/model_dir.h"
 #include "common/grpc/channel.h"
 #include "common/grpc/server.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/services/running_analyzer.h"
+#include "tests/testing/temp_dir.h"
 
 namespace burnout::face {
 namespace {
@@ -256,6 +259,92 @@ TEST(FaceServiceTest, NotReadyWithoutModel) {
   std::vector<v1::FaceFrameResult> results;
   s = r.RunStream({Open(1), Frame(Encode(Shapes()))}, &results);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE);
+}
+
+// The converted models' files: a tampered FER or landmark model, or one whose input does not
+// fit its manifest, leaves the service alive but not ready, with the file named; a missing
+// landmark model falls back to the cascades; a new FER version is picked up.
+TEST(FaceServiceTest, WrongModelFilesAreRefusedByName) {
+  auto load = [](const v1::FaceServiceConfig& c) {
+    FaceService service(c);
+    return service.LoadModel();
+  };
+  // One byte of the FER model changed.
+  const std::string fer = testutil::CopyDirectory("models/face-expression-fer/1", "fer-tampered");
+  {
+    std::fstream f(fer + "/model.pt", std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(2000);
+    f.put('\x11');
+  }
+  auto c = Config();
+  c.set_model_dir(fer);
+  absl::Status s = load(c);
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(s.message()), HasSubstr("model.pt"));
+  EXPECT_THAT(std::string(s.message()), HasSubstr("SHA-256"));
+  // The grey model declared as a 3-channel face model: refused at load, not at the first call.
+  const std::string colour = testutil::CopyDirectory("models/face-expression-fer/1", "fer-as-colour");
+  {
+    auto m = model::ReadManifest(colour);
+    ASSERT_TRUE(m.ok());
+    m->set_kind("torchscript-face");
+    auto* im = m->mutable_torchscript()->mutable_image();
+    im->set_channel_order("RGB");
+    im->clear_gray_weights();
+    for (int k = 0; k < 2; ++k) {
+      im->add_mean(0.5f);
+      im->add_std(0.5f);
+    }
+    ASSERT_TRUE(model::WriteManifest(colour, *m).ok());
+  }
+  c = Config();
+  c.set_model_dir(colour);
+  s = load(c);
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(s.message()), HasSubstr(colour + "/model.pt"));
+  EXPECT_THAT(std::string(s.message()), HasSubstr("warm-up forward failed"));
+  // A tampered landmark model: not ready, named. A missing one: the cascades, and ready.
+  const std::string marks = testutil::CopyDirectory("models/face-landmarks-mediapipe/1", "marks-tampered/1");
+  {
+    std::fstream f(marks + "/model.pt", std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(5000);
+    f.put('\x22');
+  }
+  c = Config();
+  c.set_landmark_model_dir(std::filesystem::path(marks).parent_path().string());
+  s = load(c);
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(s.message()), HasSubstr(marks + "/model.pt"));
+  c = Config();
+  c.set_landmark_model_dir(testutil::FreshPath("no-landmark-model"));
+  Running r(c);
+  v1::ModalityResult out;
+  auto face = SharedFace("astronaut.png");
+  ASSERT_TRUE(Analyze(r, Encode(face ? *face : Shapes()), &out).ok());
+  EXPECT_EQ(out.details().at("landmarks"), "cascades (no landmark model)");
+  EXPECT_EQ(out.model().name(), "face-expression-fer");
+}
+
+TEST(FaceServiceTest, ANewFerVersionIsServedAfterAReload) {
+  const std::string root = testutil::FreshPath("fer-repo");
+  std::filesystem::create_directories(root);
+  testutil::CopyDirectory("models/face-expression-fer/1", "fer-repo/1");
+  auto c = Config();
+  c.set_model_dir(root);
+  Running r(c);
+  v1::ModalityResult out;
+  ASSERT_TRUE(Analyze(r, Encode(Shapes()), &out).ok());
+  EXPECT_EQ(out.model().version(), "1");
+  const std::string v2 = testutil::CopyDirectory("models/face-expression-fer/1", "fer-repo/2");
+  {
+    auto m = model::ReadManifest(v2);
+    ASSERT_TRUE(m.ok());
+    m->set_version("2");
+    ASSERT_TRUE(model::WriteManifest(v2, *m).ok());
+  }
+  ASSERT_TRUE(r.service.LoadModel(/*force=*/true).ok());
+  ASSERT_TRUE(Analyze(r, Encode(Shapes()), &out).ok());
+  EXPECT_EQ(out.model().version(), "2");
 }
 
 TEST(FaceServiceTest, StreamAnalysesEveryNthFrameAndRolls) {
