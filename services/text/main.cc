@@ -10,5 +10,6 @@ int main(int argc, char** argv) {
       &text::PrepareTextConfig, [](const v1::TextServiceConfig& c) {
         // A TorchScript model (torchscript-text) runs with these intra-op threads.
         torchscript::SetTorchThreads(c.server().torch_threads());
-      });
+      },
+      &text::ResolveTextPaths);
 }

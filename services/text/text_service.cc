@@ -1,5 +1,6 @@
 #include "services/text/text_service.h"
 
+#include "common/config/config.h"
 #include "common/grpc/server.h"
 #include "common/grpc/unary.h"
 #include "common/limits/limits.h"
@@ -18,29 +19,37 @@ absl::Status PrepareTextConfig(burnout::v1::TextServiceConfig* c) {
   return grpcx::CheckRange("evidence_per_label", c->evidence_per_label(), 1, 20);
 }
 
+void ResolveTextPaths(const std::string& config_path, burnout::v1::TextServiceConfig* c) {
+  if (!c->lexicon_dir().empty()) c->set_lexicon_dir(config::ResolveRelativeTo(config_path, c->lexicon_dir()));
+}
+
 TextService::TextService(const burnout::v1::TextServiceConfig& config)
     : config_(config),
       batcher_(grpcx::ToBatchingOptions(config.batching()), &TextService::RunBatch) {}
 
 absl::Status TextService::LoadModel(bool force) {
-  return model_.Refresh(config_.model_dir(), [](const std::string& dir) { return LoadVersion(dir); }, force);
+  return model_.Refresh(config_.model_dir(), [this](const std::string& dir) { return LoadVersion(dir); }, force);
 }
 
-absl::StatusOr<std::unique_ptr<TextModel>> TextService::LoadVersion(const std::string& dir) {
-  auto model = TextModel::Load(dir);
-  if (model.ok()) {
-    // Warm-up: one real analysis before reporting SERVING.
-    auto warm = (*model)->Analyze("warming up the text model", AnalyzeOptions{});
-    if (!warm.ok()) return warm.status();
+absl::StatusOr<std::unique_ptr<TextAnalyzer>> TextService::LoadVersion(const std::string& dir) const {
+  BR_ASSIGN_OR_RETURN(std::unique_ptr<TextModel> model, TextModel::Load(dir));
+  std::shared_ptr<const BurnoutLexicon> lexicon;
+  if (!config_.lexicon_dir().empty()) {
+    BR_ASSIGN_OR_RETURN(lexicon, BurnoutLexicon::Load(config_.lexicon_dir()));
   }
-  return model;
+  auto analyzer = std::make_unique<TextAnalyzer>(std::move(model), std::move(lexicon),
+                                                 !config_.disable_language_detection());
+  // Warm-up: one real analysis before reporting SERVING.
+  auto warm = analyzer->Analyze("warming up the text model", AnalyzeOptions{});
+  if (!warm.ok()) return warm.status();
+  return analyzer;
 }
 
 grpc::ServerUnaryReactor* TextService::Analyze(grpc::CallbackServerContext* ctx,
                                                const burnout::v1::AnalyzeTextRequest* request,
                                                burnout::v1::ModalityResult* response) {
   absl::Status valid = limits::CheckText(request->text(), config_.max_text_bytes(), "max_text_bytes");
-  std::shared_ptr<const TextModel> model = model_.Get();
+  std::shared_ptr<const TextAnalyzer> model = model_.Get();
   if (valid.ok() && !model) valid = model_.NotReady();
   if (!valid.ok()) {
     auto* reactor = ctx->DefaultReactor();
@@ -62,7 +71,7 @@ void TextService::RunBatch(std::vector<Job>& batch) {
   grpcx::DropExpiredJobs(&batch, "text analyzer");
   // Calls queued across a version switch hold different models: one AnalyzeBatch per model.
   while (!batch.empty()) {
-    const TextModel* model = batch.front().model.get();
+    const TextAnalyzer* model = batch.front().model.get();
     const AnalyzeOptions options = batch.front().options;
     std::vector<Job> group, rest;
     for (Job& job : batch) {

@@ -9,7 +9,7 @@
 #include "common/grpc/batcher.h"
 #include "common/grpc/unary.h"
 #include "common/grpc/model_slot.h"
-#include "services/text/text_model.h"
+#include "services/text/text_analyzer.h"
 
 namespace burnout::text {
 
@@ -33,23 +33,27 @@ class TextService final : public burnout::v1::TextAnalyzer::CallbackService {
   std::string serving_dir() const { return model_.serving_dir(); }
 
  private:
-  static absl::StatusOr<std::unique_ptr<TextModel>> LoadVersion(const std::string& dir);
+  // The model in `dir`, with the configured lexicon, warmed up.
+  absl::StatusOr<std::unique_ptr<TextAnalyzer>> LoadVersion(const std::string& dir) const;
   burnout::v1::TextServiceConfig config_;
   // One call waiting for a batch: its model snapshot (a version switch never moves a queued
   // call to another model), its text and where the answer goes.
   struct Job : grpcx::UnaryJob {
-    std::shared_ptr<const TextModel> model;
+    std::shared_ptr<const TextAnalyzer> model;
     const burnout::v1::AnalyzeTextRequest* request = nullptr;
     burnout::v1::ModalityResult* response = nullptr;
     AnalyzeOptions options;
   };
   static void RunBatch(std::vector<Job>& batch);
 
-  grpcx::ModelSlot<TextModel> model_;
+  grpcx::ModelSlot<TextAnalyzer> model_;
   grpcx::DynamicBatcher<Job> batcher_;
 };
 
 // Fills zero fields with defaults, then checks ranges (INVALID_ARGUMENT naming the key).
 absl::Status PrepareTextConfig(burnout::v1::TextServiceConfig* config);
+
+// Resolves lexicon_dir against the config file's directory.
+void ResolveTextPaths(const std::string& config_path, burnout::v1::TextServiceConfig* config);
 
 }  // namespace burnout::text
