@@ -9,6 +9,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
 
 namespace burnout::orchestrator {
 namespace {
@@ -40,6 +41,93 @@ std::string Readable(const std::string& indicator) {
   return absl::StrReplaceAll(name, {{"_", " "}});
 }
 
+constexpr const char* kTextDimensions[] = {"exhaustion", "overload", "mental_distance", "reduced_efficacy",
+                                           "recovery"};
+
+bool IsTextDimension(const std::string& name) {
+  for (const char* d : kTextDimensions) {
+    if (name == d) return true;
+  }
+  return false;
+}
+
+bool HasContext(const burnout::v1::Evidence& ev, const char* tag) {
+  for (absl::string_view c : absl::StrSplit(ev.context(), ',')) {
+    if (c == tag) return true;
+  }
+  return false;
+}
+
+std::string Quoted(const std::vector<std::string>& phrases) {
+  std::vector<std::string> q;
+  for (const auto& p : phrases) q.push_back(absl::StrCat("\"", p, "\""));
+  return absl::StrJoin(q, ", ");
+}
+
+// The burnout dimensions the text analyzer scored, with the phrases that drove each (its own
+// evidence, exact): "exhaustion (high): "exhausted", "cannot sleep"". Also what it discounted:
+// positive words in the past tense (loss, not present joy), negated complaints and complaints
+// about someone else. Empty when the result has no dimensions (an older text model).
+std::vector<std::string> LossPhrases(const burnout::v1::ModalityResult& r) {
+  std::vector<std::string> out;
+  for (const auto& ev : r.evidence()) {
+    if (IsTextDimension(ev.label()) && HasContext(ev, "loss")) out.push_back(ev.feature());
+  }
+  return out;
+}
+
+// `loss_said`: the emotion sentence already said that the joy was about the past.
+void ExplainTextDimensions(const burnout::v1::ModalityResult& r, bool loss_said, std::string* text,
+                           std::vector<std::string>* evidence) {
+  std::vector<std::pair<std::string, double>> dims;
+  for (const auto& ind : r.indicators()) {
+    if (IsTextDimension(ind.name())) dims.emplace_back(ind.name(), ind.value());
+  }
+  if (dims.empty()) return;
+  std::stable_sort(dims.begin(), dims.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+  std::vector<std::string> named, loss, negated, others;
+  std::string recovery;
+  for (const auto& [dim, score] : dims) {
+    std::vector<std::string> phrases;
+    for (const auto& ev : r.evidence()) {
+      if (ev.label() != dim) continue;
+      if (HasContext(ev, "loss")) {
+        loss.push_back(ev.feature());
+      } else if (HasContext(ev, "negated") && ev.contribution() <= 0) {
+        negated.push_back(ev.feature());
+      } else if (HasContext(ev, "other") && ev.contribution() < 0.5) {
+        others.push_back(ev.feature());
+      } else if (ev.contribution() > 0 && phrases.size() < 4 &&
+                 std::find(phrases.begin(), phrases.end(), ev.feature()) == phrases.end()) {
+        phrases.push_back(ev.feature());
+      }
+    }
+    if (score < 0.15 || phrases.empty()) continue;
+    evidence->push_back(absl::StrFormat("text: %s = %.2f (%s)", dim, score, absl::StrJoin(phrases, "; ")));
+    const std::string entry = absl::StrCat(Readable(dim), " (", Level(score), "): ", Quoted(phrases));
+    if (dim == "recovery") {
+      recovery = entry;
+    } else {
+      named.push_back(entry);
+    }
+  }
+  if (!named.empty()) absl::StrAppend(text, " In your words: ", absl::StrJoin(named, "; "), ".");
+  if (!recovery.empty()) absl::StrAppend(text, " On the other side, ", recovery, ".");
+  if (!loss.empty()) {
+    if (!loss_said) {
+      absl::StrAppend(text, " You wrote about what you enjoyed in the past tense (", Quoted(loss),
+                      "): that reads as something lost, not as joy now.");
+    }
+    evidence->push_back(absl::StrCat("text: past-tense positive (loss): ", absl::StrJoin(loss, "; ")));
+  }
+  if (!negated.empty()) {
+    absl::StrAppend(text, " Not counted against you: ", Quoted(negated), " (negated).");
+  }
+  if (!others.empty()) {
+    absl::StrAppend(text, " Counted only lightly, since it is about someone else: ", Quoted(others), ".");
+  }
+}
+
 Narrative ExplainModality(const burnout::v1::ModalityOutcome& o) {
   const std::string name = ModalityName(o.modality());
   const auto& r = o.result();
@@ -48,6 +136,7 @@ Narrative ExplainModality(const burnout::v1::ModalityOutcome& o) {
             [](const auto& a, const auto& b) { return a.probability() > b.probability(); });
   std::vector<std::string> evidence;
   std::string text;
+  bool loss_said = false;
   if (!emotions.empty()) {
     text = absl::StrCat("Your ", name, " leaned towards ", emotions[0].label(), " (",
                         Pct(emotions[0].probability()), ")");
@@ -67,7 +156,15 @@ Narrative ExplainModality(const burnout::v1::ModalityOutcome& o) {
                                            ev.label(), ev.contribution()));
       }
     }
-    if (!pushes.empty()) {
+    // Joy read from words the writer used about the past ("I used to love this work"): the
+    // emotion model sees only the words; the lexicon knows they were in the past tense.
+    const std::vector<std::string> loss = words ? LossPhrases(r) : std::vector<std::string>{};
+    loss_said = emotions[0].label() == "joy" && !loss.empty();
+    if (!pushes.empty() && loss_said) {
+      absl::StrAppend(&text, " What pushed it most: ", absl::StrJoin(pushes, ", "),
+                      " - but you wrote about what you enjoyed in the past tense (", Quoted(loss),
+                      "): that reads as something lost, not as joy now.");
+    } else if (!pushes.empty()) {
       absl::StrAppend(&text, " What pushed it most: ", absl::StrJoin(pushes, ", "), ".");
     }
   }
@@ -76,8 +173,11 @@ Narrative ExplainModality(const burnout::v1::ModalityOutcome& o) {
     absl::StrAppend(&text, " ", f);
     evidence.push_back(absl::StrCat(name, ": ", f));
   }
+  bool has_dimensions = false;
+  for (const auto& ind : r.indicators()) has_dimensions |= IsTextDimension(ind.name());
+  if (has_dimensions) ExplainTextDimensions(r, loss_said, &text, &evidence);
   for (const auto& ind : r.indicators()) {
-    if (ind.name() == "fatigue_term_ratio" && ind.value() > 0) {
+    if (ind.name() == "fatigue_term_ratio" && ind.value() > 0 && !has_dimensions) {
       absl::StrAppend(&text, " You used words of tiredness or overload (",
                       absl::StrFormat("%.0f%%", 100 * ind.value()), " of your words).");
       evidence.push_back(absl::StrFormat("%s: fatigue_term_ratio = %.3f", name, ind.value()));
@@ -134,33 +234,6 @@ Narrative ExplainSession(const burnout::v1::SessionReport& r) {
 }
 
 }  // namespace
-
-std::string ModalityName(burnout::v1::Modality m) {
-  switch (m) {
-    case burnout::v1::MODALITY_TEXT: return "text";
-    case burnout::v1::MODALITY_VOICE: return "voice";
-    case burnout::v1::MODALITY_FACE: return "face";
-    default: return "unknown";
-  }
-}
-
-std::string RiskName(burnout::v1::RiskLevel level) {
-  switch (level) {
-    case burnout::v1::RISK_LEVEL_LOW: return "low";
-    case burnout::v1::RISK_LEVEL_MODERATE: return "moderate";
-    case burnout::v1::RISK_LEVEL_HIGH: return "high";
-    default: return "unknown";
-  }
-}
-
-std::string TrendName(burnout::v1::Trend trend) {
-  switch (trend) {
-    case burnout::v1::TREND_IMPROVING: return "improving";
-    case burnout::v1::TREND_STABLE: return "stable";
-    case burnout::v1::TREND_WORSENING: return "worsening";
-    default: return "unknown";
-  }
-}
 
 std::vector<Narrative> Explain(const Assessment& a) {
   std::vector<Narrative> out;

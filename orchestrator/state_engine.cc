@@ -1,19 +1,13 @@
 #include "orchestrator/state_engine.h"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
+
+#include "common/state/state_formulas.h"
 
 namespace burnout::orchestrator {
 namespace {
-
-struct Circumplex {
-  float valence, arousal;
-};
-constexpr std::array<Circumplex, 7> kPlaces = {{
-    {-0.6f, 0.8f}, {-0.6f, 0.3f}, {-0.7f, 0.7f}, {0.8f, 0.5f},
-    {0.0f, -0.1f}, {-0.7f, -0.5f}, {0.2f, 0.7f}}};
-
-float Clamp01(double v) { return static_cast<float>(std::clamp(v, 0.0, 1.0)); }
 
 int Index(const std::string& canonical) {
   for (size_t i = 0; i < kCanonicalEmotions.size(); ++i) {
@@ -22,7 +16,20 @@ int Index(const std::string& canonical) {
   return -1;
 }
 
+constexpr int kJoy = 3, kNeutral = 4;
+
 }  // namespace
+
+double PresentJoyShare(const burnout::v1::ModalityResult& text) {
+  double loss = 0;
+  for (const auto& ev : text.evidence()) {
+    if (ev.context() == "loss") loss += ev.contribution();
+  }
+  if (loss <= 0) return 1.0;
+  const double recovery = IndicatorValue(text, "recovery", 0);
+  const double present = recovery < 1.0 ? -std::log(1.0 - recovery) : 10.0;  // the score's raw sum
+  return present / (present + loss);
+}
 
 std::string CanonicalEmotion(const std::string& label) {
   static const std::map<std::string, std::string> kAliases = {
@@ -40,10 +47,18 @@ EmotionProfile CombineEmotions(const std::vector<burnout::v1::ModalityOutcome>& 
   for (const auto& o : outcomes) {
     if (!o.used() || !o.has_result()) continue;
     const double w = o.attention_weight();
+    const double present = o.modality() == burnout::v1::MODALITY_TEXT ? PresentJoyShare(o.result()) : 1.0;
     for (const auto& e : o.result().emotions()) {
       const int i = Index(CanonicalEmotion(e.label()));
       if (i < 0) continue;
-      p[i] += static_cast<float>(w * e.probability());
+      double prob = e.probability();
+      if (i == kJoy && present < 1.0) {
+        // Joy the model read in words about the past is not present joy: that share counts
+        // as neutral.
+        p[kNeutral] += static_cast<float>(w * prob * (1.0 - present));
+        prob *= present;
+      }
+      p[i] += static_cast<float>(w * prob);
       total += w * e.probability();
     }
   }
@@ -63,23 +78,27 @@ double IndicatorValue(const burnout::v1::ModalityResult& result, const std::stri
 
 burnout::v1::StateDimensions ComputeState(
     const EmotionProfile& e, const std::vector<burnout::v1::ModalityOutcome>& outcomes) {
-  double valence = 0, arousal = 0;
-  for (size_t i = 0; i < e.size(); ++i) {
-    valence += e[i] * kPlaces[i].valence;
-    arousal += e[i] * kPlaces[i].arousal;
-  }
-  double fatigue = 0, absolutist = 0;
+  state::TextSignals text;
   for (const auto& o : outcomes) {
     if (o.used() && o.modality() == burnout::v1::MODALITY_TEXT && o.has_result()) {
-      fatigue = IndicatorValue(o.result(), "fatigue_term_ratio", 0);
-      absolutist = IndicatorValue(o.result(), "absolutist_ratio", 0);
+      const auto& r = o.result();
+      text.has_dimensions = IndicatorValue(r, "exhaustion", -1) >= 0;
+      text.exhaustion = IndicatorValue(r, "exhaustion", 0);
+      text.overload = IndicatorValue(r, "overload", 0);
+      text.mental_distance = IndicatorValue(r, "mental_distance", 0);
+      text.reduced_efficacy = IndicatorValue(r, "reduced_efficacy", 0);
+      text.recovery = IndicatorValue(r, "recovery", 0);
+      text.fatigue_term_ratio = IndicatorValue(r, "fatigue_term_ratio", 0);
+      text.absolutist_ratio = IndicatorValue(r, "absolutist_ratio", 0);
     }
   }
-  const float anger = e[0], disgust = e[1], fear = e[2], sadness = e[5];
+  std::array<double, 7> emotions;
+  for (size_t i = 0; i < e.size(); ++i) emotions[i] = e[i];
+  const state::StateValues v = state::ComputeStateValues(emotions, text);
   burnout::v1::StateDimensions s;
-  s.set_energy(Clamp01(0.5 + 0.3 * arousal + 0.25 * valence - 3.0 * fatigue));
-  s.set_stress(Clamp01(0.1 + 0.9 * (anger + fear) + 0.4 * (disgust + sadness) + 2.0 * absolutist));
-  s.set_work(Clamp01(0.55 + 0.35 * valence - 0.5 * disgust - 0.2 * anger));
+  s.set_energy(static_cast<float>(v.energy));
+  s.set_stress(static_cast<float>(v.stress));
+  s.set_work(static_cast<float>(v.work));
   return s;
 }
 

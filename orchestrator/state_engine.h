@@ -6,16 +6,13 @@
 // them by name (happy -> joy, angry -> anger, sad -> sadness); labels with no mapping are
 // ignored. The modalities are mixed by their fusion attention weights.
 //
-// Each canonical emotion has a place on Russell's circumplex (valence v, arousal a):
-//   anger (-0.6, 0.8)  disgust (-0.6, 0.3)  fear (-0.7, 0.7)  joy (0.8, 0.5)
-//   neutral (0.0, -0.1)  sadness (-0.7, -0.5)  surprise (0.2, 0.7)
-// and the dimensions, each clamped to [0, 1], are (V, A = probability-weighted means):
-//   energy = 0.5 + 0.3 A + 0.25 V - 3 fatigue_term_ratio        (exhaustion, inverted)
-//   stress = 0.1 + 0.9 (anger + fear) + 0.4 (disgust + sadness) + 2 absolutist_ratio
-//   work   = 0.55 + 0.35 V - 0.5 disgust - 0.2 anger             (engagement vs cynicism)
-// fatigue_term_ratio / absolutist_ratio come from the text indicators when text was used.
-// These are documented heuristics that follow Maslach's exhaustion / strain / cynicism
-// dimensions, not a validated instrument.
+// The dimensions (energy, stress, work) follow common/state/state_formulas.h, from the mixed
+// emotions and the text's burnout dimensions (exhaustion, overload, mental distance, reduced
+// efficacy, recovery; fatigue_term_ratio without them) and absolutist_ratio.
+//
+// Joy the text model read in words the text puts in the past ("I used to love this work": the
+// text analyzer's evidence with context "loss") is not present joy: the share of the text's joy
+// that loss accounts for (PresentJoyShare) counts as neutral in the mix.
 #pragma once
 
 #include <array>
@@ -33,6 +30,10 @@ using EmotionProfile = std::array<float, 7>;  // in kCanonicalEmotions order, su
 
 // The canonical name for a model label ("happy" -> "joy"), or "" when there is none.
 std::string CanonicalEmotion(const std::string& label);
+
+// The share of a text result's joy that is about the present: recovery / (recovery + loss), the
+// raw sums of the recovery dimension and of the "loss" evidence; 1 without loss evidence.
+double PresentJoyShare(const burnout::v1::ModalityResult& text);
 
 // Attention-weighted mix of the used modalities' emotions (renormalised; all zero when no
 // used modality carries a mappable label).

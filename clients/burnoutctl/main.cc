@@ -1,17 +1,22 @@
 // burnoutctl: start and stop the stack, assess, and read or delete what is stored.
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_format.h"
 #include "burnout/v1/burnout_risk.grpc.pb.h"
 #include "clients/burnoutctl/render.h"
 #include "clients/burnoutctl/stack_control.h"
-#include "clients/burnoutctl/face_stream.h"
-#include "clients/burnoutctl/voice_stream.h"
+#include "clients/burnoutctl/stream_options.h"
 #include "common/grpc/channel.h"
 
 namespace {
@@ -27,6 +32,20 @@ int FailRpc(const grpc::Status& s) {
   return Fail(absl::StrFormat("%s: %s", absl::StatusCodeToString(static_cast<absl::StatusCode>(
                                             s.error_code())),
                               s.error_message()));
+}
+
+// `listen` and `watch` run in burnout-stream, next to this binary (it holds the media code).
+int RunStream(const char* argv0, const std::string& command, std::vector<std::string> args) {
+  std::error_code ec;
+  const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  const std::string exe = ((ec ? std::filesystem::path(argv0) : self).parent_path() / "burnout-stream").string();
+  args.insert(args.begin(), command);
+  std::vector<char*> cargv = {const_cast<char*>(exe.c_str())};
+  for (auto& a : args) cargv.push_back(a.data());
+  cargv.push_back(nullptr);
+  std::cout.flush();
+  ::execv(exe.c_str(), cargv.data());
+  return Fail(absl::StrFormat("cannot run %s (%s): %s needs it beside burnoutctl", exe, std::strerror(errno), command));
 }
 
 std::string DefaultUser() {
@@ -71,28 +90,11 @@ int main(int argc, char** argv) {
       "listen", "stream a WAV to the voice analyzer as a microphone would; print rolling results");
   ctl::ListenOptions lo;
   bool fast = false;
-  listen->add_option("--audio", lo.wav_path, "the WAV file to stream")->required();
-  listen->add_option("--voice", lo.target, "voice service address (default: the running stack's)");
-  listen->add_flag("--fast", fast, "send as fast as possible instead of in real time");
-  listen->add_option("--window_ms", lo.window_ms, "analysis window (0: service default)");
-  listen->add_option("--hop_ms", lo.hop_ms, "a result every hop (0: service default)");
-  listen->add_option("--chunk_ms", lo.chunk_ms, "audio per message")->capture_default_str();
-  listen->add_flag("--json", json, "print each result as proto JSON");
+  ctl::AddListenOptions(listen, &lo, &fast, &json);
   auto* watch = app.add_subcommand(
       "watch", "stream video frames to the face analyzer as a webcam would; print results");
   ctl::WatchOptions wo;
-  watch->add_option("--video", wo.video, "a video file (e.g. MJPEG .avi)");
-  watch->add_option("--camera", wo.camera, "a camera index");
-  watch->add_option("--image", wo.images, "still images, sent as frames (repeatable)");
-  watch->add_option("--repeat", wo.repeat, "send each image this many times")->capture_default_str();
-  watch->add_option("--face", wo.target, "face service address (default: the running stack's)");
-  watch->add_option("--fps", wo.fps, "frame rate (0: the video's own; 30 for images)");
-  watch->add_flag("--fast", fast, "send as fast as possible instead of in real time");
-  watch->add_flag("--raw", wo.raw, "send raw BGR pixels instead of JPEG");
-  watch->add_option("--max_frames", wo.max_frames, "stop after this many frames (0: all)");
-  watch->add_option("--every", wo.analyze_every_n, "analyse every N-th frame (0: service default)");
-  watch->add_option("--window_ms", wo.window_ms, "rolling window (0: service default)");
-  watch->add_flag("--json", json, "print each result as proto JSON");
+  ctl::AddWatchOptions(watch, &wo, &fast, &json);
   auto* history = app.add_subcommand("history", "stored assessments, newest first");
   int limit = 20;
   history->add_option("--limit", limit)->capture_default_str();
@@ -136,11 +138,7 @@ int main(int argc, char** argv) {
       if (!addr.ok()) return Fail(std::string(addr.status().message()));
       lo.target = *addr;
     }
-    lo.realtime = !fast;
-    auto s = ctl::Listen(lo, [json](const v1::VoiceWindowResult& r) {
-      std::cout << (json ? ctl::ToJson(r) : ctl::RenderVoiceWindow(r)) << std::endl;
-    });
-    return s.ok() ? 0 : Fail(std::string(s.message()));
+    return RunStream(argv[0], "listen", ctl::ListenArguments(lo, fast, json));
   }
   if (watch->parsed()) {
     if (wo.target.empty()) {
@@ -148,11 +146,7 @@ int main(int argc, char** argv) {
       if (!addr.ok()) return Fail(std::string(addr.status().message()));
       wo.target = *addr;
     }
-    wo.realtime = !fast;
-    auto s = ctl::Watch(wo, [json](const v1::FaceFrameResult& r) {
-      std::cout << (json ? ctl::ToJson(r) : ctl::RenderFaceFrame(r)) << std::endl;
-    });
-    return s.ok() ? 0 : Fail(std::string(s.message()));
+    return RunStream(argv[0], "watch", ctl::WatchArguments(wo, fast, json));
   }
   if (server.empty()) {
     auto addr = ctl::OrchestratorAddress(stack);

@@ -8,14 +8,14 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "google/protobuf/util/json_util.h"
-#include "orchestrator/explainer.h"
+#include "common/api/api_text.h"
 
 namespace burnout::ctl {
 namespace {
 
-using orchestrator::ModalityName;
-using orchestrator::RiskName;
-using orchestrator::TrendName;
+using api::ModalityName;
+using api::RiskName;
+using api::TrendName;
 
 std::string When(int64_t ms) {
   std::time_t t = static_cast<std::time_t>(ms / 1000);
@@ -47,7 +47,7 @@ std::string RenderAssessment(const burnout::v1::Assessment& a) {
       absl::StrAppendFormat(&out, "  %-6s used, weight %.2f, quality %.2f, model %s/%s\n",
                             ModalityName(m.modality()), m.attention_weight(), m.result().quality(),
                             m.result().model().name(), m.result().model().version());
-    } else if (m.mask_reason() == orchestrator::kNotProvided) {
+    } else if (m.mask_reason() == api::kNotProvided) {
       absl::StrAppendFormat(&out, "  %-6s not provided\n", ModalityName(m.modality()));
     } else {
       absl::StrAppendFormat(&out, "  %-6s masked: %s\n", ModalityName(m.modality()), m.mask_reason());

@@ -12,15 +12,14 @@
 #include "burnout/v1/voice.grpc.pb.h"
 #include "common/grpc/channel.h"
 #include "common/grpc/status.h"
-#include "services/voice/acoustics.h"
-#include "services/voice/audio_decode.h"
+#include "common/audio/audio_decode.h"
 
 namespace burnout::ctl {
 
 absl::Status Listen(const ListenOptions& o,
                     const std::function<void(const burnout::v1::VoiceWindowResult&)>& on_result) {
-  auto audio = voice::DecodeAudioFile(o.wav_path);
-  if (!audio.ok()) return audio.status();
+  auto decoded = audio::DecodeAudioFile(o.wav_path);
+  if (!decoded.ok()) return decoded.status();
   auto stub = burnout::v1::VoiceAnalyzer::NewStub(grpcx::MakeChannel(o.target, 4 << 20));
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(o.timeout_ms));
@@ -30,19 +29,19 @@ absl::Status Listen(const ListenOptions& o,
     burnout::v1::AudioStreamRequest open;
     auto* f = open.mutable_open()->mutable_format();
     f->set_encoding(burnout::v1::AUDIO_ENCODING_PCM_F32LE);
-    f->set_sample_rate(voice::kAnalysisRate);
+    f->set_sample_rate(audio::kAnalysisRate);
     f->set_channels(1);
     open.mutable_open()->set_window_ms(o.window_ms);
     open.mutable_open()->set_hop_ms(o.hop_ms);
     if (!stream->Write(open)) return;
-    const size_t chunk = static_cast<size_t>(voice::kAnalysisRate) * o.chunk_ms / 1000;
+    const size_t chunk = static_cast<size_t>(audio::kAnalysisRate) * o.chunk_ms / 1000;
     const auto start = std::chrono::steady_clock::now();
-    const auto& x = audio->samples;
+    const auto& x = decoded->samples;
     for (size_t i = 0; i < x.size(); i += chunk) {
       const size_t n = std::min(chunk, x.size() - i);
       if (o.realtime) {
         std::this_thread::sleep_until(
-            start + std::chrono::microseconds(static_cast<int64_t>(i) * 1000000 / voice::kAnalysisRate));
+            start + std::chrono::microseconds(static_cast<int64_t>(i) * 1000000 / audio::kAnalysisRate));
       }
       burnout::v1::AudioStreamRequest req;
       std::string pcm(n * sizeof(float), '\0');

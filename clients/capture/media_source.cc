@@ -12,8 +12,7 @@
 #include <opencv2/videoio.hpp>
 
 #include "absl/strings/str_cat.h"
-#include "services/voice/audio_decode.h"
-#include "services/voice/acoustics.h"
+#include "common/audio/audio_decode.h"
 
 namespace burnout::capture {
 namespace {
@@ -204,9 +203,9 @@ std::unique_ptr<AudioSource> SamplesAudio(std::vector<float> samples, int sample
 }
 
 absl::StatusOr<std::unique_ptr<AudioSource>> OpenWav(const std::string& path) {
-  auto audio = voice::DecodeAudioFile(path);
-  if (!audio.ok()) return audio.status();
-  return SamplesAudio(std::move(audio->samples), voice::kAnalysisRate, /*loop=*/false);
+  auto decoded = audio::DecodeAudioFile(path);
+  if (!decoded.ok()) return decoded.status();
+  return SamplesAudio(std::move(decoded->samples), audio::kAnalysisRate, /*loop=*/false);
 }
 
 // ---- MediaSource ----

@@ -6,29 +6,22 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "orchestrator/explainer.h"  // kNotice, kNotProvided: header constants only
+#include "common/api/api_text.h"
 
 namespace burnout::capture {
 namespace {
 
 namespace v1 = burnout::v1;
 
+// The API's names, with this client's way of showing values it does not know.
 std::string ModalityName(v1::Modality m) {
-  switch (m) {
-    case v1::MODALITY_TEXT: return "text";
-    case v1::MODALITY_VOICE: return "voice";
-    case v1::MODALITY_FACE: return "face";
-    default: return absl::StrCat("modality ", static_cast<int>(m));
-  }
+  const std::string name = api::ModalityName(m);
+  return name == "unknown" ? absl::StrCat("modality ", static_cast<int>(m)) : name;
 }
 
 std::string RiskName(v1::RiskLevel level) {
-  switch (level) {
-    case v1::RISK_LEVEL_LOW: return "low";
-    case v1::RISK_LEVEL_MODERATE: return "moderate";
-    case v1::RISK_LEVEL_HIGH: return "high";
-    default: return "-";
-  }
+  const std::string name = api::RiskName(level);
+  return name == "unknown" ? "-" : name;
 }
 
 std::vector<v1::LabelScore> Sorted(const google::protobuf::RepeatedPtrField<v1::LabelScore>& e) {
@@ -82,7 +75,7 @@ std::string UsedAndMasked(const v1::Assessment& a) {
   for (const auto& m : a.modalities()) {
     if (m.used()) {
       used.push_back(ModalityName(m.modality()));
-    } else if (m.mask_reason() != orchestrator::kNotProvided) {
+    } else if (m.mask_reason() != api::kNotProvided) {
       masked.push_back(m.mask_reason().empty()
                            ? ModalityName(m.modality())
                            : absl::StrCat(ModalityName(m.modality()), " (", m.mask_reason(), ")"));
@@ -157,7 +150,7 @@ std::string RenderSummary(const v1::Assessment& a) {
     if (m.used()) {
       absl::StrAppendFormat(&out, "  %-6s used, weight %.2f, quality %.2f\n", ModalityName(m.modality()),
                             m.attention_weight(), m.result().quality());
-    } else if (m.mask_reason() == orchestrator::kNotProvided) {
+    } else if (m.mask_reason() == api::kNotProvided) {
       absl::StrAppendFormat(&out, "  %-6s not provided\n", ModalityName(m.modality()));
     } else {
       absl::StrAppendFormat(&out, "  %-6s masked: %s\n", ModalityName(m.modality()), m.mask_reason());
@@ -215,7 +208,7 @@ std::string RenderSummary(const v1::Assessment& a) {
   } else {
     absl::StrAppend(&out, "Not stored: ", s.store_error(), "\n");
   }
-  absl::StrAppend(&out, "\n", a.notice().empty() ? orchestrator::kNotice : a.notice(), "\n");
+  absl::StrAppend(&out, "\n", a.notice().empty() ? api::kNotice : a.notice(), "\n");
   return out;
 }
 

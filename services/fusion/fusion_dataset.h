@@ -10,7 +10,7 @@
 // (see DefaultInputSpecs()); extra columns of a known modality are passed on as indicators
 // and ignored by the model. In a row, a modality whose cells are ALL empty is absent; a
 // modality with some cells filled must have all of them. Example header (abridged):
-//   label  text.emotion.anger ... text.fatigue_term_ratio ... text.quality  voice.emotion.sad ...
+//   label  text.emotion.anger ... text.exhaustion ... text.quality  voice.emotion.sad ...
 #pragma once
 
 #include <array>

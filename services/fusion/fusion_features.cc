@@ -2,11 +2,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <set>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/schema/face_schema.h"
+#include "common/schema/text_schema.h"
 
 namespace burnout::fusion {
 namespace {
@@ -140,17 +143,22 @@ const std::vector<std::string>& DefaultRiskLabels() {
 }
 
 std::vector<ModalityInputSpec> DefaultInputSpecs() {
+  // The text and face slots are built from what those analyzers publish (common/schema).
+  std::vector<std::string> text_labels(std::begin(schema::kTextEmotionLabels), std::end(schema::kTextEmotionLabels));
+  std::vector<std::string> face_labels(std::begin(schema::kFaceEmotionLabels), std::end(schema::kFaceEmotionLabels));
+  std::vector<std::string> dimensions;
+  for (const auto& d : schema::kTextDimensions) dimensions.push_back(d.name);
   return {
-      MakeInput(burnout::v1::MODALITY_TEXT,
-                {"anger", "disgust", "fear", "joy", "neutral", "sadness", "surprise"},
-                {"fatigue_term_ratio", "absolutist_ratio", "first_person_ratio"}),
+      // The burnout dimensions are optional: a text analyzer without the burnout lexicon (an
+      // exported TorchScript model configured without lexicon_dir) does not report them.
+      MakeInput(burnout::v1::MODALITY_TEXT, text_labels, {schema::kTextAbsolutistRatio.name}, dimensions),
       MakeInput(burnout::v1::MODALITY_VOICE, {"neutral", "happy", "angry", "sad"},
                 {"pitch_variability_st", "speech_ratio", "speaking_rate_sps"}),
       // The FER model's labels; the landmark cues (absent when the landmarks could not be
       // placed) and the fatigue measures (streams only) are optional.
-      MakeInput(burnout::v1::MODALITY_FACE,
-                {"angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"}, {},
-                {"smile", "eyes_open", "perclos", "yawns"}),
+      MakeInput(burnout::v1::MODALITY_FACE, face_labels, {},
+                {schema::kFaceSmile.name, schema::kFaceEyesOpen.name, schema::kFacePerclos.name,
+                 schema::kFaceYawns.name}),
   };
 }
 

@@ -20,7 +20,7 @@
 #include "services/fusion/fusion_model.h"
 #include "services/fusion/fusion_net.h"
 #include "services/fusion/synthetic_profiles.h"
-#include "services/voice/voice_model.h"
+#include "common/schema/voice_mapping.h"
 
 namespace burnout::fusion {
 namespace {
@@ -284,11 +284,17 @@ absl::StatusOr<FusionTrainReport> TrainFusion(const FusionTrainOptions& o) {
           "synthetic profiles need the face expression model's outputs (their face emotions are "
           "drawn from them)");
     }
+    if (o.text_outputs == nullptr || o.text_outputs->truths().empty()) {
+      return absl::FailedPreconditionError(
+          "synthetic profiles need the text emotion model's outputs (their text emotions are "
+          "drawn from them)");
+    }
     ProfileOptions profile_options;
     profile_options.voice_model = o.voice_model;
     profile_options.face_outputs = o.face_outputs;
+    profile_options.text_outputs = o.text_outputs;
     data = SyntheticExamples(o.profiles, o.seed, profile_options);
-    const auto& voice = o.voice_model->info();
+    const auto& voice = o.voice_model_info;
     const std::string voice_note =
         voice.name().empty()
             ? std::string("an unnamed voice model (built from a spec)")
@@ -296,6 +302,8 @@ absl::StatusOr<FusionTrainReport> TrainFusion(const FusionTrainOptions& o) {
     data_note = absl::StrCat(o.profiles,
                              " synthetic profiles from services/fusion/synthetic_profiles.h (seed ",
                              o.seed, "); voice emotions from the mapping of ", voice_note,
+                             "; text emotions from the measured outputs of ", o.text_outputs->model_id(),
+                             " (sha256 ", o.text_outputs->model_sha256(), "; ", o.text_outputs->data(), ")",
                              "; face emotions from the measured outputs of ", o.face_outputs->model_id(),
                              " (sha256 ", o.face_outputs->model_sha256(), "; ", o.face_outputs->data(),
                              "); no real people; see services/fusion/README.md");

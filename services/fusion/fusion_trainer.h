@@ -22,9 +22,9 @@
 #include "absl/status/statusor.h"
 #include "burnout/v1/model.pb.h"
 
-namespace burnout::voice {
-class VoiceModel;  // services/voice/voice_model.h
-}  // namespace burnout::voice
+namespace burnout::schema {
+class VoiceMapping;  // common/schema/voice_mapping.h
+}  // namespace burnout::schema
 
 namespace burnout::fusion {
 
@@ -42,11 +42,15 @@ struct FusionTrainOptions {
   std::string data_path;                        // TSV data set instead of synthetic profiles
   // Synthetic profiles only (required without data_path; not owned): the voice model whose
   // mapping turns the generator's voice indicators into voice emotions
-  // (synthetic_profiles.h, 4a). Its name, version and sha256 are recorded in the manifest.
-  const burnout::voice::VoiceModel* voice_model = nullptr;
+  // (synthetic_profiles.h, 4a), and its model info: name, version and sha256 are recorded in
+  // the manifest (empty: "an unnamed voice model").
+  const burnout::schema::VoiceMapping* voice_model = nullptr;
+  burnout::v1::ModelInfo voice_model_info;
   // Synthetic profiles only (required without data_path; not owned): the face expression
   // model's outputs per true label (synthetic_profiles.h, 3a); its model id is recorded.
   const burnout::v1::ExpressionOutputProfile* face_outputs = nullptr;
+  // Required for synthetic profiles: the text model's outputs per true label (not owned).
+  const burnout::v1::ExpressionOutputProfile* text_outputs = nullptr;
   std::string program;                          // command line recorded in the manifest
   std::function<void(const std::string&)> log;  // progress lines; null = silent
 };

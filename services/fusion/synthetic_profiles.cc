@@ -10,8 +10,11 @@
 #include <utility>
 
 #include "common/random/rng.h"
-#include "services/voice/acoustics.h"
-#include "services/voice/voice_model.h"
+#include "common/state/synthetic_text.h"
+#include "common/schema/face_schema.h"
+#include "common/schema/text_schema.h"
+#include "common/schema/voice_mapping.h"
+#include "common/schema/voice_schema.h"
 
 namespace burnout::fusion {
 namespace {
@@ -28,6 +31,8 @@ struct State {
   double energy;
   double stress;
   double expressiveness;  // personal, unrelated to burnout
+  double distance = 0.5;    // mental distance from work (cynicism)
+  double inefficacy = 0.5;  // lost sense of efficacy
 };
 
 // A channel's raw observation before quality mixing: emotions and indicators in the order
@@ -45,23 +50,6 @@ std::vector<double> Concentration(double total, std::vector<double> weights) {
   return weights;
 }
 
-Observation ObserveText(const State& s, Rng& rng) {
-  const double e = s.energy, st = s.stress, f = 1.0 - s.energy;
-  Observation o;
-  // anger, disgust, fear, joy, neutral, sadness, surprise
-  o.emotions = rng.Dirichlet(Concentration(
-      10.0, {0.4 + 1.2 * st, 0.25 + 0.5 * st, 0.3 + 0.4 * st + 1.6 * st * f,
-             0.2 + 3.0 * e * (1.0 - st), 1.2 + 0.8 * f, 0.2 + 2.4 * f, 0.35 + 0.3 * e}));
-  // Per-word rates, counted over a text of 8-250 words (log-uniform): short texts give noisy
-  // ratios, as the text analyzer's per-word counts do.
-  const int words = static_cast<int>(std::exp(rng.Uniform(std::log(8.0), std::log(250.0))));
-  const double fatigue = rng.Binomial(words, 0.001 + 0.03 * f * f) / words;
-  const double absolutist = rng.Binomial(words, 0.006 + 0.02 * st + 0.01 * f) / words;
-  const double first_person = rng.Binomial(words, 0.045 + 0.04 * st * f + 0.02 * f) / words;
-  o.indicators = {fatigue, absolutist, first_person};
-  return o;
-}
-
 // A recording's own properties: the same whoever is heard in it (not swapped by quality).
 struct Recording {
   double duration_s;
@@ -76,6 +64,7 @@ enum VoiceDrawn {
   kVoicedShare,
   kPitchVariability,
   kF0RangeFactor,
+  kF0PeakShare,
   kEnergyVariability,
   kEffortDb,
   kJitter,
@@ -95,6 +84,7 @@ Observation ObserveVoice(const State& s, Rng& rng) {
   v[kPitchVariability] = Clip(
       1.3 + 3.6 * e * (1.0 - 0.4 * st) + 0.5 * s.expressiveness + rng.Normal(0, 0.45), 0.3, 9.0);
   v[kF0RangeFactor] = 3.3 * std::exp(rng.Normal(0, 0.1));
+  v[kF0PeakShare] = Clip(0.5 * std::exp(rng.Normal(0, 0.12)), 0.25, 0.9);
   v[kEnergyVariability] =
       Clip(4.5 + 3.5 * e + 1.0 * st * e + 0.4 * s.expressiveness + rng.Normal(0, 1.0), 1.5, 15.0);
   v[kEffortDb] = 2.5 * (e - 0.5) + 3.0 * (st - 0.5) + rng.Normal(0, 1.0);
@@ -109,14 +99,15 @@ Observation ObserveVoice(const State& s, Rng& rng) {
 // model's reference mean (z = 0).
 class VoiceMapper {
  public:
-  explicit VoiceMapper(const burnout::voice::VoiceModel& model) : model_(model) {
-    const auto& names = burnout::voice::AcousticIndicatorNames();
-    for (const std::string& name : names) base_.indicators.push_back({name, 0.0, ""});
-    for (const auto& f : model.spec().features()) {
-      const int i = Index(f.name());
-      if (i >= 0) base_.indicators[i].value = f.mean();
+  explicit VoiceMapper(const burnout::schema::VoiceMapping& mapping) : mapping_(mapping) {
+    base_.assign(burnout::schema::kNumVoiceIndicators, 0.0);
+    for (const auto& f : mapping.spec().features()) {
+      const int i = burnout::schema::VoiceIndicatorIndex(f.name().c_str());
+      if (i >= 0) base_[static_cast<size_t>(i)] = f.mean();
     }
-    for (size_t i = 0; i < std::size(kEmitted); ++i) analysis_index_[i] = Index(kEmitted[i].name);
+    for (size_t i = 0; i < std::size(kEmitted); ++i) {
+      analysis_index_[i] = burnout::schema::VoiceIndicatorIndex(kEmitted[i].name);
+    }
   }
 
   // The voice result (indicators in `kEmitted` order, then emotion_evidence) and its
@@ -132,25 +123,25 @@ class VoiceMapper {
         speech * v[kVoicedShare],
         v[kArticulationRate],
         v[kPitchVariability] * v[kF0RangeFactor],
+        v[kPitchVariability] * v[kF0RangeFactor] * v[kF0PeakShare],
         v[kEnergyVariability],
         Clip(-26.0 + rec.gain_db + v[kEffortDb], -60.0, -3.0),
         v[kJitter],
         v[kShimmerDb],
         v[kHnrDb],
     };
-    burnout::voice::AcousticAnalysis a = base_;
-    a.duration_s = rec.duration_s;
+    std::vector<double> a = base_;
     ModalityResult r;
     r.set_modality(burnout::v1::MODALITY_VOICE);
     for (size_t i = 0; i < std::size(kEmitted); ++i) {
-      if (analysis_index_[i] >= 0) a.indicators[analysis_index_[i]].value = values[i];
+      if (analysis_index_[i] >= 0) a[static_cast<size_t>(analysis_index_[i])] = values[i];
       auto* ind = r.add_indicators();
       ind->set_name(kEmitted[i].name);
       ind->set_unit(kEmitted[i].unit);
       ind->set_value(values[i]);
     }
-    const burnout::voice::EmotionEstimate est = model_.Estimate(a, quality);
-    const auto& labels = model_.spec().labels();
+    const burnout::schema::VoiceEstimate est = mapping_.Estimate(a, quality);
+    const auto& labels = mapping_.spec().labels();
     for (int i = 0; i < labels.size(); ++i) {
       auto* e = r.add_emotions();
       e->set_label(labels[i]);
@@ -173,20 +164,15 @@ class VoiceMapper {
       {"pitch_variability_st", "semitones"}, {"speech_ratio", "ratio"},
       {"speaking_rate_sps", "syllables/s"},  {"duration_s", "s"},
       {"voiced_ratio", "ratio"},             {"articulation_rate_sps", "syllables/s"},
-      {"f0_range_st", "semitones"},          {"energy_variability_db", "dB"},
+      {"f0_range_st", "semitones"},          {"f0_peak_st", "semitones"},
+      {"energy_variability_db", "dB"},
       {"rms_dbfs", "dB"},                    {"jitter_local", "ratio"},
       {"shimmer_local_db", "dB"},            {"hnr_db", "dB"},
   };
 
-  static int Index(const std::string& name) {
-    const auto& names = burnout::voice::AcousticIndicatorNames();
-    const auto it = std::find(names.begin(), names.end(), name);
-    return it == names.end() ? -1 : static_cast<int>(it - names.begin());
-  }
-
-  const burnout::voice::VoiceModel& model_;
-  burnout::voice::AcousticAnalysis base_;           // every indicator at its reference mean
-  std::array<int, std::size(kEmitted)> analysis_index_;  // kEmitted[i] in base_.indicators
+  const burnout::schema::VoiceMapping& mapping_;
+  std::vector<double> base_;  // every published indicator at the mapping's reference mean
+  std::array<int, std::size(kEmitted)> analysis_index_;  // kEmitted[i] in base_
 };
 
 // A face observation's own properties, shared by the person's and the unrelated observation
@@ -197,11 +183,21 @@ struct FaceRecording {
   bool landmarks = true;
 };
 
-// The face slot (assumption 3a): expressions drawn from the state, their emotions from the
-// expression model's measured outputs, landmark cues and fatigue measures from the state.
-class FaceMapper {
+size_t Categorical(const std::vector<double>& w, Rng& rng) {
+  double total = 0.0;
+  for (double x : w) total += x;
+  double u = rng.Uniform() * total;
+  for (size_t i = 0; i < w.size(); ++i) {
+    if ((u -= w[i]) < 0) return i;
+  }
+  return w.size() - 1;
+}
+
+// What a model outputs for an input of a given true label: a Dirichlet draw with the mean and
+// concentration of its measured outputs on real examples of that label (ExpressionOutputProfile).
+class OutputSampler {
  public:
-  explicit FaceMapper(const burnout::v1::ExpressionOutputProfile& outputs) {
+  explicit OutputSampler(const burnout::v1::ExpressionOutputProfile& outputs) {
     for (const auto& l : outputs.labels()) labels_.push_back(l);
     for (const auto& t : outputs.truths()) {
       truths_.push_back(t.label());
@@ -217,21 +213,87 @@ class FaceMapper {
     }
     return true;
   }
+  std::vector<double> Draw(size_t truth, Rng& rng) const { return rng.Dirichlet(alpha_[truth]); }
+  const std::vector<std::string>& labels() const { return labels_; }  // the model's output order
+  const std::vector<std::string>& truths() const { return truths_; }
+
+ private:
+  std::vector<std::string> labels_;
+  std::vector<std::string> truths_;
+  std::vector<std::vector<double>> alpha_;
+};
+
+// The text slot (assumptions 3 and 3b): a text of a few sentences, each expressing one emotion
+// drawn from the state, read by the text model as its measured outputs on GoEmotions texts of
+// that emotion show; sentences about what the writer used to enjoy express joy. The burnout
+// dimensions come from common/state/synthetic_text.h.
+class TextMapper {
+ public:
+  explicit TextMapper(const burnout::v1::ExpressionOutputProfile& outputs) : sampler_(outputs) {
+    for (size_t i = 0; i < sampler_.truths().size(); ++i) {
+      if (sampler_.truths()[i] == "joy") joy_ = static_cast<int>(i);
+    }
+  }
+  bool ok() const { return sampler_.ok() && joy_ >= 0; }
+
+  Observation Observe(const State& s, Rng& rng) const {
+    const double e = s.energy, st = s.stress, f = 1.0 - s.energy;
+    Observation o;
+    // The text's length (8-250 words, log-uniform) sets how much it can say.
+    const int words = static_cast<int>(std::exp(rng.Uniform(std::log(8.0), std::log(250.0))));
+    const state::DrawnDimensions d = state::DrawTextDimensions({e, st, s.distance, s.inefficacy}, words, rng);
+    std::vector<double> weights;
+    for (const auto& t : sampler_.truths()) weights.push_back(ExpressionWeight(t, e, st, f));
+    const int sentences = std::clamp(static_cast<int>(std::lround(words / 14.0)), 1, 8);
+    o.emotions.assign(sampler_.labels().size(), 0.0);
+    for (int k = 0; k < sentences; ++k) {
+      const size_t c = k < d.loss_mentions ? static_cast<size_t>(joy_) : Categorical(weights, rng);
+      const std::vector<double> p = sampler_.Draw(c, rng);
+      for (size_t i = 0; i < p.size(); ++i) o.emotions[i] += p[i] / sentences;
+    }
+    // A per-word rate, counted over the text as the analyzer counts it.
+    const double absolutist = rng.Binomial(words, 0.006 + 0.02 * st + 0.01 * f) / words;
+    o.indicators = {absolutist, d.exhaustion, d.overload, d.mental_distance, d.reduced_efficacy, d.recovery};
+    return o;
+  }
+  const std::vector<std::string>& labels() const { return sampler_.labels(); }
+
+ private:
+  // How often a sentence by a writer in state (e, st, f) expresses each emotion (assumption 3).
+  static double ExpressionWeight(const std::string& label, double e, double st, double f) {
+    if (label == "anger") return 0.4 + 1.2 * st;
+    if (label == "disgust") return 0.25 + 0.5 * st;
+    if (label == "fear") return 0.3 + 0.4 * st + 1.6 * st * f;
+    if (label == "joy") return 0.2 + 3.0 * e * (1.0 - st);
+    if (label == "sadness") return 0.2 + 2.4 * f;
+    if (label == "surprise") return 0.35 + 0.3 * e;
+    return 1.2 + 0.8 * f;  // neutral
+  }
+  OutputSampler sampler_;
+  int joy_ = -1;
+};
+
+// The face slot (assumption 3a): expressions drawn from the state, their emotions from the
+// expression model's measured outputs, landmark cues and fatigue measures from the state.
+class FaceMapper {
+ public:
+  explicit FaceMapper(const burnout::v1::ExpressionOutputProfile& outputs) : sampler_(outputs) {}
+  bool ok() const { return sampler_.ok(); }
 
   // `shown` is the state the face shows (a presented one when masked); `person` the true one,
   // which the eyelids, yawns and posture follow whatever the expression does.
   Observation Observe(const State& shown, const State& person, const FaceRecording& rec, Rng& rng) const {
     const double e = shown.energy, st = shown.stress, f = 1.0 - shown.energy;
     std::vector<double> weights;
-    for (const auto& t : truths_) weights.push_back(ExpressionWeight(t, e, st, f));
+    for (const auto& t : sampler_.truths()) weights.push_back(ExpressionWeight(t, e, st, f));
     Observation o;
-    o.emotions.assign(labels_.size(), 0.0);
+    o.emotions.assign(sampler_.labels().size(), 0.0);
     const int draws = rec.stream ? kStreamFrames : 1;
     int happy = 0;
     for (int k = 0; k < draws; ++k) {
       const size_t c = Categorical(weights, rng);
-      happy += truths_[c] == "happy";
-      const std::vector<double> p = rng.Dirichlet(alpha_[c]);
+      happy += sampler_.truths()[c] == "happy";
+      const std::vector<double> p = sampler_.Draw(c, rng);
       for (size_t i = 0; i < p.size(); ++i) o.emotions[i] += p[i] / draws;
     }
     const double fp = 1.0 - person.energy;
@@ -245,7 +307,7 @@ class FaceMapper {
     return o;
   }
 
-  const std::vector<std::string>& labels() const { return labels_; }
+  const std::vector<std::string>& labels() const { return sampler_.labels(); }
 
  private:
   static constexpr int kStreamFrames = 6;
@@ -261,19 +323,7 @@ class FaceMapper {
     return 1.2 + 0.6 * f;  // neutral
   }
 
-  static size_t Categorical(const std::vector<double>& w, Rng& rng) {
-    double total = 0.0;
-    for (double x : w) total += x;
-    double u = rng.Uniform() * total;
-    for (size_t i = 0; i < w.size(); ++i) {
-      if ((u -= w[i]) < 0) return i;
-    }
-    return w.size() - 1;
-  }
-
-  std::vector<std::string> labels_;  // the model's output order
-  std::vector<std::string> truths_;
-  std::vector<std::vector<double>> alpha_;
+  OutputSampler sampler_;
 };
 
 struct Layout {
@@ -284,14 +334,21 @@ struct Layout {
 
 const std::array<Layout, kSyntheticSlots>& Layouts() {
   static const auto* layouts = new std::array<Layout, kSyntheticSlots>{
+      // Names and units as the text and face analyzers publish them (common/schema).
       Layout{burnout::v1::MODALITY_TEXT,
-             {"anger", "disgust", "fear", "joy", "neutral", "sadness", "surprise"},
-             {{"fatigue_term_ratio", "ratio"},
-              {"absolutist_ratio", "ratio"},
-              {"first_person_ratio", "ratio"}}},
+             {std::begin(schema::kTextEmotionLabels), std::end(schema::kTextEmotionLabels)},
+             {{schema::kTextAbsolutistRatio.name, schema::kTextAbsolutistRatio.unit},
+              {schema::kTextDimensions[0].name, schema::kTextDimensions[0].unit},
+              {schema::kTextDimensions[1].name, schema::kTextDimensions[1].unit},
+              {schema::kTextDimensions[2].name, schema::kTextDimensions[2].unit},
+              {schema::kTextDimensions[3].name, schema::kTextDimensions[3].unit},
+              {schema::kTextDimensions[4].name, schema::kTextDimensions[4].unit}}},
       Layout{burnout::v1::MODALITY_VOICE, {}, {}},  // VoiceMapper builds voice results
       Layout{burnout::v1::MODALITY_FACE, {},  // labels from the expression model's outputs
-             {{"smile", "score"}, {"eyes_open", "score"}, {"perclos", "ratio"}, {"yawns", "count"}}},
+             {{schema::kFaceSmile.name, schema::kFaceSmile.unit},
+              {schema::kFaceEyesOpen.name, schema::kFaceEyesOpen.unit},
+              {schema::kFacePerclos.name, schema::kFacePerclos.unit},
+              {schema::kFaceYawns.name, schema::kFaceYawns.unit}}},
   };
   return *layouts;
 }
@@ -316,8 +373,8 @@ ModalityResult ToResult(int slot, const Observation& o, const std::vector<std::s
   return r;
 }
 
-SyntheticProfile MakeProfile(Rng& rng, const ProfileOptions& options, const VoiceMapper& voice,
-                             const FaceMapper& face) {
+SyntheticProfile MakeProfile(Rng& rng, const ProfileOptions& options, const TextMapper& text,
+                             const VoiceMapper& voice, const FaceMapper& face) {
   static constexpr double kCentre[3] = {0.18, 0.50, 0.82};
   SyntheticProfile p;
   p.latent_level = rng.UniformInt(0, 2);
@@ -326,8 +383,10 @@ SyntheticProfile MakeProfile(Rng& rng, const ProfileOptions& options, const Voic
     p.label = p.latent_level == 1 ? (rng.Bernoulli(0.5) ? 0 : 2) : 1;
   }
   const double burden = Clip(rng.Normal(kCentre[p.latent_level], 0.09), 0.0, 1.0);
-  const State person{Clip(1.0 - burden + rng.Normal(0, 0.12), 0.0, 1.0),
-                     Clip(burden + rng.Normal(0, 0.12), 0.0, 1.0), rng.Normal(0, 1)};
+  State person{Clip(1.0 - burden + rng.Normal(0, 0.12), 0.0, 1.0),
+               Clip(0.15 + 0.7 * burden + rng.Normal(0, 0.15), 0.0, 1.0), rng.Normal(0, 1)};
+  person.distance = Clip(burden + rng.Normal(0, 0.15), 0.0, 1.0);
+  person.inefficacy = Clip(0.15 + 0.7 * burden + rng.Normal(0, 0.18), 0.0, 1.0);
   p.energy = static_cast<float>(person.energy);
   p.stress = static_cast<float>(person.stress);
   if (rng.Bernoulli(options.masking_rate)) {
@@ -339,9 +398,13 @@ SyntheticProfile MakeProfile(Rng& rng, const ProfileOptions& options, const Voic
     if (slot == p.masked_slot) {
       shown.energy = rng.Uniform(0.6, 0.9);
       shown.stress = rng.Uniform(0.1, 0.35);
+      shown.distance = rng.Uniform(0.05, 0.3);
+      shown.inefficacy = rng.Uniform(0.05, 0.3);
     }
     const double quality = rng.Uniform(options.min_quality, 1.0);
-    const State unrelated{rng.Uniform(), rng.Uniform(), rng.Normal(0, 1)};
+    State unrelated{rng.Uniform(), rng.Uniform(), rng.Normal(0, 1)};
+    unrelated.distance = rng.Uniform();
+    unrelated.inefficacy = rng.Uniform();
     Recording recording{};
     FaceRecording face_recording{};
     if (slot == 1) {
@@ -354,7 +417,7 @@ SyntheticProfile MakeProfile(Rng& rng, const ProfileOptions& options, const Voic
     auto observe = [&](const State& state, const State& truth) {
       switch (slot) {
         case 0:
-          return ObserveText(state, rng);
+          return text.Observe(state, rng);
         case 1:
           return ObserveVoice(state, rng);
         default:
@@ -375,7 +438,7 @@ SyntheticProfile MakeProfile(Rng& rng, const ProfileOptions& options, const Voic
     // Voice: the emotions come from the voice model's mapping of the mixed indicators.
     p.results[slot] = slot == 1   ? voice.Result(recording, mixed.indicators, quality)
                       : slot == 2 ? ToResult(slot, mixed, &face.labels())
-                                  : ToResult(slot, mixed);
+                                  : ToResult(slot, mixed, &text.labels());
     p.results[slot].set_quality(static_cast<float>(quality));
     if (quality < 0.5) p.results[slot].add_quality_issues("synthetic: low-quality observation");
   }
@@ -401,12 +464,20 @@ std::vector<SyntheticProfile> GenerateProfiles(int count, uint64_t seed,
                  "services/fusion/data/fer2013_expression_outputs.textproto)\n");
     std::abort();
   }
+  if (options.text_outputs == nullptr || !TextMapper(*options.text_outputs).ok()) {
+    std::fprintf(stderr,
+                 "GenerateProfiles: ProfileOptions::text_outputs is required (the text emotions are "
+                 "drawn from the text model's measured outputs, with a \"joy\" label; load "
+                 "services/fusion/data/goemotions_text_outputs.textproto)\n");
+    std::abort();
+  }
+  const TextMapper text(*options.text_outputs);
   const VoiceMapper voice(*options.voice_model);
   const FaceMapper face(*options.face_outputs);
   Rng rng(seed);
   std::vector<SyntheticProfile> out;
   out.reserve(std::max(count, 0));
-  for (int i = 0; i < count; ++i) out.push_back(MakeProfile(rng, options, voice, face));
+  for (int i = 0; i < count; ++i) out.push_back(MakeProfile(rng, options, text, voice, face));
   return out;
 }
 

@@ -1,6 +1,7 @@
 // Synthetic training profiles for the fusion model: what the text, voice and face analyzers
 // would emit for a person in a given latent state. No libtorch here; the voice emotions use
-// the voice analyzer's mapping (burnout_voice_model, plain C++).
+// the voice analyzer's published mapping (common/schema/voice_mapping.h, plain C++), read
+// from the voice model file; none of the voice service's code.
 //
 // WHY SYNTHETIC: no aligned, labelled text+voice+face burnout data set is available to this
 // project. The generator encodes assumptions, listed below; a model trained on it learns
@@ -12,13 +13,28 @@
 //     likely). The observed label equals it except with probability `label_noise` (default
 //     0.08), when it moves to an adjacent level (self-reports and ratings disagree).
 //  2. Latent state. A "burden" b is drawn around the level's centre (0.18 / 0.50 / 0.82,
-//     sd 0.09); then energy = 1 - b + N(0, 0.12) and stress = b + N(0, 0.12), both clipped
-//     to [0, 1]. Levels therefore overlap, moderate most of all.
-//  3. Emotions. Text emotion probabilities are a Dirichlet draw whose concentration follows
-//     the state: low energy raises sadness and flat/neutral affect, stress raises anger,
-//     fear and disgust, energy without stress raises joy; text is the most expressive
-//     channel. Voice emotions are computed from the voice indicators (4a), face emotions from
-//     the expression model's measured outputs (3a).
+//     sd 0.09); then energy = 1 - b + N(0, 0.12), stress = 0.15 + 0.7 b + N(0, 0.15), mental
+//     distance = b + N(0, 0.15) and lost efficacy = 0.15 + 0.7 b + N(0, 0.18), all clipped to
+//     [0, 1]. Levels therefore overlap, moderate most of all. Exhaustion (low energy) and
+//     mental distance follow the burden most closely; stress (demands) less - demands alone
+//     are not burnout when a person recovers - and lost efficacy as much as stress but more
+//     noisily: the BAT counts cognitive impairment ("I can't concentrate", "I keep making
+//     mistakes") as a core symptom, the MBI's reduced accomplishment is its weakest dimension
+//     (Maslach, Schaufeli & Leiter 2001; Schaufeli, Desart & De Witte 2020).
+//  3. Emotions. A text is a few sentences (words / 14, 1-8), each expressing one emotion drawn
+//     from the state (weights: anger 0.4 + 1.2 st, disgust 0.25 + 0.5 st, fear 0.3 + 0.4 st +
+//     1.6 st f, joy 0.2 + 3.0 e (1 - st), neutral 1.2 + 0.8 f, sadness 0.2 + 2.4 f, surprise
+//     0.35 + 0.3 e): low energy raises sadness and flat/neutral affect, stress raises anger,
+//     fear and disgust, energy without stress raises joy. Each sentence's emotions are what the
+//     text model really outputs for GoEmotions texts of that emotion: a Dirichlet draw with
+//     the mean and concentration of its measured outputs (ProfileOptions::text_outputs,
+//     measured by burnout-eval-text --write_outputs into
+//     services/fusion/data/goemotions_text_outputs.textproto), so its confusions and its
+//     confidence are the model's own; the text's emotions are the mean over its sentences.
+//     People with mental distance write about what they used to enjoy ("I used to love this
+//     work", 3b): those sentences express joy, as a model that only sees words reads them.
+//     Retrain fusion when the text model changes. Voice emotions are computed from the voice
+//     indicators (4a), face emotions from the expression model's measured outputs (3a).
 //  3a. Face. The face slot is what the real face analyzer would report (services/face/): the
 //     FER2013 expression model's emotions and the FaceMesh/Iris landmark cues.
 //     - Expressions. A face shows one of the model's seven labels with weights (e = energy,
@@ -43,12 +59,20 @@
 //       minute Poisson(0.15 + 2 f^2).
 //     - Eyelids, yawns and posture follow the person's true state even when the face shows a
 //       presented one (masking, 6): a smile can be put on, heavy eyelids are harder to hide.
+//  3b. Text dimensions. The text's burnout dimensions (exhaustion, overload, mental_distance,
+//     reduced_efficacy, recovery: what the text analyzer's lexicon reports) are drawn from the
+//     state as common/state/synthetic_text.h documents: Poisson mentions whose rates follow
+//     1 - energy, stress, distance, lost efficacy and energy without stress or distance, more
+//     in longer texts, scored 1 - exp(-sum of weights) as the lexicon scores them. How each
+//     moves risk: exhaustion and mental distance are tied to the burden most closely and
+//     carry the most; overload and reduced efficacy less (stress is a weaker sign of burnout
+//     than exhaustion; efficacy is tied as closely as stress but more noisily); present
+//     recovery and engagement lower it; joy from words about the past (loss mentions) comes
+//     with mental distance, so it does not lower risk.
 //  4. Indicators (ranges chosen to match what the analyzers measure):
-//     - text ratios are per-word counts over a text of 8-250 words (log-uniform), like the
-//       text analyzer's: fatigue terms at a rate of 0.001 + 0.03 * (1 - energy)^2 per word
-//       (so mostly 0; typically 0.02-0.15 for tired writers, more in very short texts),
-//       absolutist words at 0.006 + 0.02 * stress + 0.01 * fatigue, first-person words at
-//       0.045 + 0.04 * stress * fatigue + 0.02 * fatigue (fatigue = 1 - energy).
+//     - text: the dimensions (3b), and absolutist_ratio, a per-word count over a text of 8-250
+//       words (log-uniform), like the text analyzer's: absolutist words at 0.006 + 0.02 *
+//       stress + 0.01 * (1 - energy) per word.
 //     - voice: see 4a below.
 //     - face: see 3a.
 //     Each person also has an expressiveness offset (N(0, 1)) that shifts pitch
@@ -58,7 +82,7 @@
 //     the generator draws a recording's acoustic indicators (names and units of
 //     AcousticIndicatorNames(), values on the analyzer's scale) and the voice EMOTIONS are
 //     then computed from them by the voice model's own documented mapping,
-//     VoiceModel::Estimate(indicators, quality).probabilities (neutral, happy, angry, sad),
+//     VoiceMapping::Estimate(indicators, quality).probabilities (neutral, happy, angry, sad),
 //     with the model passed in ProfileOptions::voice_model (the trainer uses the shipped
 //     models/voice-acoustic/1). The fusion model is therefore trained on the emotions that
 //     mapping really produces: retrain fusion whenever the voice model changes. The drawn
@@ -79,12 +103,16 @@
 //       N(0, 0.45) in [0.3, 9]: ~3-6 animated, ~1-2 flat.
 //     - f0_range_st (5th-95th percentile) = pitch_variability_st * 3.3 * exp(N(0, 0.1)) (the
 //       5-95% range of a normal distribution is 3.29 sd).
+//     - f0_peak_st (95th percentile above the median: how high the pitch peaks rise over the
+//       speaker's own level) = f0_range_st * 0.5 exp(N(0, 0.12)) in [0.25, 0.9] x the range.
 //     - energy_variability_db (sd of frame level over speech) 4.5 + 3.5 e + 1.0 st e + 0.4 x
 //       + N(0, 1) in [1.5, 15].
 //     - rms_dbfs = -26 + g + effort in [-60, -3]: g ~ N(0, 7) dB is the recording's gain
 //       (microphone, distance, device), shared in mixing, so the level says little about
 //       the person; vocal effort 2.5 (e - 0.5) + 3 (st - 0.5) + N(0, 1) dB raises it a
-//       little.
+//       little. The voice model does not read it (the level depends on the microphone:
+//       services/voice/README.md), so it moves no voice emotion; it is reported as the
+//       analyzer reports it.
 //     - jitter_local (0.012 + 0.008 st + 0.008 f) * exp(N(0, 0.25)) in [0.002, 0.1] and
 //       shimmer_local_db 0.7 + 0.3 st + 0.3 f + N(0, 0.15) in [0.1, 3]: tension and fatigue
 //       make phonation less regular.
@@ -104,16 +132,17 @@
 //     recorded the same way: stream or picture, landmarks or not). Voice emotions are
 //     not mixed: the swap is applied to the independently drawn voice quantities
 //     (speech_ratio, articulation rate, voiced share v, pitch variability, the f0-range
-//     factor, energy variability, vocal effort, jitter, shimmer, HNR) and speaking_rate_sps,
-//     voiced_ratio, f0_range_st and rms_dbfs are computed from the swapped values,
+//     factor, the f0-peak share, energy variability, vocal effort, jitter, shimmer, HNR) and
+//     speaking_rate_sps, voiced_ratio, f0_range_st, f0_peak_st and rms_dbfs are computed
+//     from the swapped values,
 //     so the identities above hold (duration and gain belong to the recording and are not
-//     swapped). The emotions are VoiceModel::Estimate(swapped indicators, q), which shrinks
+//     swapped). The emotions are VoiceMapping::Estimate(swapped indicators, q), which shrinks
 //     them towards uniform by the model's evidence e = q * min(1, voiced_s /
 //     evidence_voiced_s): short clips and low quality give flatter voice emotions, as in
 //     the service. Low-quality channels are therefore less informative, and attention can
 //     learn to down-weight them.
 //  6. Masking. With probability `masking_rate` (default 0.12) one channel shows a "presented"
-//     well state (energy 0.6-0.9, stress 0.1-0.35) instead of the true one: text 50%, face
+//     well state (energy 0.6-0.9, stress, distance and lost efficacy 0.05-0.35) instead of the true one: text 50%, face
 //     35%, voice 15% of the time (voice is assumed hardest to control), e.g. positive text
 //     but flat voice.
 //  7. Missing modalities. Every modality is generated for every profile; `present` drops
@@ -133,9 +162,9 @@
 #include "burnout/v1/fusion.pb.h"
 #include "burnout/v1/model.pb.h"
 
-namespace burnout::voice {
-class VoiceModel;  // services/voice/voice_model.h
-}  // namespace burnout::voice
+namespace burnout::schema {
+class VoiceMapping;  // common/schema/voice_mapping.h: the voice analyzer's published mapping
+}  // namespace burnout::schema
 
 namespace burnout::fusion {
 
@@ -149,10 +178,13 @@ struct ProfileOptions {
   double face_landmarks_missing = 0.08;
   // Required (not owned; must outlive the call): maps the drawn voice indicators to the
   // voice emotions (assumption 4a). The shipped one is models/voice-acoustic/1.
-  const burnout::voice::VoiceModel* voice_model = nullptr;
+  const burnout::schema::VoiceMapping* voice_model = nullptr;
   // Required (not owned): the face expression model's outputs per true label (assumption 3a);
   // the trainer loads services/fusion/data/fer2013_expression_outputs.textproto.
   const burnout::v1::ExpressionOutputProfile* face_outputs = nullptr;
+  // Required (not owned): the text emotion model's outputs per true label (assumption 3), with
+  // a "joy" label; the trainer loads services/fusion/data/goemotions_text_outputs.textproto.
+  const burnout::v1::ExpressionOutputProfile* text_outputs = nullptr;
 };
 
 struct SyntheticProfile {
@@ -169,8 +201,8 @@ struct SyntheticProfile {
 
 // `count` profiles, a pure function of (count, seed, options, the voice model's spec) on
 // every platform (own generator and distributions, no std:: distributions).
-// options.voice_model and options.face_outputs must be set: a null (or, for the face outputs,
-// malformed) one is a programming error (the process aborts with a message).
+// options.voice_model, options.face_outputs and options.text_outputs must be set: a null (or,
+// for the outputs, malformed) one is a programming error (the process aborts with a message).
 std::vector<SyntheticProfile> GenerateProfiles(int count, uint64_t seed,
                                                const ProfileOptions& options);
 

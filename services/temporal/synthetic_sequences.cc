@@ -3,7 +3,11 @@
 #include <algorithm>
 #include <cmath>
 
+#include <array>
+
 #include "common/random/rng.h"
+#include "common/state/state_formulas.h"
+#include "common/state/synthetic_text.h"
 
 namespace burnout::temporal {
 namespace {
@@ -12,42 +16,56 @@ using burnout::random::Rng;
 
 double Clip(double v) { return std::min(1.0, std::max(0.0, v)); }
 
-// Russell-circumplex places (valence, arousal) of anger, disgust, fear, joy, neutral,
-// sadness, surprise: the ones the orchestrator's state engine documents.
-constexpr double kValence[7] = {-0.6, -0.6, -0.7, 0.8, 0.0, -0.7, 0.2};
-constexpr double kArousal[7] = {0.8, 0.3, 0.7, 0.5, -0.1, -0.5, 0.7};
-
 // One assessment's feature vector for burden `b` (see the header's assumptions 3 and 4).
 std::vector<float> Step(double b, double sd, Rng& rng) {
   // The person's latent state on the day, then what the analyzers and the state engine
   // would report about it.
   const double e = Clip(1.0 - b + rng.Normal(0, sd));
-  const double s = Clip(b + rng.Normal(0, sd));
+  const double s = Clip(0.15 + 0.7 * b + rng.Normal(0, sd));
+  const double d = Clip(b + rng.Normal(0, sd + 0.05));
+  const double ie = Clip(0.15 + 0.7 * b + rng.Normal(0, sd + 0.05));
   const double f = 1.0 - e;
-  const double w[7] = {0.4 + 1.2 * s,           0.25 + 0.5 * s, 0.3 + 0.4 * s + 1.6 * s * f,
-                       0.2 + 3.0 * e * (1 - s), 1.6 + 0.8 * f,  0.2 + 2.4 * f,
+  const bool text_used = rng.Bernoulli(0.7);
+  state::DrawnDimensions dims;
+  if (text_used) {
+    const int words = static_cast<int>(std::exp(rng.Uniform(std::log(8.0), std::log(250.0))));
+    dims = state::DrawTextDimensions({e, s, d, ie}, words, rng);
+  }
+  const double w[7] = {0.4 + 1.2 * s,
+                       0.25 + 0.5 * s,
+                       0.3 + 0.4 * s + 1.6 * s * f,
+                       0.2 + 3.0 * e * (1 - s) + 1.2 * dims.loss_mentions,
+                       1.6 + 0.8 * f,
+                       0.2 + 2.4 * f,
                        0.35 + 0.3 * e};
   double wsum = 0.0;
   for (double x : w) wsum += x;
-  double p[7], psum = 0.0;
+  std::array<double, 7> p;
+  double psum = 0.0;
   for (int k = 0; k < 7; ++k) psum += p[k] = std::max(rng.Gamma(10.0 * w[k] / wsum), 1e-12);
-  double valence = 0.0, arousal = 0.0;
-  for (int k = 0; k < 7; ++k) {
-    p[k] /= psum;
-    valence += p[k] * kValence[k];
-    arousal += p[k] * kArousal[k];
+  for (double& x : p) x /= psum;
+  // The joy that loss mentions add is not present joy (orchestrator/state_engine.h): the
+  // orchestrator moves it to neutral, and so does this.
+  if (dims.loss_mentions > 0) {
+    const double present = dims.recovery < 1.0 ? -std::log(1.0 - dims.recovery) : 10.0;
+    double loss = 0;
+    for (int i = 0; i < dims.loss_mentions; ++i) loss += 0.55;
+    const double share = present / (present + loss);
+    p[4] += p[3] * (1.0 - share);
+    p[3] *= share;
   }
-  const bool text_used = rng.Bernoulli(0.7);
-  const double fatigue =
-      text_used && rng.Bernoulli(0.04 + 0.55 * f * f) ? rng.Uniform(0.02, 0.15) : 0.0;
-  const double absolutist =
-      text_used ? std::max(0.0, 0.006 + 0.02 * s + 0.01 * f + rng.Normal(0, 0.006)) : 0.0;
-  const double energy = Clip(0.5 + 0.3 * arousal + 0.25 * valence - 3.0 * fatigue);
-  const double stress = Clip(0.1 + 0.9 * (p[0] + p[2]) + 0.4 * (p[1] + p[5]) + 2.0 * absolutist);
-  const double work = Clip(0.55 + 0.35 * valence - 0.5 * p[1] - 0.2 * p[0]);
+  state::TextSignals text;
+  text.has_dimensions = text_used;
+  text.exhaustion = dims.exhaustion;
+  text.overload = dims.overload;
+  text.mental_distance = dims.mental_distance;
+  text.reduced_efficacy = dims.reduced_efficacy;
+  text.recovery = dims.recovery;
+  text.absolutist_ratio = text_used ? std::max(0.0, 0.006 + 0.02 * s + 0.01 * f + rng.Normal(0, 0.006)) : 0.0;
+  const state::StateValues v = state::ComputeStateValues(p, text);
   const double risk = 1.0 / (1.0 + std::exp(-(7.0 * (b - 0.5) + rng.Normal(0, 0.7))));
-  std::vector<float> out = {static_cast<float>(energy), static_cast<float>(stress),
-                            static_cast<float>(work), static_cast<float>(risk)};
+  std::vector<float> out = {static_cast<float>(v.energy), static_cast<float>(v.stress),
+                            static_cast<float>(v.work), static_cast<float>(risk)};
   for (int k = 0; k < 6; ++k) out.push_back(static_cast<float>(p[k]));
   return out;
 }

@@ -16,20 +16,21 @@
 //       both occur) with a drift of at most +-0.06 and a slow wobble of amplitude <= 0.05.
 //     Change is front- or back-loaded (progress^gamma, gamma ~ U(0.6, 1.6)).
 //  3. Each step draws the person's state for the day: energy_l = 1 - b + noise, stress_l =
-//     b + noise (each sequence has its own noise sd ~ U(0.04, 0.10)). From it come what the
-//     analyzers would report: an emotion profile (a Dirichlet draw over anger, disgust, fear,
-//     joy, neutral, sadness, surprise whose concentration follows energy_l and stress_l, as
-//     in the fusion generator) and, when text was part of the assessment (70%), the text
-//     indicators fatigue_term_ratio and absolutist_ratio.
-//  4. The features are then computed the way the orchestrator's state engine documents
-//     (orchestrator/state_engine.h; keep the two in step): with V, A the probability-
-//     weighted circumplex valence and arousal of the emotion profile,
-//       energy = 0.5 + 0.3 A + 0.25 V - 3 fatigue_term_ratio
-//       stress = 0.1 + 0.9 (anger + fear) + 0.4 (disgust + sadness) + 2 absolutist_ratio
-//       work   = 0.55 + 0.35 V - 0.5 disgust - 0.2 anger   (engagement; falls with burnout)
-//     all clipped to [0, 1]; risk = sigmoid(7 (b - 0.5) + N(0, 0.7)) stands in for the
-//     fusion model's P(moderate) * 0.5 + P(high); the emotion features are the profile's
-//     first six labels (surprise is not a feature, so they sum to slightly less than 1).
+//     0.15 + 0.7 b + noise, mental distance d_l = b + noise, lost efficacy 0.15 + 0.7 b + noise
+//     (each sequence has its own noise sd ~ U(0.04, 0.10); distance and efficacy get 0.05
+//     more). From it come what the analyzers would report: an emotion profile (a Dirichlet
+//     draw over anger, disgust, fear, joy, neutral, sadness, surprise whose concentration
+//     follows energy_l and stress_l, as in the fusion generator) and, when text was part of
+//     the assessment (70%), the text's burnout dimensions, drawn as
+//     common/state/synthetic_text.h documents (the fusion generator draws them the same way),
+//     and absolutist_ratio. The joy the text's loss mentions add is moved to neutral, as the
+//     orchestrator does.
+//  4. The features are then computed with the state engine's own formulas
+//     (common/state/state_formulas.h, which the orchestrator uses too): energy, stress and
+//     work from the emotions and the text signals; risk = sigmoid(7 (b - 0.5) + N(0, 0.7))
+//     stands in for the fusion model's P(moderate) * 0.5 + P(high); the emotion features are
+//     the profile's first six labels (surprise is not a feature, so they sum to slightly less
+//     than 1).
 //  5. Outlier days: each step, with probability 0.08, is shifted by U(0.25, 0.45) in burden
 //     (a bad day 70% of the time, an unusually good one 30%) for that step only, so one bad
 //     day (even the newest) is not a worsening trend.

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <fstream>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "common/config/config.h"
@@ -53,7 +54,32 @@ burnout::v1::TextBagModel ToProto(const BagWeights& w) {
   m.mutable_output_bias()->Add(w.output_bias.begin(), w.output_bias.end());
   m.mutable_thresholds()->Add(w.thresholds.begin(), w.thresholds.end());
   m.set_length_exponent(w.length_exponent);
+  m.set_pooling(w.pooling);
+  m.mutable_idf()->Add(w.idf.begin(), w.idf.end());
+  m.set_output(w.output);
   return m;
+}
+
+void TfidfVector(const std::vector<FeatureHit>& hits, const std::vector<float>& idf, size_t num_features,
+                 std::vector<TfidfEntry>* out) {
+  out->clear();
+  absl::flat_hash_map<int32_t, size_t> index;
+  index.reserve(hits.size());
+  for (const FeatureHit& h : hits) {
+    auto [it, added] = index.emplace(h.id, out->size());
+    if (added) {
+      out->push_back({h.id, 1, 0.0f});
+    } else {
+      ++(*out)[it->second].count;
+    }
+  }
+  double norm[2] = {0, 0};
+  for (TfidfEntry& e : *out) {
+    e.value = static_cast<float>((1.0 + std::log(static_cast<double>(e.count))) * idf[static_cast<size_t>(e.id)]);
+    norm[static_cast<size_t>(e.id) >= num_features] += static_cast<double>(e.value) * e.value;
+  }
+  for (double& n : norm) n = n > 0 ? 1.0 / std::sqrt(n) : 0.0;
+  for (TfidfEntry& e : *out) e.value = static_cast<float>(e.value * norm[static_cast<size_t>(e.id) >= num_features]);
 }
 
 absl::StatusOr<BagWeights> FromProto(const burnout::v1::TextBagModel& m,
@@ -108,6 +134,18 @@ absl::StatusOr<BagWeights> FromProto(const burnout::v1::TextBagModel& m,
   for (float t : m.thresholds()) {
     if (t < 0 || t > 1) return bad("threshold ", t, " is outside [0, 1]");
   }
+  if (!burnout::v1::TextBagModel::Pooling_IsValid(m.pooling()) ||
+      !burnout::v1::TextBagModel::Output_IsValid(m.output())) {
+    return bad("unknown pooling or output");
+  }
+  if (m.pooling() == burnout::v1::TextBagModel::POOLING_TFIDF) {
+    if (static_cast<uint64_t>(m.idf_size()) != rows) return bad("idf has ", m.idf_size(), " values, expected ", rows);
+    for (float v : m.idf()) {
+      if (!std::isfinite(v) || v <= 0 || v > 100) return bad("idf ", v, " is outside (0, 100]");
+    }
+  } else if (m.idf_size() != 0) {
+    return bad("idf is only for TFIDF pooling");
+  }
   BagWeights w;
   w.tokenizer = m.tokenizer();
   w.labels.assign(m.labels().begin(), m.labels().end());
@@ -128,6 +166,9 @@ absl::StatusOr<BagWeights> FromProto(const burnout::v1::TextBagModel& m,
   w.output_bias.assign(m.output_bias().begin(), m.output_bias().end());
   w.thresholds.assign(m.thresholds().begin(), m.thresholds().end());
   w.length_exponent = m.length_exponent();
+  w.pooling = m.pooling();
+  w.idf.assign(m.idf().begin(), m.idf().end());
+  w.output = m.output();
   return w;
 }
 
@@ -159,7 +200,8 @@ absl::StatusOr<BagScorer> BagScorer::Create(BagWeights w) {
   const size_t dim = static_cast<size_t>(w.dim);
   if (labels == 0 || dim == 0 || w.embeddings.size() != w.rows() * dim ||
       w.output_weights.size() != labels * dim || w.output_bias.size() != labels ||
-      w.thresholds.size() != labels) {
+      w.thresholds.size() != labels ||
+      (w.pooling == burnout::v1::TextBagModel::POOLING_TFIDF && w.idf.size() != w.rows())) {
     return absl::InvalidArgumentError("bag model weights have inconsistent sizes");
   }
   BagScorer s;
@@ -188,25 +230,49 @@ void BagScorer::Score(std::string_view text, Output* out) const {
   out->embedding.assign(dim, 0.0f);
   out->logits.assign(weights_.output_bias.begin(), weights_.output_bias.end());
   out->hit_scale = 0;
-  float n = 0;
-  for (const FeatureHit& h : out->hits) n += h.weight;
-  if (n > 0) {
-    out->hit_scale = std::pow(n, -weights_.length_exponent);
-    for (const FeatureHit& h : out->hits) {
-      const float* e = &weights_.embeddings[static_cast<size_t>(h.id) * dim];
-      const float to_mean = h.weight / n;
-      for (size_t j = 0; j < dim; ++j) out->embedding[j] += e[j] * to_mean;
-      const float* fl = feature_logits(h.id);
-      const float scale = h.weight * out->hit_scale;
-      for (size_t l = 0; l < labels; ++l) out->logits[l] += fl[l] * scale;
+  if (weights_.pooling == burnout::v1::TextBagModel::POOLING_TFIDF) {
+    thread_local std::vector<TfidfEntry> x;
+    TfidfVector(out->hits, weights_.idf, weights_.features.size(), &x);
+    out->hit_scale = 1;
+    for (const TfidfEntry& t : x) {
+      const float* e = &weights_.embeddings[static_cast<size_t>(t.id) * dim];
+      for (size_t j = 0; j < dim; ++j) out->embedding[j] += e[j] * t.value;
+      const float* fl = feature_logits(t.id);
+      for (size_t l = 0; l < labels; ++l) out->logits[l] += fl[l] * t.value;
+    }
+    // Each occurrence carries its share of the feature's value, so evidence sums stay exact.
+    absl::flat_hash_map<int32_t, float> share;
+    share.reserve(x.size());
+    for (const TfidfEntry& t : x) share.emplace(t.id, t.value / static_cast<float>(t.count));
+    for (FeatureHit& h : out->hits) h.weight = share[h.id];
+  } else {
+    float n = 0;
+    for (const FeatureHit& h : out->hits) n += h.weight;
+    if (n > 0) {
+      out->hit_scale = std::pow(n, -weights_.length_exponent);
+      for (const FeatureHit& h : out->hits) {
+        const float* e = &weights_.embeddings[static_cast<size_t>(h.id) * dim];
+        const float to_mean = h.weight / n;
+        for (size_t j = 0; j < dim; ++j) out->embedding[j] += e[j] * to_mean;
+        const float* fl = feature_logits(h.id);
+        const float scale = h.weight * out->hit_scale;
+        for (size_t l = 0; l < labels; ++l) out->logits[l] += fl[l] * scale;
+      }
     }
   }
-  const float max_logit = *std::max_element(out->logits.begin(), out->logits.end());
   out->probabilities.resize(labels);
   double total = 0;
-  for (size_t l = 0; l < labels; ++l) {
-    out->probabilities[l] = std::exp(out->logits[l] - max_logit);
-    total += out->probabilities[l];
+  if (weights_.output == burnout::v1::TextBagModel::OUTPUT_SIGMOID_NORMALISED) {
+    for (size_t l = 0; l < labels; ++l) {
+      out->probabilities[l] = static_cast<float>(1.0 / (1.0 + std::exp(-static_cast<double>(out->logits[l]))));
+      total += out->probabilities[l];
+    }
+  } else {
+    const float max_logit = *std::max_element(out->logits.begin(), out->logits.end());
+    for (size_t l = 0; l < labels; ++l) {
+      out->probabilities[l] = std::exp(out->logits[l] - max_logit);
+      total += out->probabilities[l];
+    }
   }
   for (float& p : out->probabilities) p = static_cast<float>(p / total);
 }

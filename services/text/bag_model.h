@@ -26,8 +26,22 @@ struct BagWeights {
   std::vector<float> output_bias;     // labels.size()
   std::vector<float> thresholds;      // labels.size(), in [0, 1]
   float length_exponent = 1.0f;       // see TextBagModel in model.proto
+  burnout::v1::TextBagModel::Pooling pooling = burnout::v1::TextBagModel::POOLING_MEAN;
+  std::vector<float> idf;             // TFIDF pooling: one per row
+  burnout::v1::TextBagModel::Output output = burnout::v1::TextBagModel::OUTPUT_SOFTMAX;
   size_t rows() const { return features.size() + subwords.size(); }
 };
+
+// TFIDF pooling (TextBagModel in model.proto): the known features of a text with their counts
+// and values x_f = (1 + ln c_f) idf_f, the token-and-pair block (rows below `num_features`)
+// and the subword block each L2-normalised. One entry per distinct feature, in first-hit order.
+struct TfidfEntry {
+  int32_t id;
+  int count;
+  float value;
+};
+void TfidfVector(const std::vector<FeatureHit>& hits, const std::vector<float>& idf, size_t num_features,
+                 std::vector<TfidfEntry>* out);
 
 // Quantises the embedding table per row to int8 (scale = max |value| / 127).
 burnout::v1::TextBagModel ToProto(const BagWeights& w);
@@ -43,14 +57,17 @@ absl::StatusOr<BagWeights> FromProto(const burnout::v1::TextBagModel& m, const s
 absl::StatusOr<BagWeights> ReadBagModelFile(const std::string& path);
 absl::Status WriteBagModelFile(const std::string& path, const BagWeights& w);
 
-// The forward pass over the known features f of a text, with weights w_f (features.h) and
-// n = sum of w_f: logits = b + sum of w_f W E[f] / n^p (p = length_exponent), probabilities =
-// softmax(logits), embedding = sum of w_f E[f] / n. Immutable and thread-safe after Create.
+// The forward pass over the known features f of a text. MEAN pooling, with weights w_f
+// (features.h) and n = sum of w_f: logits = b + sum of w_f W E[f] / n^p (p = length_exponent),
+// embedding = sum of w_f E[f] / n. TFIDF pooling: logits = b + sum of x_f W E[f], embedding =
+// sum of x_f E[f] (TfidfVector). Probabilities: softmax(logits), or the normalised one-vs-rest
+// sigmoids. Immutable and thread-safe after Create.
 class BagScorer {
  public:
   struct Output {
     std::vector<Token> tokens;
-    std::vector<FeatureHit> hits;  // each adds feature_logits(id) * weight * hit_scale
+    std::vector<FeatureHit> hits;  // each adds feature_logits(id) * weight * hit_scale (TFIDF:
+                                   // weight = x_f / c_f per occurrence, hit_scale = 1)
     float hit_scale = 0;           // 1 / (sum of hit weights)^length_exponent
     int known_tokens = 0;          // tokens that are known unigrams
     std::vector<float> embedding;  // e (zeros when no feature is known)

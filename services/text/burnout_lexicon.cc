@@ -111,7 +111,7 @@ struct BurnoutLexicon::Impl {
   std::vector<Term> terms;
   absl::flat_hash_map<std::string, std::vector<int>> by_first;
   std::vector<int> prefix_first;  // terms whose first word is a prefix pattern
-  std::vector<Phrase> negators, intensifiers, diminishers, chronic, loss;
+  std::vector<Phrase> negators, intensifiers, diminishers, chronic, past, loss;
   absl::flat_hash_set<std::string> self, other, breaks;
   double saturation = 1, intensifier = 1.4, diminisher = 0.5, chronic_factor = 1.25, other_factor = 0.3,
          loss_factor = 0.8, relief_weight = 0.3;
@@ -216,6 +216,7 @@ absl::StatusOr<std::shared_ptr<const BurnoutLexicon>> BurnoutLexicon::Compile(bu
     else if (m.kind() == "intensifier") list = &im.intensifiers;
     else if (m.kind() == "diminisher") list = &im.diminishers;
     else if (m.kind() == "chronic") list = &im.chronic;
+    else if (m.kind() == "past") list = &im.past;
     else if (m.kind() == "loss") list = &im.loss;
     else if (m.kind() == "self") set = &im.self;
     else if (m.kind() == "other") set = &im.other;
@@ -235,7 +236,7 @@ absl::StatusOr<std::shared_ptr<const BurnoutLexicon>> BurnoutLexicon::Compile(bu
     }
   }
   // Longer phrases first, so "a little bit" is preferred to "a little".
-  for (auto* list : {&im.negators, &im.intensifiers, &im.diminishers, &im.chronic, &im.loss}) {
+  for (auto* list : {&im.negators, &im.intensifiers, &im.diminishers, &im.chronic, &im.past, &im.loss}) {
     std::stable_sort(list->begin(), list->end(), [](const Phrase& a, const Phrase& b) { return a.size() > b.size(); });
   }
   auto param = [&](const char* name, double* out, double lo, double hi) -> absl::Status {
@@ -325,6 +326,7 @@ BurnoutReading BurnoutLexicon::Read(std::string_view text) const {
     }
     // 2. The clause-wide markers, over the words no term used.
     const std::vector<Span> chronic = im.All(w, used, im.chronic);
+    const std::vector<Span> past = im.All(w, used, im.past);
     const std::vector<Span> loss = im.All(w, used, im.loss);
     // 3. Each hit in its context.
     size_t next_hit = 0;
@@ -348,19 +350,22 @@ BurnoutReading BurnoutLexicon::Read(std::string_view text) const {
           d = term.neg_dim;
           weight = term.neg_dim >= 0 ? term.neg_weight : 0.0;
           plain = false;
-        } else if (!loss.empty()) {
+        } else if (positive_[term.dim] && (!past.empty() || !loss.empty())) {
           plain = false;
-          if (positive_[term.dim]) {
-            context.push_back("loss");
-            d = im.loss_dim;
-            weight *= im.loss_factor;
-          } else {
-            context.push_back("past");
-            d = im.relief_dim;
-            weight = im.relief_weight;
-          }
-          for (const Span& s : loss) {
-            if (s.end <= h.begin && s.begin >= h.begin - 3) surface_begin = std::min(surface_begin, s.begin);
+          context.push_back("loss");
+          d = im.loss_dim;
+          weight *= im.loss_factor;
+        } else if (!positive_[term.dim] && !past.empty()) {
+          plain = false;
+          context.push_back("past");
+          d = im.relief_dim;
+          weight = im.relief_weight;
+        }
+        if (context.size() == 1 && (context[0] == "loss" || context[0] == "past")) {
+          for (const auto* markers : {&past, &loss}) {
+            for (const Span& s : *markers) {
+              if (s.end <= h.begin && s.begin >= h.begin - 3) surface_begin = std::min(surface_begin, s.begin);
+            }
           }
         }
         if (plain) {

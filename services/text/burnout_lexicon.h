@@ -11,11 +11,13 @@
 //  - Negation. A negator starting up to `negation_window` words before the term ("not tired",
 //    "I don't enjoy it") turns it into its `negated_dimension` at `negated_weight`, or into
 //    nothing when it has none (the match is still reported, with weight 0).
-//  - Loss. A loss marker anywhere else in the clause ("used to", "no longer", "anymore")
+//  - The past and loss. A past marker anywhere else in the clause ("used to", "no longer")
 //    means the term is about the past: a positive term counts towards `loss_dimension` at
-//    weight x loss_factor ("I used to love this work" is loss, not present joy); a complaint
-//    counts `past_relief_weight` towards `relief_dimension` ("I'm no longer exhausted").
-//    Negation comes first: "I don't enjoy it anymore" is a negated enjoyment.
+//    weight x loss_factor ("I used to love this work" is loss, not present joy), a complaint
+//    counts `past_relief_weight` towards `relief_dimension` ("I'm no longer exhausted"). A loss
+//    marker ("anymore", "I miss") turns a positive term into loss the same way but leaves a
+//    complaint as it is ("I don't care anymore" is a present complaint). Negation comes first:
+//    "I don't enjoy it anymore" is a negated enjoyment.
 //  - Intensity. An intensifier ("so", "really") or diminisher ("a bit") starting up to
 //    `modifier_window` words before multiplies the weight by intensifier_factor or
 //    diminisher_factor; a chronicity marker in the clause ("every day", "never stop") by

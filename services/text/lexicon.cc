@@ -29,6 +29,22 @@ const WordSet& Absolutist() {
   return *s;
 }
 
+// Idioms in which an absolutist word hedges rather than generalises ("nothing much to report",
+// "all right"): not counted. The index counts words without context; these pairs are the
+// everyday phrases in which the word means the opposite of all-or-nothing.
+constexpr std::pair<absl::string_view, absl::string_view> kHedges[] = {
+    {"nothing", "much"}, {"nothing", "special"}, {"nothing", "new"},      {"nothing", "major"},
+    {"nothing", "unusual"}, {"nothing", "else"}, {"nothing", "exciting"}, {"all", "right"},
+    {"all", "good"}};
+
+bool IsHedge(const std::vector<Token>& tokens, size_t i) {
+  if (i + 1 >= tokens.size()) return false;
+  for (const auto& [first, second] : kHedges) {
+    if (tokens[i].text == first && tokens[i + 1].text == second) return true;
+  }
+  return false;
+}
+
 // Fatigue and burnout vocabulary (single words).
 const WordSet& FatigueWords() {
   static const auto* s =
@@ -62,7 +78,7 @@ LexiconCounts CountLexicon(const std::vector<Token>& tokens) {
     ++c.words;
     const absl::string_view w = t.text;
     if (FirstPerson().contains(w)) ++c.first_person;
-    if (Absolutist().contains(w)) ++c.absolutist;
+    if (Absolutist().contains(w) && !IsHedge(tokens, i)) ++c.absolutist;
     if (Negators().contains(w) || absl::EndsWith(w, "n't")) ++c.negation;
     if (FatigueWords().contains(w)) {
       ++c.fatigue;

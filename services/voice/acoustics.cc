@@ -46,6 +46,11 @@
 // | mfcc1_std .. 4_std      | 1           | their standard deviations                              |
 // | noise_floor_dbfs        | dB          | 10th percentile of all frame levels                    |
 // | snr_db                  | dB          | rms_dbfs - noise_floor_dbfs                            |
+// | loudness_peak_db        | dB          | 95th percentile of voiced-frame level - median speech- |
+// |                         |             | frame level: how far loudness peaks rise above the     |
+// |                         |             | clip's own median (gain-free, unlike rms_dbfs)         |
+// | f0_peak_st              | st          | 95th percentile - median of voiced F0, semitones: how  |
+// |                         |             | far pitch peaks rise above the clip's own median       |
 //
 // Frames: levels and spectra use a 25 ms Hann window centred on each frame; pitch uses
 // Praat's 3-periods-of-the-floor window (pitch.h).
@@ -55,6 +60,7 @@
 #include <cmath>
 #include <limits>
 
+#include "common/schema/voice_schema.h"
 #include "services/voice/dsp.h"
 #include "services/voice/pitch.h"
 
@@ -72,46 +78,10 @@ double RobustStd(const std::vector<float>& values) {
 }
 
 
-struct IndicatorSpec {
-  const char* name;
-  const char* unit;
-};
-
-constexpr IndicatorSpec kIndicators[] = {
-    {"duration_s", "s"},
-    {"speech_ratio", "ratio"},
-    {"voiced_ratio", "ratio"},
-    {"pause_count", "count"},
-    {"pause_mean_s", "s"},
-    {"pause_max_s", "s"},
-    {"speaking_rate_sps", "syllables/s"},
-    {"articulation_rate_sps", "syllables/s"},
-    {"f0_mean_hz", "Hz"},
-    {"f0_mean_st", "st"},
-    {"pitch_variability_st", "st"},
-    {"f0_range_st", "st"},
-    {"jitter_local", "ratio"},
-    {"shimmer_local_db", "dB"},
-    {"hnr_db", "dB"},
-    {"rms_dbfs", "dB"},
-    {"energy_variability_db", "dB"},
-    {"spectral_centroid_hz", "Hz"},
-    {"spectral_slope_0_500", "dB/Hz"},
-    {"spectral_slope_500_1500", "dB/Hz"},
-    {"alpha_ratio_db", "dB"},
-    {"hammarberg_index_db", "dB"},
-    {"mfcc1_mean", "1"},
-    {"mfcc2_mean", "1"},
-    {"mfcc3_mean", "1"},
-    {"mfcc4_mean", "1"},
-    {"mfcc1_std", "1"},
-    {"mfcc2_std", "1"},
-    {"mfcc3_std", "1"},
-    {"mfcc4_std", "1"},
-    {"noise_floor_dbfs", "dB"},
-    {"snr_db", "dB"},
-};
-constexpr size_t kNumIndicators = sizeof(kIndicators) / sizeof(kIndicators[0]);
+using schema::IndicatorSpec;
+// The indicators, in order, as the voice analyzer publishes them (common/schema/voice_schema.h).
+constexpr const IndicatorSpec* kIndicators = schema::kVoiceIndicators;
+constexpr size_t kNumIndicators = schema::kNumVoiceIndicators;
 
 constexpr double kPi = 3.14159265358979323846;
 constexpr double kLevelFloorDb = -100.0;  // frame_dbfs of digital silence
@@ -394,7 +364,7 @@ std::vector<size_t> FindNuclei(const std::vector<float>& levels, const std::vect
 const std::vector<std::string>& AcousticIndicatorNames() {
   static const std::vector<std::string>* names = [] {
     auto* v = new std::vector<std::string>();
-    for (const IndicatorSpec& s : kIndicators) v->push_back(s.name);
+    for (const IndicatorSpec& s : schema::kVoiceIndicators) v->push_back(s.name);
     return v;
   }();
   return *names;
@@ -473,6 +443,11 @@ AcousticAnalysis AnalyzeAcoustics(const float* samples, size_t n, const Acoustic
     spectral.Add(samples, n, std::llround(static_cast<double>(i) * hop), out.f0_hz[i] > 0.0f);
   }
   const dsp::MeanStd level = dsp::MeanAndStd(speech_levels);
+  std::vector<float> speech_levels_f(speech_levels.begin(), speech_levels.end());
+  const double loudness_peak =
+      voiced_levels.empty() || speech_levels_f.empty()
+          ? 0.0
+          : dsp::Percentile(voiced_levels, 0.95) - dsp::Median(speech_levels_f);
   const double noise_floor = dsp::Percentile(out.frame_dbfs, 0.10);
 
   const double v = static_cast<double>(voiced_frames);
@@ -512,6 +487,9 @@ AcousticAnalysis AnalyzeAcoustics(const float* samples, size_t n, const Acoustic
       spectral.mfcc(3).std,
       frames > 0 ? noise_floor : 0.0,
       speech_frames > 0 ? level.mean - noise_floor : 0.0,
+      loudness_peak,
+      semitones_f.empty() ? 0.0
+                          : dsp::Percentile(semitones_f, 0.95) - dsp::Median(semitones_f),
   };
   out.indicators.reserve(kNumIndicators);
   for (size_t i = 0; i < kNumIndicators; ++i) {

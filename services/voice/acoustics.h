@@ -11,10 +11,11 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "common/audio/audio_decode.h"
 
 namespace burnout::voice {
 
-inline constexpr int kAnalysisRate = 16000;  // Hz; every analysis runs at this rate
+inline constexpr int kAnalysisRate = audio::kAnalysisRate;  // Hz; every analysis runs at this rate
 
 struct AcousticConfig {
   double frame_step_s = 0.010;     // hop of every per-frame track

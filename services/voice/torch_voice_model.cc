@@ -57,6 +57,7 @@ class TorchVoiceModel final : public ServedVoiceModel {
     // indicators are the same under either model.
     const EmotionEstimate acoustic = reference_->Estimate(signal.acoustics, signal.quality.quality);
     AddIndicator(&r, "arousal", acoustic.arousal, "z");
+    AddIndicator(&r, "valence", acoustic.valence, "z");
     AddIndicator(&r, "tension", acoustic.tension, "z");
 
     // The model's input, as Wav2Vec2FeatureExtractor makes it.

@@ -24,11 +24,6 @@ double Millis(Clock::time_point since) {
   return std::chrono::duration<double, std::milli>(Clock::now() - since).count();
 }
 
-int IndexOf(const std::vector<std::string>& names, const std::string& name) {
-  auto it = std::find(names.begin(), names.end(), name);
-  return it == names.end() ? -1 : static_cast<int>(it - names.begin());
-}
-
 const burnout::v1::FeatureSpec* Reference(const VoiceAcousticModel& spec, const std::string& name) {
   for (const auto& f : spec.features()) {
     if (f.name() == name) return &f;
@@ -57,8 +52,9 @@ const std::map<std::string, Literature>& LiteratureReferences() {
                                           "(Traunmüller & Eriksson 1995)"}},
       {"f0_range_st", {10.0, 3.5, "5th-95th percentile F0 range of conversational speech, "
                                   "about an octave (Traunmüller & Eriksson 1995)"}},
-      {"rms_dbfs", {-26.0, 7.0, "speech level of a close-talk recording, -35..-18 dBFS "
-                                "(ITU-T P.56 active speech level practice)"}},
+      {"f0_peak_st", {5.0, 1.8, "height of pitch peaks above the speaker's median (95th "
+                                "percentile - median), about half the 5th-95th percentile "
+                                "range of conversational speech (Traunmüller & Eriksson 1995)"}},
       {"jitter_local", {0.02, 0.01, "jitterLocal of running speech, 1-3% (Eyben et al. 2016)"}},
       {"shimmer_local_db", {1.0, 0.4, "shimmerLocaldB of running speech, 0.5-1.5 dB "
                                       "(Eyben et al. 2016)"}},
@@ -107,21 +103,25 @@ VoiceAcousticModel ReferenceVoiceSpec() {
       (*m.mutable_reference_source())[name] = absl::StrCat("literature: ", it->second.source);
     }
   }
-  // Arousal: livelier, faster, more varied and louder speech with more high-frequency
-  // energy (Scherer 2003; Juslin & Laukka 2003; Eyben et al. 2016).
+  // Arousal, from level-free cues only (Juslin & Laukka 2003, Table 7: anger, fear and
+  // happiness have fast speech rate, much F0 variability and high F0 relative to the
+  // speaker, sadness and tenderness slow rate and little F0 variability; high-frequency
+  // energy rises with arousal; Eyben et al. 2016: F0 variability, rate and spectral balance
+  // are the arousal parameters of eGeMAPS). No absolute level: it depends on the microphone.
   Weight(m.mutable_arousal(), "pitch_variability_st", 0.35f);
   Weight(m.mutable_arousal(), "f0_range_st", 0.10f);
+  Weight(m.mutable_arousal(), "f0_peak_st", 0.10f);
   Weight(m.mutable_arousal(), "speaking_rate_sps", 0.25f);
   Weight(m.mutable_arousal(), "articulation_rate_sps", 0.10f);
-  Weight(m.mutable_arousal(), "rms_dbfs", 0.10f);
   Weight(m.mutable_arousal(), "hammarberg_index_db", -0.10f);
-  // Tension: a pressed or harsh voice — less harmonic, more perturbed, louder, with a
-  // flatter spectrum (anger vs. joy at equal arousal; Banse & Scherer 1996).
+  // Tension: a pressed, strained or irregular voice — less harmonic, more perturbed, more
+  // high-frequency energy (Juslin & Laukka 2003: anger has much high-frequency energy and
+  // microstructural irregularity, happiness very little irregularity; Banse & Scherer
+  // 1996). It tells anger from joy at equal arousal, and is what lowers valence.
   Weight(m.mutable_tension(), "hnr_db", -0.35f);
-  Weight(m.mutable_tension(), "jitter_local", 0.15f);
-  Weight(m.mutable_tension(), "shimmer_local_db", 0.15f);
-  Weight(m.mutable_tension(), "rms_dbfs", 0.15f);
-  Weight(m.mutable_tension(), "hammarberg_index_db", -0.20f);
+  Weight(m.mutable_tension(), "jitter_local", 0.20f);
+  Weight(m.mutable_tension(), "shimmer_local_db", 0.20f);
+  Weight(m.mutable_tension(), "hammarberg_index_db", -0.25f);
   // neutral near typical arousal; happy and angry high arousal split by tension; sad (and
   // fatigued) low arousal, flat speech.
   Logit(&m, "neutral", 0.6f, 0.0f, 0.0f, -1.0f);
@@ -182,67 +182,14 @@ QualityVerdict AssessQuality(const AcousticAnalysis& a, const AudioSourceInfo& s
   return v;
 }
 
-VoiceModel::VoiceModel(VoiceAcousticModel spec, burnout::v1::ModelInfo info)
-    : spec_(std::move(spec)), info_(std::move(info)) {}
+VoiceModel::VoiceModel(std::unique_ptr<const schema::VoiceMapping> mapping, burnout::v1::ModelInfo info)
+    : mapping_(std::move(mapping)), spec_(mapping_->spec()), info_(std::move(info)) {}
 
 absl::StatusOr<std::unique_ptr<VoiceModel>> VoiceModel::FromSpec(VoiceAcousticModel spec,
                                                                  burnout::v1::ModelInfo info) {
-  const auto& names = AcousticIndicatorNames();
-  if (spec.labels_size() < 2) {
-    return absl::FailedPreconditionError("voice model needs at least two labels");
-  }
-  if (!(spec.temperature() > 0) || !(spec.evidence_voiced_s() > 0) || !(spec.z_clamp() > 0)) {
-    return absl::FailedPreconditionError(
-        "voice model: temperature, evidence_voiced_s and z_clamp must be positive");
-  }
-  std::unique_ptr<VoiceModel> m(new VoiceModel(std::move(spec), std::move(info)));
-  const auto& s = m->spec_;
-  absl::flat_hash_map<std::string, int> position;
-  for (int i = 0; i < s.features_size(); ++i) {
-    const auto& f = s.features(i);
-    const int idx = IndexOf(names, f.name());
-    if (idx < 0) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("voice model: feature '", f.name(), "' is not an acoustic indicator"));
-    }
-    if (!(f.std() > 0) || !std::isfinite(f.mean())) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "voice model: feature '", f.name(), "' needs a finite mean and a positive std"));
-    }
-    if (!position.emplace(f.name(), i).second) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("voice model: feature '", f.name(), "' is listed twice"));
-    }
-    m->feature_index_.push_back(idx);
-  }
-  m->arousal_w_.assign(s.features_size(), 0.0);
-  m->tension_w_.assign(s.features_size(), 0.0);
-  auto resolve = [&](const auto& weights, std::vector<double>* out,
-                     const char* what) -> absl::Status {
-    for (const auto& w : weights) {
-      auto it = position.find(w.feature());
-      if (it == position.end()) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            "voice model: ", what, " weight names '", w.feature(), "', which is not a feature"));
-      }
-      (*out)[it->second] += w.weight();
-    }
-    return absl::OkStatus();
-  };
-  BR_RETURN_IF_ERROR(resolve(s.arousal(), &m->arousal_w_, "arousal"));
-  BR_RETURN_IF_ERROR(resolve(s.tension(), &m->tension_w_, "tension"));
-  absl::flat_hash_set<std::string> with_logit;
-  for (const auto& l : s.logits()) with_logit.insert(l.label());
-  for (const auto& label : s.labels()) {
-    if (!with_logit.contains(label)) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("voice model: label '", label, "' has no logit"));
-    }
-  }
-  if (s.logits_size() != s.labels_size()) {
-    return absl::FailedPreconditionError("voice model: one logit per label is expected");
-  }
-  return m;
+  BR_ASSIGN_OR_RETURN(std::unique_ptr<const schema::VoiceMapping> mapping,
+                      schema::VoiceMapping::FromSpec(std::move(spec)));
+  return std::unique_ptr<VoiceModel>(new VoiceModel(std::move(mapping), std::move(info)));
 }
 
 absl::StatusOr<std::unique_ptr<VoiceModel>> VoiceModel::Load(const std::string& model_dir) {
@@ -256,60 +203,12 @@ absl::StatusOr<std::unique_ptr<VoiceModel>> VoiceModel::Load(const std::string& 
 }
 
 EmotionEstimate VoiceModel::Estimate(const AcousticAnalysis& a, double quality) const {
-  const auto& s = spec_;
-  const int nf = s.features_size();
-  EmotionEstimate e;
-  e.embedding.resize(nf);
-  std::vector<double> z(nf);
-  for (int i = 0; i < nf; ++i) {
-    const auto& f = s.features(i);
-    const double v = a.indicators[feature_index_[i]].value;
-    z[i] = std::clamp((v - f.mean()) / f.std(), -static_cast<double>(s.z_clamp()),
-                      static_cast<double>(s.z_clamp()));
-    if (!std::isfinite(z[i])) z[i] = 0.0;
-    e.embedding[i] = static_cast<float>(z[i]);
-    e.arousal += arousal_w_[i] * z[i];
-    e.tension += tension_w_[i] * z[i];
-  }
-  const double voiced_s = a.Get("voiced_ratio") * a.duration_s;
-  e.evidence = std::clamp(quality, 0.0, 1.0) * std::min(1.0, voiced_s / s.evidence_voiced_s());
-  const double sign = e.arousal >= 0 ? 1.0 : -1.0;
-  std::vector<double> logits;
-  for (const auto& label : s.labels()) {
-    const auto& l = *std::find_if(s.logits().begin(), s.logits().end(),
-                                  [&](const auto& x) { return x.label() == label; });
-    // Linear in z: coefficient of feature i = a_l * w_a[i] + t_l * w_t[i] + n_l * sign * w_a[i].
-    double logit = l.bias();
-    for (int i = 0; i < nf; ++i) {
-      const double c = (l.arousal() + l.abs_arousal() * sign) * arousal_w_[i] +
-                       l.tension() * tension_w_[i];
-      const double contribution = c * z[i];
-      logit += contribution;
-      if (c != 0.0) {
-        burnout::v1::Evidence ev;
-        ev.set_label(label);
-        ev.set_feature(s.features(i).name());
-        ev.set_contribution(static_cast<float>(contribution));
-        e.contributions.push_back(std::move(ev));
-      }
-    }
-    logits.push_back(logit);
-  }
-  std::sort(e.contributions.begin(), e.contributions.end(), [](const auto& x, const auto& y) {
-    return std::abs(x.contribution()) > std::abs(y.contribution());
-  });
-  const double mx = *std::max_element(logits.begin(), logits.end());
-  double sum = 0.0;
-  std::vector<double> p(logits.size());
-  for (size_t i = 0; i < logits.size(); ++i) {
-    p[i] = std::exp((logits[i] - mx) / s.temperature());
-    sum += p[i];
-  }
-  const double uniform = 1.0 / logits.size();
-  for (size_t i = 0; i < p.size(); ++i) {
-    e.probabilities.push_back(static_cast<float>(e.evidence * p[i] / sum + (1.0 - e.evidence) * uniform));
-  }
-  return e;
+  // AcousticAnalysis holds every indicator in the published order; the clip's duration is its
+  // own field.
+  std::vector<double> values(schema::kNumVoiceIndicators, 0.0);
+  for (size_t i = 0; i < values.size() && i < a.indicators.size(); ++i) values[i] = a.indicators[i].value;
+  values[static_cast<size_t>(schema::VoiceIndicatorIndex("duration_s"))] = a.duration_s;
+  return mapping_->Estimate(values, quality);
 }
 
 std::vector<std::string> DescribeVoice(const AcousticAnalysis& a, const VoiceAcousticModel& spec) {
@@ -395,6 +294,7 @@ ModalityResult VoiceModel::Analyze(const DecodedAudio& audio,
   emb->set_dimension(static_cast<int>(e.embedding.size()));
   emb->set_model_id(absl::StrCat(info_.name(), "/", info_.version()));
   AddIndicator(&r, "arousal", e.arousal, "z");
+  AddIndicator(&r, "valence", e.valence, "z");
   AddIndicator(&r, "tension", e.tension, "z");
   AddIndicator(&r, "emotion_evidence", e.evidence, "ratio");
   // Strongest contributions, at most 3 per label.

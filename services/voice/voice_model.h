@@ -13,12 +13,17 @@
 #include "burnout/v1/common.pb.h"
 #include "burnout/v1/config.pb.h"
 #include "burnout/v1/model.pb.h"
+#include "common/schema/voice_mapping.h"
+#include "common/schema/voice_schema.h"
 #include "services/voice/acoustics.h"
 #include "services/voice/audio_decode.h"
 
 namespace burnout::voice {
 
-inline constexpr char kVoiceModelKind[] = "voice-acoustic";
+// The model kind, the valence weight and the mapping itself are what the voice analyzer
+// publishes (common/schema/voice_mapping.h), so fusion's trainer can use them without this code.
+using schema::kValenceArousalWeight;
+using schema::kVoiceModelKind;
 
 // Quality checks and their defaults (VoiceQualityConfig fields left at 0 get these).
 burnout::v1::VoiceQualityConfig DefaultQualityConfig();
@@ -33,15 +38,7 @@ QualityVerdict AssessQuality(const AcousticAnalysis& acoustics, const AudioSourc
                              const burnout::v1::VoiceQualityConfig& config);
 
 // The mapping itself, exposed for tests.
-struct EmotionEstimate {
-  std::vector<float> probabilities;  // in spec.labels() order, sums to 1
-  std::vector<float> embedding;      // z over spec.features(), in order
-  double arousal = 0.0;
-  double tension = 0.0;
-  double evidence = 0.0;             // e in [0, 1]: how far the estimate leaves uniform
-  // Exact per-feature logit contributions (before temperature): logit(l) = bias_l + sum.
-  std::vector<burnout::v1::Evidence> contributions;
-};
+using EmotionEstimate = schema::VoiceEstimate;
 
 class VoiceModel {
  public:
@@ -64,18 +61,15 @@ class VoiceModel {
   const burnout::v1::ModelInfo& info() const { return info_; }
 
  private:
-  VoiceModel(burnout::v1::VoiceAcousticModel spec, burnout::v1::ModelInfo info);
-  burnout::v1::VoiceAcousticModel spec_;
+  VoiceModel(std::unique_ptr<const schema::VoiceMapping> mapping, burnout::v1::ModelInfo info);
+  std::unique_ptr<const schema::VoiceMapping> mapping_;
+  const burnout::v1::VoiceAcousticModel& spec_;
   burnout::v1::ModelInfo info_;
-  // spec_.features()[i] as indices into AcousticIndicatorNames(), and the weights resolved
-  // to feature positions.
-  std::vector<int> feature_index_;
-  std::vector<double> arousal_w_, tension_w_;  // per feature position
 };
 
 // The hand-set mapping with its literature reference values: labels, the reference value of
 // every indicator a person can read (speaking and articulation rate, pauses, pitch
-// variability and range, level, jitter, shimmer, HNR, Hammarberg index; each with its source
+// variability, range and peak height, jitter, shimmer, HNR, Hammarberg index; each with its source
 // in reference_source), the arousal and tension weights (which use only these), the logits,
 // temperature, evidence and clamp. burnout-build-voice-model adds the calibrated spectral and
 // MFCC scales to it to write models/voice-acoustic; a TorchScript model's findings and

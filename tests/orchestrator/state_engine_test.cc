@@ -27,6 +27,15 @@ v1::ModalityOutcome Outcome(v1::Modality m, float weight,
   return o;
 }
 
+void AddEvidence(v1::ModalityOutcome* o, const std::string& label, const std::string& feature, float contribution,
+                 const std::string& context = "") {
+  auto* e = o->mutable_result()->add_evidence();
+  e->set_label(label);
+  e->set_feature(feature);
+  e->set_contribution(contribution);
+  e->set_context(context);
+}
+
 TEST(StateEngineTest, MapsOtherLabelSetsOntoCanonicalNames) {
   EXPECT_EQ(CanonicalEmotion("happy"), "joy");
   EXPECT_EQ(CanonicalEmotion("sad"), "sadness");
@@ -113,6 +122,90 @@ TEST(ExplainerTest, MeasurementsAreNamedAndFindingsQuoted) {
   }
   EXPECT_NE(voice.find("What pushed it most: pitch variability."), std::string::npos) << voice;
   EXPECT_NE(voice.find("43% less than a typical animated voice"), std::string::npos) << voice;
+}
+
+// The text's burnout dimensions move the state: exhaustion lowers energy, overload raises
+// stress, mental distance lowers engagement with work; recovery raises energy and engagement.
+TEST(StateEngineTest, TextDimensionsMoveEnergyStressAndWork) {
+  auto text = [](double exhaustion, double overload, double distance, double recovery) {
+    return std::vector<v1::ModalityOutcome>{
+        Outcome(v1::MODALITY_TEXT, 1, {{"neutral", 1.0f}},
+                {{"exhaustion", exhaustion}, {"overload", overload}, {"mental_distance", distance},
+                 {"reduced_efficacy", 0.0}, {"recovery", recovery}})};
+  };
+  const auto plain = text(0, 0, 0, 0), tired = text(0.86, 0, 0, 0), pressed = text(0, 0.86, 0, 0),
+             distant = text(0, 0, 0.86, 0), rested = text(0, 0, 0, 0.86);
+  auto state = [](const std::vector<v1::ModalityOutcome>& o) { return ComputeState(CombineEmotions(o), o); };
+  EXPECT_LT(state(tired).energy(), state(plain).energy() - 0.2f);
+  EXPECT_GT(state(pressed).stress(), state(plain).stress() + 0.2f);
+  EXPECT_LT(state(distant).work(), state(plain).work() - 0.2f);
+  EXPECT_GT(state(rested).energy(), state(plain).energy());
+  EXPECT_GT(state(rested).work(), state(plain).work());
+}
+
+// "I used to love this work": the joy the emotion model gives "love" is moved to neutral in
+// the share the lexicon reads as loss rather than present enjoyment.
+TEST(StateEngineTest, PastTenseJoyIsNotCountedAsPresentJoy) {
+  auto o = Outcome(v1::MODALITY_TEXT, 1, {{"joy", 0.6f}, {"neutral", 0.4f}},
+                   {{"recovery", 0.0}, {"mental_distance", 0.55}});
+  AddEvidence(&o, "mental_distance", "used to love this work", 0.8f, "loss");
+  const std::vector<v1::ModalityOutcome> loss = {o};
+  EmotionProfile p = CombineEmotions(loss);
+  EXPECT_LT(p[3], 0.05f);  // joy
+  EXPECT_NEAR(p[4], 1.0f, 1e-4);  // neutral
+  // Present enjoyment stays joy.
+  auto now = Outcome(v1::MODALITY_TEXT, 1, {{"joy", 0.6f}, {"neutral", 0.4f}}, {{"recovery", 0.63}});
+  AddEvidence(&now, "recovery", "love this work", 1.0f);
+  const std::vector<v1::ModalityOutcome> present = {now};
+  EXPECT_NEAR(CombineEmotions(present)[3], 0.6f, 1e-4);
+}
+
+TEST(ExplainerTest, TextDimensionsAreCitedWithTheirWords) {
+  v1::Assessment a;
+  auto o = Outcome(v1::MODALITY_TEXT, 1, {{"sadness", 0.5f}, {"joy", 0.3f}, {"neutral", 0.2f}},
+                   {{"exhaustion", 0.86}, {"overload", 0.55}, {"mental_distance", 0.45}, {"reduced_efficacy", 0.0},
+                    {"recovery", 0.0}, {"fatigue_term_ratio", 0.2}});
+  AddEvidence(&o, "exhaustion", "exhausted", 1.0f);
+  AddEvidence(&o, "exhaustion", "cannot sleep", 1.0f);
+  AddEvidence(&o, "overload", "deadlines never stop", 0.8f, "chronic");
+  AddEvidence(&o, "mental_distance", "used to love this work", 0.6f, "loss");
+  AddEvidence(&o, "exhaustion", "not tired", 0.0f, "negated");
+  *a.add_modalities() = o;
+  std::string text;
+  std::vector<std::string> evidence;
+  for (const auto& n : Explain(a)) {
+    if (n.topic() == "text") {
+      text = n.text();
+      evidence.assign(n.evidence().begin(), n.evidence().end());
+    }
+  }
+  EXPECT_NE(text.find("exhaustion (high): \"exhausted\", \"cannot sleep\""), std::string::npos) << text;
+  EXPECT_NE(text.find("overload (moderate): \"deadlines never stop\""), std::string::npos) << text;
+  EXPECT_NE(text.find("in the past tense (\"used to love this work\")"), std::string::npos) << text;
+  EXPECT_NE(text.find("\"not tired\" (negated)"), std::string::npos) << text;
+  // The old per-word ratio is not restated when the dimensions say it better.
+  EXPECT_EQ(text.find("words of tiredness"), std::string::npos) << text;
+  bool cited = false;
+  for (const auto& e : evidence) cited |= e.find("exhaustion = 0.86") != std::string::npos;
+  EXPECT_TRUE(cited);
+
+  // When the emotion model's joy came from those past-tense words, the sentence says so where
+  // it names them, and the loss is not repeated.
+  v1::Assessment b;
+  auto joy = Outcome(v1::MODALITY_TEXT, 1, {{"joy", 0.5f}, {"sadness", 0.2f}, {"neutral", 0.3f}},
+                     {{"exhaustion", 0.63}, {"mental_distance", 0.45}, {"recovery", 0.0}});
+  AddEvidence(&joy, "joy", "love", 0.9f);
+  AddEvidence(&joy, "exhaustion", "exhausted", 1.0f);
+  AddEvidence(&joy, "mental_distance", "used to love this work", 0.6f, "loss");
+  *b.add_modalities() = joy;
+  for (const auto& n : Explain(b)) {
+    if (n.topic() == "text") text = n.text();
+  }
+  EXPECT_NE(text.find("What pushed it most: \"love\" - but you wrote about what you enjoyed in the past tense "
+                      "(\"used to love this work\")"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("past tense"), text.rfind("past tense")) << text;
 }
 
 }  // namespace

@@ -35,6 +35,7 @@
 #include "absl/strings/str_split.h"
 #include "common/config/config.h"
 #include "common/model/model_dir.h"
+#include "common/model/output_profile.h"
 #include "common/torchscript/torchscript_model.h"
 #include "services/face/face_detect.h"
 #include "services/face/face_geometry.h"
@@ -209,31 +210,17 @@ int Run() {
       profile.set_data(absl::StrCat("FER2013 test images: ", samples.size(), " 48 px crops in ", outputs.size(),
                                     " labels, each as the model was trained (burnout-eval-face --mode model)"));
       for (const auto& l : spec.labels()) profile.add_labels(l);
-      for (const auto& [label, rows] : outputs) {
-        auto* t = profile.add_truths();
-        t->set_label(label);
-        t->set_images(static_cast<int>(rows.size()));
-        const size_t k = rows[0].size();
-        std::vector<double> mean(k, 0.0), var(k, 0.0);
-        for (const auto& r : rows)
-          for (size_t i = 0; i < k; ++i) mean[i] += r[i] / rows.size();
-        for (const auto& r : rows)
-          for (size_t i = 0; i < k; ++i) var[i] += (r[i] - mean[i]) * (r[i] - mean[i]) / rows.size();
-        // Dirichlet moment matching, var_i = m_i (1 - m_i) / (a0 + 1), averaged with weights m_i.
-        double a0 = 0.0;
-        for (size_t i = 0; i < k; ++i) {
-          if (var[i] > 1e-12) a0 += mean[i] * (mean[i] * (1 - mean[i]) / var[i] - 1);
-        }
-        for (double m : mean) t->add_mean(static_cast<float>(m));
-        t->set_concentration(static_cast<float>(std::max(0.1, a0)));
+      for (const auto& [label, rows] : outputs) model::AddTrueLabel(label, rows, &profile);
+      const absl::Status written = model::WriteOutputProfile(
+          path,
+          "# The FER expression model's outputs on FER2013 test images, per true label (burnout.v1."
+          "ExpressionOutputProfile),\n# written by burnout-eval-face --mode model --write_outputs. The fusion "
+          "trainer's face slot draws from it.\n",
+          profile);
+      if (!written.ok()) {
+        std::fprintf(stderr, "%s\n", written.ToString().c_str());
+        return 1;
       }
-      std::string text;
-      google::protobuf::TextFormat::PrintToString(profile, &text);
-      std::ofstream(path, std::ios::trunc)
-          << "# The FER expression model's outputs on FER2013 test images, per true label (burnout.v1."
-             "ExpressionOutputProfile),\n# written by burnout-eval-face --mode model --write_outputs. The fusion "
-             "trainer's face slot draws from it.\n"
-          << text;
       std::printf("wrote %s\n", path.c_str());
     }
   }

@@ -20,7 +20,7 @@
 #include "common/config/config.h"
 #include "common/torch/trainer_main.h"
 #include "services/fusion/fusion_trainer.h"
-#include "services/voice/voice_model.h"
+#include "common/schema/voice_mapping.h"
 
 #ifndef BURNOUT_SOURCE_DIR
 #define BURNOUT_SOURCE_DIR "."
@@ -30,16 +30,19 @@ int main(int argc, char** argv) {
   burnout::torchx::TrainerCommandLine cli(
       "burnout-train-fusion",
       "usage: burnout-train-fusion --out DIR [--seed N] [--profiles N] [--epochs N] "
-      "[--data FILE.tsv] [--voice_model_dir DIR] [--face_outputs FILE]\n"
+      "[--data FILE.tsv] [--voice_model_dir DIR] [--face_outputs FILE] [--text_outputs FILE]\n"
       "  --voice_model_dir  voice model whose mapping gives the synthetic voice emotions\n"
       "                     (default " BURNOUT_SOURCE_DIR "/models/voice-acoustic/1)\n"
       "  --face_outputs     the face expression model's outputs per true label (default\n"
-      "                     " BURNOUT_SOURCE_DIR "/services/fusion/data/fer2013_expression_outputs.textproto)\n");
+      "                     " BURNOUT_SOURCE_DIR "/services/fusion/data/fer2013_expression_outputs.textproto)\n"
+      "  --text_outputs     the text emotion model's outputs per true label (default\n"
+      "                     " BURNOUT_SOURCE_DIR "/services/fusion/data/goemotions_text_outputs.textproto)\n");
   burnout::fusion::FusionTrainOptions options;
   std::string voice_model_dir = BURNOUT_SOURCE_DIR "/models/voice-acoustic/1";
   std::string face_outputs_path = BURNOUT_SOURCE_DIR "/services/fusion/data/fer2013_expression_outputs.textproto";
-  const auto apply = [&options, &voice_model_dir, &face_outputs_path](const std::string& flag,
-                                                                      const std::string& value) {
+  std::string text_outputs_path = BURNOUT_SOURCE_DIR "/services/fusion/data/goemotions_text_outputs.textproto";
+  const auto apply = [&options, &voice_model_dir, &face_outputs_path, &text_outputs_path](const std::string& flag,
+                                                                                          const std::string& value) {
     int number = 0;
     uint64_t seed = 0;
     if (flag == "--out") {
@@ -50,6 +53,8 @@ int main(int argc, char** argv) {
       voice_model_dir = value;
     } else if (flag == "--face_outputs" && !value.empty()) {
       face_outputs_path = value;
+    } else if (flag == "--text_outputs" && !value.empty()) {
+      text_outputs_path = value;
     } else if (flag == "--seed" && absl::SimpleAtoi(value, &seed)) {
       options.seed = seed;
     } else if (flag == "--profiles" && absl::SimpleAtoi(value, &number) && number > 0) {
@@ -64,10 +69,10 @@ int main(int argc, char** argv) {
   if (const auto exit_code = cli.Parse(argc, argv, apply)) return *exit_code;
   if (options.out_dir.empty()) return cli.Fail("--out is required");
   options.program = cli.recorded();
-  std::unique_ptr<burnout::voice::VoiceModel> voice_model;
-  burnout::v1::ExpressionOutputProfile face_outputs;
+  std::unique_ptr<const burnout::schema::VoiceMapping> voice_model;
+  burnout::v1::ExpressionOutputProfile face_outputs, text_outputs;
   if (options.data_path.empty()) {
-    auto loaded = burnout::voice::VoiceModel::Load(voice_model_dir);
+    auto loaded = burnout::schema::VoiceMapping::Load(voice_model_dir, &options.voice_model_info);
     if (!loaded.ok()) {
       return cli.TrainingFailed(absl::FailedPreconditionError(absl::StrCat(
           "cannot load the voice model from ", voice_model_dir, " (--voice_model_dir): ",
@@ -78,7 +83,7 @@ int main(int argc, char** argv) {
     voice_model = *std::move(loaded);
     options.voice_model = voice_model.get();
     std::printf("voice emotions from %s (%s/%s)\n", voice_model_dir.c_str(),
-                voice_model->info().name().c_str(), voice_model->info().version().c_str());
+                options.voice_model_info.name().c_str(), options.voice_model_info.version().c_str());
     if (auto s = burnout::config::LoadTextProto(face_outputs_path, &face_outputs); !s.ok()) {
       return cli.TrainingFailed(absl::FailedPreconditionError(absl::StrCat(
           "cannot load the face expression outputs (--face_outputs): ", s.message(),
@@ -86,6 +91,13 @@ int main(int argc, char** argv) {
     }
     options.face_outputs = &face_outputs;
     std::printf("face emotions from %s (%s)\n", face_outputs_path.c_str(), face_outputs.model_id().c_str());
+    if (auto s = burnout::config::LoadTextProto(text_outputs_path, &text_outputs); !s.ok()) {
+      return cli.TrainingFailed(absl::FailedPreconditionError(absl::StrCat(
+          "cannot load the text emotion outputs (--text_outputs): ", s.message(),
+          ". Measure them with burnout-eval-text --write_outputs.")));
+    }
+    options.text_outputs = &text_outputs;
+    std::printf("text emotions from %s (%s)\n", text_outputs_path.c_str(), text_outputs.model_id().c_str());
   }
   options.log = [](const std::string& line) { std::printf("%s\n", line.c_str()); };
   burnout::torchx::UseDeterministicThreads();

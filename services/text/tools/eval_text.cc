@@ -1,16 +1,21 @@
 // burnout-eval-text: scores a text model directory on a GoEmotions split (dev by default) as a
-// multi-label task with the thresholds stored in the model, and reports the speed of Analyze.
+// multi-label task with the thresholds stored in the model, and reports the speed of Analyze: the
+// model's alone and the text service's whole analyzer's (with the burnout lexicon and CLD2).
 //
 //   burnout-eval-text [--model_dir=models/text-emotion-goemotions/1] [--data_dir=...]
+#include <chrono>
 #include <cstdio>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/model/model_dir.h"
+#include "common/model/output_profile.h"
 #include "common/status/macros.h"
 #include "services/text/evaluate.h"
 #include "services/text/goemotions.h"
+#include "services/text/text_analyzer.h"
 #include "services/text/text_model.h"
 
 ABSL_FLAG(std::string, model_dir, BURNOUT_SOURCE_DIR "/models/text-emotion-goemotions/1",
@@ -19,6 +24,12 @@ ABSL_FLAG(std::string, data_dir, BURNOUT_SOURCE_DIR "/../shared/data/goemotions"
           "GoEmotions directory; the default is ../shared/data/goemotions relative to the "
           "repository root");
 ABSL_FLAG(std::string, split, "dev", "which <split>.tsv to score");
+ABSL_FLAG(std::string, lexicon_dir, BURNOUT_SOURCE_DIR "/models/text-burnout-lexicon",
+          "burnout lexicon for the whole analyzer's speed (the service's default; empty: skip)");
+ABSL_FLAG(std::string, write_outputs, "",
+          "write the model's outputs per true label on the split's single-label rows "
+          "(burnout.v1.ExpressionOutputProfile, text proto; the fusion trainer's text slot draws "
+          "from it) to this file");
 
 namespace burnout::text {
 namespace {
@@ -49,8 +60,46 @@ absl::Status Run() {
                 m.true_positives + m.false_negatives);
   }
   std::printf("macro-F1 %.4f\n", report.scorer.MacroF1());
+  if (const std::string path = absl::GetFlag(FLAGS_write_outputs); !path.empty()) {
+    std::vector<std::vector<std::vector<float>>> by_label(model->labels().size());
+    for (const Example& ex : rows) {
+      if (__builtin_popcount(ex.labels) != 1) continue;
+      auto r = model->Analyze(ex.text, AnalyzeOptions{0});
+      if (!r.ok()) continue;
+      std::vector<float> p;
+      for (const auto& e : r->emotions()) p.push_back(e.probability());
+      by_label[__builtin_ctz(ex.labels)].push_back(std::move(p));
+    }
+    burnout::v1::ExpressionOutputProfile profile;
+    profile.set_model_id(absl::StrCat(model->info().name(), "/", model->info().version()));
+    profile.set_model_sha256(model->info().sha256());
+    int used = 0;
+    for (const auto& v : by_label) used += static_cast<int>(v.size());
+    profile.set_data(absl::StrCat("GoEmotions ", split, " split: ", used,
+                                  " rows with a single Ekman label (burnout-eval-text --write_outputs)"));
+    for (const auto& l : model->labels()) profile.add_labels(l);
+    for (size_t l = 0; l < by_label.size(); ++l) model::AddTrueLabel(model->labels()[l], by_label[l], &profile);
+    BR_RETURN_IF_ERROR(model::WriteOutputProfile(
+        path,
+        "# The text emotion model's outputs on GoEmotions texts, per true label (burnout.v1.ExpressionOutputProfile),\n"
+        "# written by burnout-eval-text --write_outputs. The fusion trainer's text slot draws from it.\n",
+        profile));
+    std::printf("wrote %s\n", path.c_str());
+  }
   std::printf("speed: %.0f rows/s (Analyze with evidence, one thread)\n",
               report.seconds > 0 ? report.rows / report.seconds : 0.0);
+  // The service's whole analyzer: emotions, the burnout dimensions and the language check.
+  if (const std::string lexicon_dir = absl::GetFlag(FLAGS_lexicon_dir); !lexicon_dir.empty()) {
+    BR_ASSIGN_OR_RETURN(std::shared_ptr<const BurnoutLexicon> lexicon, BurnoutLexicon::Load(lexicon_dir));
+    BR_ASSIGN_OR_RETURN(std::unique_ptr<TextModel> again, TextModel::Load(model_dir));
+    const TextAnalyzer analyzer(std::move(again), lexicon);
+    const auto start = std::chrono::steady_clock::now();
+    int done = 0;
+    for (const Example& ex : rows) done += analyzer.Analyze(ex.text, AnalyzeOptions()).ok();
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::printf("speed: %.0f rows/s (the text service's analyzer: emotions, dimensions, language; one thread)\n",
+                seconds > 0 ? done / seconds : 0.0);
+  }
   return absl::OkStatus();
 }
 

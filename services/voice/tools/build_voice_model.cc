@@ -4,8 +4,8 @@
 //
 // Reference values come from two places, recorded per feature in `reference_source`:
 //  - literature, for the indicators a person can read (speaking rate, pauses, pitch
-//    variability, loudness, voice quality): ReferenceVoiceSpec() in voice_model.h, which
-//    also holds the hand-set weights;
+//    variability and peaks, voice quality; no absolute level, which depends on the gain):
+//    ReferenceVoiceSpec() in voice_model.h, which also holds the hand-set weights;
 //  - calibration, for the spectral and MFCC statistics whose scale depends on our own
 //    implementation: mean and spread over the espeak-ng corpus (espeak.h), so the embedding
 //    has unit scale. espeak-ng is synthetic speech; these are scales, not population norms.
@@ -37,7 +37,7 @@ const std::vector<std::string>& CalibratedFeatures() {
   static const auto* names = new std::vector<std::string>{
       "energy_variability_db", "spectral_centroid_hz", "spectral_slope_0_500", "spectral_slope_500_1500",
       "alpha_ratio_db", "mfcc1_mean", "mfcc2_mean", "mfcc3_mean",
-      "mfcc4_mean", "mfcc1_std", "mfcc2_std", "mfcc3_std", "mfcc4_std"};
+      "mfcc4_mean", "mfcc1_std", "mfcc2_std", "mfcc3_std", "mfcc4_std", "loudness_peak_db"};
   return *names;
 }
 

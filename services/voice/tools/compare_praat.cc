@@ -1,14 +1,20 @@
-// burnout-voice-compare-praat: our mean F0 (AnalyzeAcoustics' f0_mean_hz) against Praat's
-// `To Pitch: 0, 75, 600` + `Get mean` on the same 16 kHz audio.
+// burnout-voice-compare-praat: our F0 and voice-quality indicators (AnalyzeAcoustics'
+// f0_mean_hz, jitter_local, shimmer_local_db, hnr_db) against Praat's on the same 16 kHz
+// audio:
+//   F0:      To Pitch: 0, 75, 600; Get mean: 0, 0, "Hertz"
+//   jitter:  To PointProcess (periodic, cc): 75, 600; Get jitter (local): 0, 0, 0.0001, 0.02, 1.3
+//   shimmer: (Sound + PointProcess) Get shimmer (local_dB): 0, 0, 0.0001, 0.02, 1.3, 1.6
+//   HNR:     To Harmonicity (cc): 0.01, 75, 0.1, 1.0; Get mean: 0, 0
 //
 //   burnout-voice-compare-praat [--keep] [file.wav ...]
 //
 // Without files it synthesises a corpus with espeak-ng (several voices, -p 20..80,
 // -s 100..200, intonation ranges, four sentences) into a temporary directory, resampled to
 // 16 kHz so both sides read identical samples. Given files are read by Praat as they are and
-// by us as the service decodes them (WAV only, mixed to mono, resampled to 16 kHz). Prints a
-// table and the median and maximum |difference| in semitones; exits 1 when Praat or
-// espeak-ng cannot be run.
+// by us as the service decodes them (WAV only, mixed to mono, resampled to 16 kHz), so give
+// 16 kHz mono files for a like-for-like comparison. Prints a table and, per measure, the
+// median and maximum |difference|: F0 in semitones, jitter and shimmer relative to Praat's
+// value (%), HNR in dB. Exits 1 when Praat or espeak-ng cannot be run.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -81,32 +87,50 @@ absl::StatusOr<std::string> Synthesize(const SpeechSpec& s, const fs::path& dir)
   return out;
 }
 
-constexpr char kPraatScript[] = R"(form Mean F0
+constexpr char kPraatScript[] = R"(form Voice report
   sentence File
 endform
-Read from file: file$
-To Pitch: 0.0, 75, 600
+sound = Read from file: file$
+pitch = To Pitch: 0.0, 75, 600
 mean = Get mean: 0, 0, "Hertz"
 voiced = Count voiced frames
 frames = Get number of frames
-writeInfoLine: mean, " ", voiced, " ", frames
+selectObject: sound
+pulses = To PointProcess (periodic, cc): 75, 600
+jitter = Get jitter (local): 0, 0, 0.0001, 0.02, 1.3
+selectObject: sound, pulses
+shimmer = Get shimmer (local_dB): 0, 0, 0.0001, 0.02, 1.3, 1.6
+selectObject: sound
+harmonicity = To Harmonicity (cc): 0.01, 75, 0.1, 1.0
+hnr = Get mean: 0, 0
+writeInfoLine: mean, " ", voiced, " ", frames, " ", jitter, " ", shimmer, " ", hnr
 )";
 
 struct PraatResult {
-  double mean_hz = NAN;  // NaN when Praat found no voiced frame
+  double mean_hz = NAN;  // NaN when Praat found no voiced frame (likewise below)
   double voiced_ratio = 0.0;
+  double jitter = NAN;
+  double shimmer_db = NAN;
+  double hnr_db = NAN;
 };
 
-std::optional<PraatResult> PraatMeanF0(const std::string& script, const std::string& wav) {
+double PraatNumber(const std::string& s) {
+  return s == "--undefined--" ? NAN : std::atof(s.c_str());
+}
+
+std::optional<PraatResult> PraatReport(const std::string& script, const std::string& wav) {
   const absl::StatusOr<std::string> out = RunCommand({"praat", "--run", script, wav});
   if (!out.ok()) return std::nullopt;
   std::istringstream in(*out);
-  std::string mean;
+  std::string mean, jitter, shimmer, hnr;
   double voiced = 0.0, frames = 0.0;
-  if (!(in >> mean >> voiced >> frames)) return std::nullopt;
+  if (!(in >> mean >> voiced >> frames >> jitter >> shimmer >> hnr)) return std::nullopt;
   PraatResult r;
-  r.mean_hz = mean == "--undefined--" ? NAN : std::atof(mean.c_str());
+  r.mean_hz = PraatNumber(mean);
   r.voiced_ratio = frames > 0 ? voiced / frames : 0.0;
+  r.jitter = PraatNumber(jitter);
+  r.shimmer_db = PraatNumber(shimmer);
+  r.hnr_db = PraatNumber(hnr);
   return r;
 }
 
@@ -139,7 +163,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   const fs::path dir = tmpl;
-  const std::string script = (dir / "mean_f0.praat").string();
+  const std::string script = (dir / "voice_report.praat").string();
   std::ofstream(script) << kPraatScript;
   if (!RunCommand({"praat", "--version"}).ok()) {
     std::fprintf(stderr, "praat is not on PATH\n");
@@ -161,16 +185,17 @@ int main(int argc, char** argv) {
     }
   }
 
-  std::printf("%-34s %9s %9s %8s %8s %8s\n", "file", "praat_hz", "ours_hz", "diff_st",
-              "praat_v", "ours_v");
-  std::vector<double> diffs;
+  std::printf("%-30s %8s %8s %6s | %7s %7s %6s | %6s %6s %6s | %6s %6s %5s\n", "file",
+              "praat_hz", "ours_hz", "d_st", "praat_j", "ours_j", "d_%", "prt_sh", "our_sh",
+              "d_%", "prt_h", "our_h", "d_dB");
+  std::vector<double> d_f0, d_jitter, d_shimmer, d_hnr;
   const burnout::voice::AcousticConfig config;
   for (const std::string& file : files) {
-    const std::optional<PraatResult> praat = PraatMeanF0(script, file);
+    const std::optional<PraatResult> praat = PraatReport(script, file);
     const absl::StatusOr<burnout::voice::DecodedAudio> audio = burnout::voice::ReadAudioFile(file);
     const std::string name = fs::path(file).filename().string();
     if (!praat || !audio.ok() || audio->samples.empty()) {
-      std::printf("%-34s  (unreadable by %s)\n", name.c_str(), praat ? "us" : "praat");
+      std::printf("%-30s  (unreadable by %s)\n", name.c_str(), praat ? "us" : "praat");
       if (!audio.ok()) std::fprintf(stderr, "%s\n", std::string(audio.status().message()).c_str());
       continue;
     }
@@ -178,22 +203,42 @@ int main(int argc, char** argv) {
     const burnout::voice::AcousticAnalysis ours =
         burnout::voice::AnalyzeAcoustics(samples.data(), samples.size(), config);
     const double ours_hz = ours.Get("f0_mean_hz");
-    double diff = NAN;
+    const double ours_j = ours.Get("jitter_local"), ours_sh = ours.Get("shimmer_local_db");
+    const double ours_h = ours.Get("hnr_db");
+    double df0 = NAN, dj = NAN, dsh = NAN, dh = NAN;
     if (std::isfinite(praat->mean_hz) && ours_hz > 0.0) {
-      diff = std::fabs(12.0 * std::log2(ours_hz / praat->mean_hz));
-      diffs.push_back(diff);
+      df0 = std::fabs(12.0 * std::log2(ours_hz / praat->mean_hz));
+      d_f0.push_back(df0);
     }
-    std::printf("%-34s %9.2f %9.2f %8.3f %8.3f %8.3f\n", name.c_str(), praat->mean_hz, ours_hz,
-                diff, praat->voiced_ratio, ours.Get("voiced_ratio"));
+    if (std::isfinite(praat->jitter) && praat->jitter > 0.0) {
+      dj = 100.0 * std::fabs(ours_j - praat->jitter) / praat->jitter;
+      d_jitter.push_back(dj);
+    }
+    if (std::isfinite(praat->shimmer_db) && praat->shimmer_db > 0.0) {
+      dsh = 100.0 * std::fabs(ours_sh - praat->shimmer_db) / praat->shimmer_db;
+      d_shimmer.push_back(dsh);
+    }
+    if (std::isfinite(praat->hnr_db)) {
+      dh = std::fabs(ours_h - praat->hnr_db);
+      d_hnr.push_back(dh);
+    }
+    std::printf("%-30s %8.2f %8.2f %6.3f | %7.4f %7.4f %6.1f | %6.3f %6.3f %6.1f | %6.2f %6.2f %5.2f\n",
+                name.c_str(), praat->mean_hz, ours_hz, df0, praat->jitter, ours_j, dj,
+                praat->shimmer_db, ours_sh, dsh, praat->hnr_db, ours_h, dh);
   }
-  std::printf("\nfiles compared: %zu\nmedian |difference|: %.3f st\nmax |difference|:    %.3f st\n",
-              diffs.size(), Median(diffs),
-              diffs.empty() ? NAN : *std::max_element(diffs.begin(), diffs.end()));
+  auto max_of = [](const std::vector<double>& v) {
+    return v.empty() ? NAN : *std::max_element(v.begin(), v.end());
+  };
+  std::printf("\nfiles compared: %zu\n", d_f0.size());
+  std::printf("median |difference|: F0 %.3f st, jitter %.1f%%, shimmer %.1f%%, HNR %.2f dB\n",
+              Median(d_f0), Median(d_jitter), Median(d_shimmer), Median(d_hnr));
+  std::printf("max |difference|:    F0 %.3f st, jitter %.1f%%, shimmer %.1f%%, HNR %.2f dB\n",
+              max_of(d_f0), max_of(d_jitter), max_of(d_shimmer), max_of(d_hnr));
   if (keep) {
     std::printf("files kept in %s\n", dir.c_str());
   } else {
     std::error_code ignored;
     fs::remove_all(dir, ignored);
   }
-  return diffs.empty() ? 1 : 0;
+  return d_f0.empty() ? 1 : 0;
 }

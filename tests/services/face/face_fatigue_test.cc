@@ -5,6 +5,7 @@
 #include <cmath>
 #include <functional>
 
+#include "common/schema/face_schema.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/face/face_cues.h"
@@ -43,6 +44,12 @@ std::function<double(double)> Blinking(double period, double duration, double of
     const double phase = std::fmod(s - offset + 10 * period, period);
     return phase < duration ? kClosed : kOpen;
   };
+}
+
+// The fatigue measures fusion reads are among what the stream reports, under the published names.
+TEST(FatigueTest, ThePublishedMeasuresAreReported) {
+  EXPECT_THAT(FatigueIndicatorNames(), ::testing::Contains(std::string(schema::kFacePerclos.name)));
+  EXPECT_THAT(FatigueIndicatorNames(), ::testing::Contains(std::string(schema::kFaceYawns.name)));
 }
 
 TEST(FatigueTest, OpenEyesCloseNothing) {

@@ -122,6 +122,49 @@ TEST_F(FusionModelTest, ClearProfilesGetTheObviousLevel) {
   }
 }
 
+// The text slot alone, with the same plain emotions: the dimensions move risk the way
+// services/fusion/README.md says. Exhaustion and mental distance raise it most, overload and
+// reduced efficacy less, present recovery lowers it, and joy that comes with mental distance
+// (words about what the writer used to enjoy) does not lower it the way present joy does.
+TEST_F(FusionModelTest, ShippedTextDimensionsMoveRiskAsDocumented) {
+  auto text = [&](float joy, double exhaustion, double overload, double distance, double efficacy,
+                  double recovery) {
+    burnout::v1::FuseRequest req;
+    *req.mutable_text() = MakeResult(burnout::v1::MODALITY_TEXT,
+                                     {{"anger", 0.08f},
+                                      {"disgust", 0.04f},
+                                      {"fear", 0.06f},
+                                      {"joy", joy},
+                                      {"neutral", 0.62f - joy},
+                                      {"sadness", 0.12f},
+                                      {"surprise", 0.08f}},
+                                     {{"absolutist_ratio", 0.01},
+                                      {"exhaustion", exhaustion},
+                                      {"overload", overload},
+                                      {"mental_distance", distance},
+                                      {"reduced_efficacy", efficacy},
+                                      {"recovery", recovery}},
+                                     0.95f);
+    auto r = model_->Fuse(req, FuseOptions{});
+    EXPECT_TRUE(r.ok()) << r.status();
+    return Prob(r->calibrated_probabilities(), "moderate") / 2 + Prob(r->calibrated_probabilities(), "high");
+  };
+  const double plain = text(0.1f, 0, 0, 0, 0, 0);
+  const double exhausted = text(0.1f, 0.86, 0, 0, 0, 0), distant = text(0.1f, 0, 0, 0.86, 0, 0);
+  const double overloaded = text(0.1f, 0, 0.86, 0, 0, 0), ineffective = text(0.1f, 0, 0, 0, 0.86, 0);
+  const double recovered = text(0.1f, 0, 0, 0, 0, 0.86);
+  EXPECT_GT(exhausted, plain + 0.1);
+  EXPECT_GT(distant, plain + 0.1);
+  EXPECT_GT(overloaded, plain);
+  EXPECT_GT(ineffective, plain);
+  EXPECT_GT(std::min(exhausted, distant), std::max(overloaded, ineffective));
+  EXPECT_LT(recovered, plain);
+  // Joy with present recovery is lower risk than the same joy with loss (mental distance).
+  EXPECT_LT(text(0.4f, 0, 0, 0, 0, 0.63), text(0.4f, 0, 0, 0.55, 0, 0));
+  std::printf("risk score: plain %.3f exhaustion %.3f distance %.3f overload %.3f efficacy %.3f recovery %.3f\n",
+              plain, exhausted, distant, overloaded, ineffective, recovered);
+}
+
 TEST_F(FusionModelTest, LowerQualityLowersThatModalitysAttention) {
   const auto profiles = GenerateProfiles(300, 4242, WithVoice(ShippedVoiceModel()));
   for (int m = 0; m < 3; ++m) {

@@ -30,7 +30,7 @@ inline burnout::v1::ModalityResult MakeResult(
   return r;
 }
 
-// Sad, fearful text with fatigue terms; flat, slow voice; a face without a smile.
+// Sad, fearful text that speaks of exhaustion and overload; flat, slow voice; a face without a smile.
 inline burnout::v1::FuseRequest ClearHighRiskRequest() {
   burnout::v1::FuseRequest req;
   *req.mutable_text() = MakeResult(
@@ -42,7 +42,12 @@ inline burnout::v1::FuseRequest ClearHighRiskRequest() {
        {"neutral", 0.12f},
        {"sadness", 0.49f},
        {"surprise", 0.02f}},
-      {{"fatigue_term_ratio", 0.09}, {"absolutist_ratio", 0.03}, {"first_person_ratio", 0.10}},
+      {{"absolutist_ratio", 0.03},
+       {"exhaustion", 0.85},
+       {"overload", 0.6},
+       {"mental_distance", 0.5},
+       {"reduced_efficacy", 0.3},
+       {"recovery", 0.0}},
       0.95f);
   *req.mutable_voice() = MakeResult(
       burnout::v1::MODALITY_VOICE,
@@ -72,7 +77,12 @@ inline burnout::v1::FuseRequest ClearLowRiskRequest() {
        {"neutral", 0.25f},
        {"sadness", 0.02f},
        {"surprise", 0.06f}},
-      {{"fatigue_term_ratio", 0.0}, {"absolutist_ratio", 0.005}, {"first_person_ratio", 0.04}},
+      {{"absolutist_ratio", 0.005},
+       {"exhaustion", 0.0},
+       {"overload", 0.0},
+       {"mental_distance", 0.0},
+       {"reduced_efficacy", 0.0},
+       {"recovery", 0.8}},
       0.95f);
   *req.mutable_voice() = MakeResult(
       burnout::v1::MODALITY_VOICE,

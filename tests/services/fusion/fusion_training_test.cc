@@ -15,7 +15,8 @@
 #include "services/fusion/fusion_trainer.h"
 #include "services/fusion/synthetic_profiles.h"
 #include "services/voice/acoustics.h"
-#include "services/voice/voice_model.h"
+#include "common/schema/voice_mapping.h"
+#include "common/schema/voice_schema.h"
 #include "tests/services/fusion/fusion_test_voice.h"
 #include "tests/testing/temp_dir.h"
 
@@ -101,7 +102,7 @@ TEST(FusionFeaturesTest, OptionalIndicatorsMayBeLeftOut) {
   text.mutable_text()->set_modality(burnout::v1::MODALITY_TEXT);
   for (const auto& l : spec.inputs(0).emotion_labels()) text.mutable_text()->add_emotions()->set_label(l);
   EXPECT_THAT(ExtractFusionFeatures(spec, text).status().message(),
-              HasSubstr("indicator \"fatigue_term_ratio\" is missing"));
+              HasSubstr("indicator \"absolutist_ratio\" is missing"));
 }
 
 TEST(SyntheticProfilesTest, ProducesEverySubsetAndEveryLevel) {
@@ -137,9 +138,15 @@ TEST(SyntheticProfilesTest, ObservationsMatchTheContractAndRanges) {
       EXPECT_GE(r.quality(), 0.2f);
       EXPECT_LE(r.quality(), 1.0f);
     }
-    const double fatigue = Value(p.results[0], "fatigue_term_ratio");
-    EXPECT_TRUE(fatigue >= 0.0 && fatigue <= 1.0);
-    zero_fatigue += fatigue == 0.0;
+    // Text dimensions are optional and 0..1; most texts mention no exhaustion at all.
+    for (const char* n : {"exhaustion", "overload", "mental_distance", "reduced_efficacy", "recovery"}) {
+      if (Has(p.results[0], n)) {
+        EXPECT_TRUE(Value(p.results[0], n) >= 0.0 && Value(p.results[0], n) <= 1.0) << n;
+      }
+    }
+    const double absolutist = Value(p.results[0], "absolutist_ratio");
+    EXPECT_TRUE(absolutist >= 0.0 && absolutist <= 1.0);
+    zero_fatigue += !Has(p.results[0], "exhaustion") || Value(p.results[0], "exhaustion") == 0.0;
     EXPECT_TRUE(Value(p.results[1], "pitch_variability_st") >= 0.3);
     EXPECT_TRUE(Value(p.results[1], "speech_ratio") >= 0.15);
     EXPECT_TRUE(Value(p.results[1], "speaking_rate_sps") <= 7.0);
@@ -159,8 +166,9 @@ TEST(SyntheticProfilesTest, ObservationsMatchTheContractAndRanges) {
   EXPECT_LT(with_landmarks, 495);
   EXPECT_GT(streams, 180);
   EXPECT_LT(streams, 290);
-  // Quality mixing spreads fatigue terms a little, but most texts still have none.
-  EXPECT_GT(zero_fatigue, 250);
+  // Many texts mention no exhaustion at all (low-risk writers rarely do), many do.
+  EXPECT_GT(zero_fatigue, 150);
+  EXPECT_LT(zero_fatigue, 400);
 }
 
 TEST(SyntheticProfilesTest, HighRiskLooksSadderAndFlatterThanLowRisk) {
@@ -186,8 +194,11 @@ TEST(SyntheticProfilesTest, HighRiskLooksSadderAndFlatterThanLowRisk) {
       n_stream[l] += 1;
     }
   }
-  EXPECT_GT(sad[2] / n[2], sad[0] / n[0] + 0.05);
-  EXPECT_LT(joy[2] / n[2], joy[0] / n[0] - 0.05);
+  // The text model's outputs are soft (its normalised sigmoids put 0.35-0.65 on the true label
+  // of a GoEmotions text), and high-risk writers' words about what they used to enjoy read as
+  // joy (3b), so the text emotions move less than the dimensions do; they still move.
+  EXPECT_GT(sad[2] / n[2], sad[0] / n[0] + 0.015);
+  EXPECT_LT(joy[2] / n[2], joy[0] / n[0] - 0.015);
   EXPECT_LT(pitch[2] / n[2], pitch[0] / n[0] - 1.0);
   // The face: fewer smiles, heavier eyelids, more eye closure and yawns; the FER model reads
   // sadder, less happy faces (through its own confusions).
@@ -225,29 +236,27 @@ TEST(SyntheticProfilesTest, FaceEmotionsFollowTheExpressionModelsMeasuredOutputs
 
 // The analysis the generator handed to the voice model: the result's indicators, every other
 // indicator the model uses at its reference mean.
-voice::AcousticAnalysis AnalysisOf(const burnout::v1::ModalityResult& r,
-                                   const voice::VoiceModel& model) {
-  voice::AcousticAnalysis a;
-  for (const auto& name : voice::AcousticIndicatorNames()) {
+std::vector<double> AnalysisOf(const burnout::v1::ModalityResult& r, const schema::VoiceMapping& model) {
+  std::vector<double> a;
+  for (const auto& spec : schema::kVoiceIndicators) {
     double v = 0.0;
     for (const auto& f : model.spec().features()) {
-      if (f.name() == name) v = f.mean();
+      if (f.name() == spec.name) v = f.mean();
     }
     for (const auto& i : r.indicators()) {
-      if (i.name() == name) v = i.value();
+      if (i.name() == spec.name) v = i.value();
     }
-    a.indicators.push_back({name, v, ""});
+    a.push_back(v);
   }
-  a.duration_s = a.Get("duration_s");
   return a;
 }
 
 TEST(SyntheticProfilesTest, VoiceEmotionsAreTheVoiceModelsMappingOfTheIndicators) {
-  const voice::VoiceModel& model = SpecVoiceModel();
+  const schema::VoiceMapping& model = SpecVoiceModel();
   for (const auto& p : GenerateProfiles(300, 31, Voice())) {
     const auto& r = p.results[1];
-    const voice::AcousticAnalysis a = AnalysisOf(r, model);
-    const voice::EmotionEstimate e = model.Estimate(a, r.quality());
+    const std::vector<double> a = AnalysisOf(r, model);
+    const schema::VoiceEstimate e = model.Estimate(a, r.quality());
     ASSERT_EQ(r.emotions_size(), 4);
     for (int k = 0; k < 4; ++k) {
       EXPECT_EQ(r.emotions(k).label(), model.spec().labels(k));
@@ -260,7 +269,10 @@ TEST(SyntheticProfilesTest, VoiceEmotionsAreTheVoiceModelsMappingOfTheIndicators
                 Value(r, "articulation_rate_sps") * Value(r, "speech_ratio"), 1e-9);
     EXPECT_LT(Value(r, "voiced_ratio"), Value(r, "speech_ratio"));
     EXPECT_NEAR(Value(r, "f0_range_st") / Value(r, "pitch_variability_st"), 3.3, 1.5);
-    EXPECT_TRUE(a.duration_s >= 2.0 && a.duration_s <= 60.0) << a.duration_s;
+    const double peak_share = Value(r, "f0_peak_st") / Value(r, "f0_range_st");
+    EXPECT_TRUE(peak_share >= 0.25 - 1e-9 && peak_share <= 0.9 + 1e-9) << peak_share;
+    const double duration = Value(r, "duration_s");
+    EXPECT_TRUE(duration >= 2.0 && duration <= 60.0) << duration;
     const double rms = Value(r, "rms_dbfs");
     EXPECT_TRUE(rms >= -60.0 && rms <= -3.0) << rms;
   }
@@ -361,6 +373,7 @@ TEST(FusionTrainerTest, SameSeedGivesIdenticalWeights) {
   FusionTrainOptions o;
   o.voice_model = &SpecVoiceModel();
   o.face_outputs = &ShippedFaceOutputs();
+  o.text_outputs = &ShippedTextOutputs();
   o.profiles = 500;
   o.epochs = 2;
   o.seed = 5;
@@ -408,6 +421,7 @@ TEST(FusionTrainerTest, WritesALoadableModelWithItsRecord) {
   FusionTrainOptions o;
   o.voice_model = &SpecVoiceModel();
   o.face_outputs = &ShippedFaceOutputs();
+  o.text_outputs = &ShippedTextOutputs();
   o.profiles = 600;
   o.epochs = 2;
   o.out_dir = TempDir("fusion_train_record");

@@ -121,6 +121,18 @@ TEST(BurnoutLexiconTest, ThePastIsLossForGoodThingsAndReliefForBadOnes) {
   EXPECT_GT(Score(r, "recovery"), 0.0);
   EXPECT_EQ(Find(r, "exhausted")->context, "past");
 
+  // Loss said after the good thing: "X is gone", "X has faded".
+  for (const char* text : {"My motivation is gone.", "My enthusiasm for this job has faded.",
+                           "I lost interest in my work."}) {
+    r = Shipped().Read(text);
+    EXPECT_EQ(Score(r, "recovery"), 0.0) << text;
+    EXPECT_GT(Score(r, "mental_distance"), 0.3) << text;
+  }
+  // ... and a complaint that is gone is not a loss: "gone" leaves complaints as they are.
+  r = Shipped().Read("My headache is gone but I am still exhausted.");
+  EXPECT_GT(Score(r, "exhaustion"), 0.5);
+  EXPECT_EQ(Score(r, "mental_distance"), 0.0);
+
   // The present tense is the present.
   r = Shipped().Read("I love this work.");
   EXPECT_GT(Score(r, "recovery"), 0.6);

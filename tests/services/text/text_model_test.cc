@@ -3,6 +3,7 @@
 // ../shared).
 #include "services/text/text_model.h"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <thread>
@@ -84,6 +85,10 @@ TEST_F(TextModelTest, LoadsTheShippedModelWithItsProvenance) {
   EXPECT_EQ(model_->info().sha256().size(), 64u);
   ASSERT_EQ(model_->thresholds().size(), 7u);
   for (float t : model_->thresholds()) EXPECT_TRUE(t > 0 && t < 1) << t;
+  // The trainer's prior correction brings the labels' thresholds close together, so the top
+  // emotion is the one furthest past its own threshold, not the most frequent label.
+  const auto [lo, hi] = std::minmax_element(model_->thresholds().begin(), model_->thresholds().end());
+  EXPECT_LT(*hi / *lo, 1.5f) << *lo << " .. " << *hi;
 }
 
 struct Case {
@@ -167,6 +172,11 @@ TEST_F(TextModelTest, IndicatorsCountTheLexicons) {
   EXPECT_NEAR(Indicator(pairs, "negation_ratio"), 1.0 / 6, 1e-9);
   EXPECT_NEAR(Indicator(pairs, "first_person_ratio"), 1.0 / 6, 1e-9);
 
+  // Hedging idioms are not all-or-nothing words; the same words used absolutely are.
+  EXPECT_EQ(Indicator(Analyze("Nothing much to report, all good."), "absolutist_ratio"), 0);
+  EXPECT_EQ(Indicator(Analyze("Worked on the budget. Nothing special happened."), "absolutist_ratio"), 0);
+  EXPECT_NEAR(Indicator(Analyze("Nothing I do is ever good enough."), "absolutist_ratio"), 2.0 / 7, 1e-9);
+
   EXPECT_GT(Indicator(Analyze("I am exhausted and drained"), "fatigue_term_ratio"), 0);
   EXPECT_EQ(Indicator(Analyze("What a lovely sunny day"), "fatigue_term_ratio"), 0);
 }
@@ -237,7 +247,7 @@ TEST_F(TextModelTest, ShippedModelScoresAsRecordedOnGoEmotionsDev) {
   ASSERT_EQ(dev->size(), 5426u);
   const EvalReport report = Evaluate(*model_, *dev);
   EXPECT_EQ(report.skipped, 0);
-  EXPECT_GE(report.scorer.MacroF1(), 0.55);
+  EXPECT_GE(report.scorer.MacroF1(), 0.60);
   burnout::v1::ModelManifest manifest;
   ASSERT_TRUE(config::LoadTextProto(std::string(kShipped) + "/manifest.textproto", &manifest).ok());
   bool found = false;

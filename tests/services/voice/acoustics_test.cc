@@ -5,7 +5,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <random>
+#include <sstream>
+#include <unistd.h>
 #include <string>
 #include <vector>
 
@@ -13,6 +19,7 @@
 #include "services/voice/dsp.h"
 #include "services/voice/espeak.h"
 #include "services/voice/pitch.h"
+#include "services/voice/voice_files.h"
 
 namespace burnout::voice {
 namespace {
@@ -193,7 +200,7 @@ TEST(VoiceAcousticsTest, IndicatorNamesAndUnitsAreTheContract) {
       "rms_dbfs", "energy_variability_db", "spectral_centroid_hz", "spectral_slope_0_500",
       "spectral_slope_500_1500", "alpha_ratio_db", "hammarberg_index_db", "mfcc1_mean",
       "mfcc2_mean", "mfcc3_mean", "mfcc4_mean", "mfcc1_std", "mfcc2_std", "mfcc3_std",
-      "mfcc4_std", "noise_floor_dbfs", "snr_db"};
+      "mfcc4_std", "noise_floor_dbfs", "snr_db", "loudness_peak_db", "f0_peak_st"};
   EXPECT_EQ(AcousticIndicatorNames(), expected);
   const AcousticAnalysis a = Analyze(Tone(200.0, 0.5));
   ASSERT_EQ(a.indicators.size(), expected.size());
@@ -435,6 +442,86 @@ TEST_F(VoiceAcousticsEspeakTest, HigherPitchSettingGivesHigherF0) {
   EXPECT_GT(low, 75.0);
   EXPECT_GT(mid, low * 1.05);
   EXPECT_GT(high, mid * 1.05);
+}
+
+TEST_F(VoiceAcousticsEspeakTest, RelativeLoudnessAndPitchPeaksIgnoreTheGain) {
+  const std::vector<float> x = Speak(kSentence, 60, 175, "");
+  std::vector<float> quiet = x;
+  for (float& v : quiet) v *= 0.1f;
+  const AcousticAnalysis a = Analyze(x), q = Analyze(quiet);
+  // (Digital-silence frames inside speech stay at the -100 dB floor, so the mean level moves
+  // a little less than the gain.)
+  EXPECT_NEAR(q.Get("rms_dbfs"), a.Get("rms_dbfs") - 20.0, 2.0);
+  EXPECT_GT(a.Get("loudness_peak_db"), 1.0);
+  EXPECT_GT(a.Get("f0_peak_st"), 0.5);
+  for (const char* name : {"loudness_peak_db", "f0_peak_st", "energy_variability_db",
+                           "jitter_local", "shimmer_local_db", "hnr_db", "alpha_ratio_db",
+                           "hammarberg_index_db", "spectral_slope_0_500",
+                           "spectral_slope_500_1500", "pitch_variability_st",
+                           "speaking_rate_sps"}) {
+    EXPECT_NEAR(q.Get(name), a.Get(name), 1e-3 * std::max(1.0, std::fabs(a.Get(name)))) << name;
+  }
+}
+
+// Jitter, shimmer and HNR against Praat itself on espeak-ng speech (skipped without Praat):
+// our cycle-by-cycle measures stay within the agreement services/voice/README.md documents
+// (burnout-voice-compare-praat on 16 utterances: median jitter 4%, shimmer 28%, HNR 2.3 dB;
+// these four clips: about 9%, 34%, 3.0 dB), which is short of the aims there (5%, 10%,
+// 0.5 dB). A regression past these bounds fails.
+TEST_F(VoiceAcousticsEspeakTest, VoiceQualityAgreesWithPraat) {
+  if (!RunCommand({"praat", "--version"}).ok()) GTEST_SKIP() << "praat is not on PATH";
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("burnout-voice-praat-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string script = (dir / "report.praat").string();
+  std::ofstream(script) << "form Report\n  sentence File\nendform\n"
+                           "sound = Read from file: file$\n"
+                           "pulses = To PointProcess (periodic, cc): 75, 600\n"
+                           "jitter = Get jitter (local): 0, 0, 0.0001, 0.02, 1.3\n"
+                           "selectObject: sound, pulses\n"
+                           "shimmer = Get shimmer (local_dB): 0, 0, 0.0001, 0.02, 1.3, 1.6\n"
+                           "selectObject: sound\n"
+                           "To Harmonicity (cc): 0.01, 75, 0.1, 1.0\n"
+                           "hnr = Get mean: 0, 0\n"
+                           "writeInfoLine: jitter, \" \", shimmer, \" \", hnr\n";
+  std::vector<double> dj, dsh, dh;
+  const struct {
+    int pitch, speed;
+    const char* range;
+  } kClips[] = {{50, 175, ""}, {80, 140, ""}, {40, 200, ""}, {65, 120, "200%"}};
+  for (const auto& c : kClips) {
+    const std::vector<float> x = Speak(kSentence, c.pitch, c.speed, c.range);
+    ASSERT_FALSE(x.empty());
+    const std::string wav = (dir / ("p" + std::to_string(c.pitch) + ".wav")).string();
+    ASSERT_TRUE(WriteWav16k(wav, x).ok());
+    // Both read the same 16-bit samples.
+    absl::StatusOr<DecodedAudio> audio = ReadAudioFile(wav);
+    ASSERT_TRUE(audio.ok()) << audio.status();
+    const AcousticAnalysis ours = Analyze(audio->samples);
+    absl::StatusOr<std::string> out = RunCommand({"praat", "--run", script, wav});
+    ASSERT_TRUE(out.ok()) << out.status();
+    std::istringstream in(*out);
+    double jitter = 0, shimmer = 0, hnr = 0;
+    ASSERT_TRUE(in >> jitter >> shimmer >> hnr) << *out;
+    dj.push_back(std::fabs(ours.Get("jitter_local") - jitter) / jitter);
+    dsh.push_back(std::fabs(ours.Get("shimmer_local_db") - shimmer) / shimmer);
+    dh.push_back(std::fabs(ours.Get("hnr_db") - hnr));
+    std::printf("%s: jitter %.1f%%, shimmer %.1f%%, HNR %.2f dB from Praat\n", wav.c_str(), 100 * dj.back(),
+                100 * dsh.back(), dh.back());
+    // Every clip stays within the documented maxima, not just the median.
+    EXPECT_LT(dj.back(), 0.15) << wav;
+    EXPECT_LT(dsh.back(), 0.9) << wav;
+    EXPECT_LT(dh.back(), 4.5) << wav;
+  }
+  std::error_code ignored;
+  std::filesystem::remove_all(dir, ignored);
+  auto median = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return 0.5 * (v[(v.size() - 1) / 2] + v[v.size() / 2]);
+  };
+  EXPECT_LT(median(dj), 0.12);
+  EXPECT_LT(median(dsh), 0.5);
+  EXPECT_LT(median(dh), 3.5);
 }
 
 TEST_F(VoiceAcousticsEspeakTest, SlowerSpeechHasLowerRate) {

@@ -266,6 +266,49 @@ TEST(ShippedVoiceModelTest, LoadsAndAnalyzesAVowel) {
   EXPECT_EQ(r.model().name(), "voice-acoustic");
 }
 
+TEST(ShippedVoiceModelTest, LevelAloneDoesNotMoveTheEstimate) {
+  auto m = VoiceModel::Load(kShippedModel);
+  ASSERT_TRUE(m.ok()) << m.status();
+  // Neither the weights nor the features (the embedding) use an absolute level.
+  for (const auto& f : (*m)->spec().features()) {
+    EXPECT_NE(f.name(), "rms_dbfs");
+    EXPECT_NE(f.name(), "noise_floor_dbfs");
+  }
+  for (const auto* weights : {&(*m)->spec().arousal(), &(*m)->spec().tension()}) {
+    for (const auto& w : *weights) EXPECT_NE(w.feature(), "rms_dbfs");
+  }
+  // The same voice 30 dB quieter or 12 dB louder (noise floor moving with it): the same
+  // arousal, valence, tension, emotions and embedding.
+  const std::map<std::string, double> voice = {
+      {"pitch_variability_st", 2.2}, {"f0_range_st", 8.0},   {"f0_peak_st", 4.0},
+      {"speaking_rate_sps", 4.4},    {"articulation_rate_sps", 5.2},
+      {"hnr_db", 12.0},              {"jitter_local", 0.012}, {"shimmer_local_db", 0.9},
+      {"hammarberg_index_db", 14.0}, {"loudness_peak_db", 9.0}};
+  std::vector<EmotionEstimate> estimates;
+  for (double level : {-26.0, -56.0, -14.0}) {
+    auto v = voice;
+    v["rms_dbfs"] = level;
+    v["noise_floor_dbfs"] = level - 40.0;
+    estimates.push_back((*m)->Estimate(Analysis(v), 1.0));
+  }
+  for (size_t k = 1; k < estimates.size(); ++k) {
+    EXPECT_DOUBLE_EQ(estimates[k].arousal, estimates[0].arousal);
+    EXPECT_DOUBLE_EQ(estimates[k].valence, estimates[0].valence);
+    EXPECT_DOUBLE_EQ(estimates[k].tension, estimates[0].tension);
+    EXPECT_EQ(estimates[k].probabilities, estimates[0].probabilities);
+    EXPECT_EQ(estimates[k].embedding, estimates[0].embedding);
+  }
+  // While the voice itself does move it: livelier pitch, more arousal; a rougher voice,
+  // less valence.
+  auto livelier = voice;
+  livelier["pitch_variability_st"] = 4.2;
+  EXPECT_GT((*m)->Estimate(Analysis(livelier), 1.0).arousal, estimates[0].arousal + 0.5);
+  auto rougher = voice;
+  rougher["hnr_db"] = 4.0;
+  rougher["jitter_local"] = 0.03;
+  EXPECT_LT((*m)->Estimate(Analysis(rougher), 1.0).valence, estimates[0].valence - 0.5);
+}
+
 TEST(ShippedVoiceModelTest, ATamperedFileIsRefused) {
   const auto dir = testutil::ScratchRoot() / "voice-tampered";
   std::filesystem::create_directories(dir);

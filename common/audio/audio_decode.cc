@@ -1,4 +1,4 @@
-#include "services/voice/audio_decode.h"
+#include "common/audio/audio_decode.h"
 
 #include <sndfile.h>
 #include <soxr.h>
@@ -14,9 +14,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/status/macros.h"
-#include "services/voice/acoustics.h"
 
-namespace burnout::voice {
+namespace burnout::audio {
 namespace {
 
 constexpr char kAccepted[] =
@@ -644,4 +643,4 @@ absl::StatusOr<DecodedAudio> DecodeAudioFile(const std::string& path) {
   return audio;
 }
 
-}  // namespace burnout::voice
+}  // namespace burnout::audio

@@ -1,4 +1,4 @@
-#include "services/face/image_decode.h"
+#include "common/image/image_decode.h"
 
 #include <algorithm>
 #include <cstring>
@@ -16,7 +16,7 @@
 #include "absl/strings/str_format.h"
 #include "common/status/macros.h"
 
-namespace burnout::face {
+namespace burnout::image {
 namespace {
 
 constexpr char kAccepted[] = "accepted: JPEG (baseline or progressive) and PNG";
@@ -669,4 +669,4 @@ absl::StatusOr<cv::Mat> DecodeRaw(const burnout::v1::RawImage& raw, const ImageL
   return bgr;
 }
 
-}  // namespace burnout::face
+}  // namespace burnout::image
