@@ -26,7 +26,8 @@
 // | shimmer_local_db        | dB          | mean |20 log10(A(i+1)/A(i))| of cycle peak amplitudes  |
 // |                         |             | (shimmerLocaldB)                                       |
 // | hnr_db                  | dB          | mean over voiced frames of 10 log10(r / (1 - r)), r =  |
-// |                         |             | normalised autocorrelation at the period (HNRdBACF)    |
+// |                         |             | forward cross-correlation at the period, one-floor-    |
+// |                         |             | period windows every 10 ms (harmonicity.h)             |
 // | rms_dbfs                | dB          | mean frame level over speech frames (dB re full scale  |
 // |                         |             | 1.0, so a full-scale sine is -3 dBFS)                  |
 // | energy_variability_db   | dB          | robust standard deviation (1.4826 x MAD) of frame      |
@@ -62,6 +63,7 @@
 
 #include "common/schema/voice_schema.h"
 #include "services/voice/dsp.h"
+#include "services/voice/harmonicity.h"
 #include "services/voice/pitch.h"
 
 namespace burnout::voice {
@@ -428,6 +430,10 @@ AcousticAnalysis AnalyzeAcoustics(const float* samples, size_t n, const Acoustic
     const double r = std::clamp(static_cast<double>(pitch.strength[i]), 1e-6, max_r);
     hnr_sum += 10.0 * std::log10(r / (1.0 - r));
   }
+  (void)hnr_sum;
+  HarmonicityConfig harmonicity;
+  harmonicity.floor_hz = config.pitch_floor_hz;
+  const double hnr = std::clamp(MeasureHarmonicity(samples, n, fs, harmonicity), -kMaxHnrDb, kMaxHnrDb);
   const dsp::MeanStd st = dsp::MeanAndStd(semitones);
   const double pitch_spread = RobustStd(semitones_f);
   const Perturbation perturbation =
@@ -469,7 +475,7 @@ AcousticAnalysis AnalyzeAcoustics(const float* samples, size_t n, const Acoustic
           : dsp::Percentile(semitones_f, 0.95) - dsp::Percentile(semitones_f, 0.05),
       perturbation.jitter_local,
       perturbation.shimmer_local_db,
-      voiced_frames > 0 ? hnr_sum / v : 0.0,
+      voiced_frames > 0 ? hnr : 0.0,
       level.mean,
       RobustStd(voiced_levels),
       spectral.centroid(),
