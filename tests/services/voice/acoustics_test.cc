@@ -508,8 +508,8 @@ TEST_F(VoiceAcousticsEspeakTest, RelativeLoudnessAndPitchPeaksIgnoreTheGain) {
 // Jitter, shimmer and HNR against Praat itself on espeak-ng speech (skipped without Praat):
 // our measures stay within the agreement services/voice/README.md documents
 // (burnout-voice-compare-praat on 16 utterances: median jitter 4%, shimmer 28%, HNR 0.07 dB;
-// on these four clips jitter is about 9% and shimmer 34%). HNR meets the aim (0.5 dB); jitter
-// and shimmer are short of theirs (5%, 10%). A regression past these bounds fails.
+// on these four clips jitter is about 9% and shimmer 34%). HNR and jitter meet their aims
+// (0.5 dB, 5% over the corpus); shimmer is short of its 10%. A regression past these bounds fails.
 TEST_F(VoiceAcousticsEspeakTest, VoiceQualityAgreesWithPraat) {
   if (!RunCommand({"praat", "--version"}).ok()) GTEST_SKIP() << "praat is not on PATH";
   const std::filesystem::path dir =
