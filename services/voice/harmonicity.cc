@@ -4,6 +4,8 @@
 #include <cmath>
 #include <vector>
 
+#include "services/voice/dsp.h"
+
 namespace burnout::voice {
 
 namespace {
@@ -62,7 +64,7 @@ double MeasureHarmonicity(const float* x, size_t n, double fs, const Harmonicity
   const long frames = static_cast<long>(std::floor((duration - span_s) / c.step_s)) + 1;
   if (frames < 1) return 0.0;
   const double first = 0.5 * (duration - (frames - 1) * c.step_s);  // centre of the first frame
-  std::vector<double> seg(static_cast<size_t>(w + max_lag + 1));
+  std::vector<float> seg(static_cast<size_t>(w + max_lag + 1));
   std::vector<double> r(static_cast<size_t>(max_lag + 2), 0.0);
   double hnr_sum = 0.0;
   int voiced = 0;
@@ -75,31 +77,20 @@ double MeasureHarmonicity(const float* x, size_t n, double fs, const Harmonicity
     mean /= static_cast<double>(w);
     double peak = 0.0;
     for (long i = 0; i <= w + max_lag; ++i) {
-      seg[static_cast<size_t>(i)] = x[start + i] - mean;
-      if (i < w) peak = std::max(peak, std::fabs(seg[static_cast<size_t>(i)]));
+      const double v = x[start + i] - mean;
+      seg[static_cast<size_t>(i)] = static_cast<float>(v);
+      if (i < w) peak = std::max(peak, std::fabs(v));
     }
     double e0 = 0.0;
-    for (long i = 0; i < w; ++i) e0 += seg[i] * seg[i];
+    auto sq = [&](long i) { return static_cast<double>(seg[static_cast<size_t>(i)]) * seg[static_cast<size_t>(i)]; };
+    for (long i = 0; i < w; ++i) e0 += sq(i);
     if (e0 <= 0.0) continue;
     // Energy of the lagged window, updated as the lag grows.
     double el = 0.0;
-    for (long i = 1; i <= w; ++i) el += seg[i] * seg[i];
+    for (long i = 1; i <= w; ++i) el += sq(i);
     for (long lag = 1; lag <= max_lag + 1 && lag + w <= w + max_lag; ++lag) {
-      if (lag > 1) el += seg[lag + w - 1] * seg[lag + w - 1] - seg[lag - 1] * seg[lag - 1];
-      // Four partial sums: independent chains the CPU can overlap (and no reassociation
-      // of a single sum is needed for the compiler to vectorise it).
-      double d0 = 0.0, d1 = 0.0, d2 = 0.0, d3 = 0.0;
-      const double* a = seg.data();
-      const double* b = seg.data() + lag;
-      long i = 0;
-      for (; i + 4 <= w; i += 4) {
-        d0 += a[i] * b[i];
-        d1 += a[i + 1] * b[i + 1];
-        d2 += a[i + 2] * b[i + 2];
-        d3 += a[i + 3] * b[i + 3];
-      }
-      for (; i < w; ++i) d0 += a[i] * b[i];
-      const double dot = (d0 + d1) + (d2 + d3);
+      if (lag > 1) el += sq(lag + w - 1) - sq(lag - 1);
+      const double dot = dsp::Dot(seg.data(), seg.data() + lag, static_cast<size_t>(w));
       r[static_cast<size_t>(lag)] = el > 0.0 ? dot / std::sqrt(e0 * el) : 0.0;
     }
     // The two highest local maxima, refined (a refinement moves a peak by far less than the
