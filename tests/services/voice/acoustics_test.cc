@@ -18,6 +18,7 @@
 #include "gtest/gtest.h"
 #include "services/voice/dsp.h"
 #include "services/voice/espeak.h"
+#include "tests/services/voice/espeak_util.h"
 #include "services/voice/harmonicity.h"
 #include "services/voice/pitch.h"
 #include "services/voice/voice_files.h"
@@ -426,19 +427,7 @@ TEST(VoiceAcousticsTest, EdgeInputsGiveFiniteIndicators) {
 
 // ---- espeak-ng speech ----
 
-// espeak-ng's default voice speaking `text` (SSML prosody range when `range` is set), at
-// 16 kHz.
-std::vector<float> Speak(const std::string& text, int pitch, int speed, const std::string& range) {
-  SpeechSpec spec;
-  spec.text = text;
-  spec.voice = "en";
-  spec.pitch = pitch;
-  spec.speed = speed;
-  spec.pitch_range = range;
-  absl::StatusOr<std::vector<float>> samples = SynthesizeSpeech(spec);
-  EXPECT_TRUE(samples.ok()) << samples.status();
-  return samples.ok() ? *std::move(samples) : std::vector<float>{};
-}
+using testutil::Speak;
 
 class VoiceAcousticsEspeakTest : public ::testing::Test {
  protected:

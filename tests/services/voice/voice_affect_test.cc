@@ -12,6 +12,7 @@
 #include "gtest/gtest.h"
 #include "services/voice/espeak.h"
 #include "services/voice/voice_model.h"
+#include "tests/services/voice/espeak_util.h"
 
 namespace burnout::voice {
 namespace {
@@ -47,20 +48,13 @@ class VoiceAffectTest : public ::testing::Test {
   // espeak-ng's default voice at -p `pitch`, -s `speed`, SSML prosody range `range`
   // ("" = its own intonation), scaled so its peak is 0.4.
   static std::vector<float> Speak(int pitch, int speed, const std::string& range) {
-    SpeechSpec spec;
-    spec.text = kSentence;
-    spec.voice = "en";
-    spec.pitch = pitch;
-    spec.speed = speed;
-    spec.pitch_range = range;
-    absl::StatusOr<std::vector<float>> x = SynthesizeSpeech(spec);
-    EXPECT_TRUE(x.ok()) << x.status();
-    if (!x.ok() || x->empty()) return {};
+    std::vector<float> x = testutil::Speak(kSentence, pitch, speed, range);
+    if (x.empty()) return {};
     float peak = 0.0f;
-    for (float v : *x) peak = std::max(peak, std::fabs(v));
+    for (float v : x) peak = std::max(peak, std::fabs(v));
     EXPECT_GT(peak, 0.0f);
-    for (float& v : *x) v *= 0.4f / peak;
-    return *std::move(x);
+    for (float& v : x) v *= 0.4f / peak;
+    return x;
   }
 
   static Reading Analyze(const std::vector<float>& x, double gain = 1.0) {
