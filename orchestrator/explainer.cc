@@ -1,6 +1,7 @@
 #include "orchestrator/explainer.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstring>
 
@@ -243,15 +244,26 @@ std::vector<Narrative> Explain(const Assessment& a) {
     for (const auto& p : risk.calibrated_probabilities()) {
       evidence.push_back(absl::StrCat(p.label(), " ", Pct(p.probability())));
     }
-    std::string certainty =
-        risk.reliable() ? "The model is fairly consistent about this"
-                        : "The model is unsure about this, so read it as a weak signal";
-    out.push_back(Make("risk",
-                       absl::StrFormat("Your signals point to a %s burnout risk (%s after "
-                                       "calibration). %s (spread across repeated passes: %.2f).",
-                                       RiskName(risk.level()), Pct(risk.confidence()), certainty,
-                                       risk.uncertainty()),
-                       evidence));
+    if (risk.abstained()) {
+      // No level: say why, in the fusion service's words, and what would help.
+      std::string reason = risk.abstain_reason();
+      if (!reason.empty()) reason[0] = static_cast<char>(std::toupper(reason[0]));
+      out.push_back(Make("risk",
+                         absl::StrFormat("%s. No risk level was estimated this time; the "
+                                         "probabilities below are kept for the record only.",
+                                         reason),
+                         evidence));
+    } else {
+      std::string certainty =
+          risk.reliable() ? "The model is fairly consistent about this"
+                          : "The model is unsure about this, so read it as a weak signal";
+      out.push_back(Make("risk",
+                         absl::StrFormat("Your signals point to a %s burnout risk (%s after "
+                                         "calibration). %s (spread across repeated passes: %.2f).",
+                                         RiskName(risk.level()), Pct(risk.confidence()), certainty,
+                                         risk.uncertainty()),
+                         evidence));
+    }
   }
   std::vector<std::string> used, weights;
   for (const auto& o : a.modalities()) {

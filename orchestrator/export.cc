@@ -6,6 +6,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "common/api/api_text.h"
 #include "google/protobuf/util/json_util.h"
 #include "orchestrator/explainer.h"
 
@@ -51,7 +52,7 @@ std::string ToCsv(const std::vector<burnout::v1::Assessment>& rows) {
     absl::StrAppend(
         &out,
         absl::StrJoin(
-            {Csv(a.assessment_id()), Iso8601(a.created_at_ms()), RiskName(r.level()),
+            {Csv(a.assessment_id()), Iso8601(a.created_at_ms()), api::RiskLabel(r),
              absl::StrFormat("%.4f", Prob(r, "low")), absl::StrFormat("%.4f", Prob(r, "moderate")),
              absl::StrFormat("%.4f", Prob(r, "high")), absl::StrFormat("%.4f", r.confidence()),
              absl::StrFormat("%.4f", r.uncertainty()), absl::StrFormat("%.4f", a.state().energy()),

@@ -14,6 +14,7 @@ namespace burnout::ctl {
 namespace {
 
 using api::ModalityName;
+using api::RiskLabel;
 using api::RiskName;
 using api::TrendName;
 
@@ -33,8 +34,14 @@ std::string Bar(float p) { return std::string(static_cast<size_t>(p * 20 + 0.5f)
 std::string RenderAssessment(const burnout::v1::Assessment& a) {
   std::string out;
   const auto& r = a.risk();
-  absl::StrAppendFormat(&out, "Burnout risk: %s (%.0f%%)%s\n", RiskName(r.level()),
-                        100 * r.confidence(), a.replayed() ? "  [stored result, replayed]" : "");
+  if (r.abstained()) {
+    absl::StrAppendFormat(&out, "Burnout risk: %s%s\n  %s\n  (the probabilities below are kept for the record only)\n",
+                          RiskLabel(r), a.replayed() ? "  [stored result, replayed]" : "",
+                          r.abstain_reason());
+  } else {
+    absl::StrAppendFormat(&out, "Burnout risk: %s (%.0f%%)%s\n", RiskLabel(r),
+                          100 * r.confidence(), a.replayed() ? "  [stored result, replayed]" : "");
+  }
   for (const auto& p : r.calibrated_probabilities()) {
     absl::StrAppendFormat(&out, "  %-9s %5.1f%% %s\n", p.label(), 100 * p.probability(),
                           Bar(p.probability()));
@@ -73,7 +80,7 @@ std::string RenderHistory(const burnout::v1::HistoryResponse& h) {
       if (m.used()) absl::StrAppend(&mods, mods.empty() ? "" : ",", ModalityName(m.modality()));
     }
     absl::StrAppendFormat(&out, "%-19s  %-8s  %4.0f%%  %6.2f  %6.2f  %6.2f  %-10s  %s\n",
-                          When(a.created_at_ms()), RiskName(a.risk().level()),
+                          When(a.created_at_ms()), RiskLabel(a.risk()),
                           100 * a.risk().confidence(), a.state().energy(), a.state().stress(),
                           a.state().work(),
                           a.trend().trend() ? TrendName(a.trend().trend()) : "-", mods);

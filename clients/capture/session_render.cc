@@ -92,7 +92,7 @@ std::string Fused(const v1::FusedUpdate& f) {
   std::string line = absl::StrFormat(
       "fused     %6.1f-%6.1f s  risk %-8s %3.0f%%  stress %.2f  energy %.2f  %s  | frames analysed %d, "
       "skipped %d",
-      f.window_start_s(), f.window_end_s(), RiskName(a.risk().level()), 100 * a.risk().confidence(),
+      f.window_start_s(), f.window_end_s(), api::RiskLabel(a.risk()), 100 * a.risk().confidence(),
       a.state().stress(), a.state().energy(), UsedAndMasked(a), c.frames_analyzed(), c.frames_skipped());
   if (c.frames_over_rate() > 0) absl::StrAppend(&line, ", over rate ", c.frames_over_rate());
   if (c.audio_chunks_dropped() > 0) absl::StrAppend(&line, ", audio chunks dropped ", c.audio_chunks_dropped());
@@ -106,7 +106,7 @@ std::string Fused(const v1::FusedUpdate& f) {
 
 std::string SummaryLine(const v1::Assessment& a) {
   const auto& s = a.session();
-  return absl::StrFormat("summary   risk %s %.0f%% over %.1f s of session %s (%s)", RiskName(a.risk().level()),
+  return absl::StrFormat("summary   risk %s %.0f%% over %.1f s of session %s (%s)", api::RiskLabel(a.risk()),
                          100 * a.risk().confidence(), s.duration_s(), s.session_id(),
                          s.ended().empty() ? "ended" : s.ended());
 }
@@ -143,7 +143,7 @@ std::string RenderSummary(const v1::Assessment& a) {
   std::string out = absl::StrFormat("Session %s: %.1f s, ended: %s\n", s.session_id(), s.duration_s(),
                                     s.ended().empty() ? "-" : s.ended());
   absl::StrAppendFormat(&out, "Burnout risk over the session: %s (%.0f%%), uncertainty %.3f, %s\n",
-                        RiskName(r.level()), 100 * r.confidence(), r.uncertainty(),
+                        api::RiskLabel(r), 100 * r.confidence(), r.uncertainty(),
                         r.reliable() ? "reliable" : "not reliable: read as a weak signal");
   out += "Modalities:\n";
   for (const auto& m : a.modalities()) {

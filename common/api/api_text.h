@@ -38,6 +38,13 @@ inline std::string RiskName(burnout::v1::RiskLevel level) {  // "low", "moderate
   }
 }
 
+// What a client shows for an assessment's risk: its level's name, or, when fusion abstained
+// (FuseResponse.abstained), "not enough signal".
+inline constexpr char kAbstainedName[] = "not enough signal";
+inline std::string RiskLabel(const burnout::v1::FuseResponse& risk) {
+  return risk.abstained() ? kAbstainedName : RiskName(risk.level());
+}
+
 inline std::string TrendName(burnout::v1::Trend trend) {  // "improving", "stable", "worsening"
   switch (trend) {
     case burnout::v1::TREND_IMPROVING: return "improving";

@@ -1,6 +1,7 @@
 #include "services/fusion/fusion_dataset.h"
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <utility>
 
@@ -21,7 +22,7 @@ using burnout::v1::ModalityResult;
 // One header column of a modality: what it fills in a ModalityResult.
 struct Column {
   int index = 0;
-  enum Kind { kEmotion, kIndicator, kQuality } kind = kIndicator;
+  enum Kind { kEmotion, kIndicator, kQuality, kEmbedding, kEmbeddingModel } kind = kIndicator;
   std::string name;  // emotion label or indicator name
 };
 
@@ -90,6 +91,10 @@ absl::StatusOr<std::vector<LabelledExample>> LoadFusionTsv(const std::string& pa
     col.index = c;
     if (parts[1] == "quality") {
       col.kind = Column::kQuality;
+    } else if (parts[1] == "embedding") {
+      col.kind = Column::kEmbedding;
+    } else if (parts[1] == "embedding_model") {
+      col.kind = Column::kEmbeddingModel;
     } else if (absl::StartsWith(parts[1], "emotion.")) {
       col.kind = Column::kEmotion;
       col.name = parts[1].substr(8);
@@ -156,6 +161,24 @@ absl::StatusOr<std::vector<LabelledExample>> LoadFusionTsv(const std::string& pa
         const absl::string_view cell = absl::StripAsciiWhitespace(cells[col.index]);
         double v = 0.0;
         if (cell.empty() && optional(col)) continue;
+        if (col.kind == Column::kEmbeddingModel && !cell.empty()) {
+          r->mutable_embedding()->set_model_id(std::string(cell));
+          continue;
+        }
+        if (col.kind == Column::kEmbedding && !cell.empty()) {
+          auto* e = r->mutable_embedding();
+          for (absl::string_view value : absl::StrSplit(cell, ' ', absl::SkipEmpty())) {
+            float f = 0.0f;
+            if (!absl::SimpleAtof(value, &f) || !std::isfinite(f)) {
+              return absl::InvalidArgumentError(absl::StrCat(
+                  where, ": column ", header[col.index], " value ", e->values_size() + 1, " is \"",
+                  value, "\"; expected finite numbers separated by spaces"));
+            }
+            e->add_values(f);
+          }
+          e->set_dimension(e->values_size());
+          continue;
+        }
         if (cell.empty() || !absl::SimpleAtod(cell, &v)) {
           return absl::InvalidArgumentError(
               absl::StrCat(where, ": column ", header[col.index], " is \"", cell, "\"; ",
@@ -182,6 +205,41 @@ absl::StatusOr<std::vector<LabelledExample>> LoadFusionTsv(const std::string& pa
     out.push_back(std::move(ex));
   }
   if (out.empty()) return absl::InvalidArgumentError(absl::StrCat(path, ": no data rows"));
+  return out;
+}
+
+absl::StatusOr<std::vector<SlotEmbedding>> DataEmbeddings(const burnout::v1::FusionSpec& spec,
+                                                          const std::vector<LabelledExample>& data) {
+  std::vector<SlotEmbedding> out(spec.inputs_size());
+  for (int m = 0; m < spec.inputs_size(); ++m) {
+    const std::string name = ModalityName(spec.inputs(m).modality());
+    int with = 0, without = 0;
+    for (size_t i = 0; i < data.size(); ++i) {
+      const ModalityResult* r = FindModality(data[i].observed, spec.inputs(m).modality());
+      if (r == nullptr) continue;
+      const auto& e = r->embedding();
+      if (e.values().empty()) {
+        ++without;
+        continue;
+      }
+      if (with++ == 0) {
+        out[m] = {e.model_id(), e.values_size()};
+        if (e.model_id().empty()) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              "example ", i, ": the ", name, " embedding has no model id (", name, ".embedding_model)"));
+        }
+      } else if (e.model_id() != out[m].model_id || e.values_size() != out[m].dimension) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "example ", i, ": the ", name, " embedding is ", e.model_id(), " (", e.values_size(),
+            " values) but earlier ones are ", out[m].model_id, " (", out[m].dimension,
+            "); embeddings of different models are never mixed"));
+      }
+    }
+    if (with > 0 && without > 0) {
+      return absl::InvalidArgumentError(absl::StrCat(with, " examples carry a ", name, " embedding and ",
+                                                     without, " do not; give it for all or none"));
+    }
+  }
   return out;
 }
 

@@ -6,6 +6,8 @@
 //   <m>.emotion.<l>    probability of emotion label <l> from modality <m>'s analyzer
 //   <m>.<indicator>    an indicator value, raw (the trainer standardises it)
 //   <m>.quality        0..1
+//   <m>.embedding      optional: the analyzer's embedding, values separated by spaces
+//   <m>.embedding_model  with it: the embedding's model id ("<name>/<version>")
 // where <m> is text, voice or face. Every column the model needs must be in the header
 // (see DefaultInputSpecs()); extra columns of a known modality are passed on as indicators
 // and ignored by the model. In a row, a modality whose cells are ALL empty is absent; a
@@ -39,6 +41,16 @@ struct LabelledExample {
 // order.
 std::vector<LabelledExample> SyntheticExamples(int count, uint64_t seed,
                                                const ProfileOptions& options);
+
+// Which embedding every present row of slot m carries: the model id and dimension, or an empty
+// id when the rows carry none. INVALID_ARGUMENT when some rows carry one and others do not, or
+// they come from different models or dimensions (embeddings of different models never mix).
+struct SlotEmbedding {
+  std::string model_id;
+  int dimension = 0;
+};
+absl::StatusOr<std::vector<SlotEmbedding>> DataEmbeddings(const burnout::v1::FusionSpec& spec,
+                                                          const std::vector<LabelledExample>& data);
 
 // Reads a TSV file as documented above. Every row is checked against `spec` (names only;
 // statistics are not used): errors are INVALID_ARGUMENT / NOT_FOUND naming the file, the line

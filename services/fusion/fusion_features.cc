@@ -132,6 +132,33 @@ absl::Status ExtractSlot(const ModalityInputSpec& in, const ModalityResult& resu
     }
     out->push_back(std::clamp(result.quality(), 0.0f, 1.0f));
   }
+  if (in.embedding_dim() > 0) {
+    const burnout::v1::Embedding& e = result.embedding();
+    if (e.values().empty()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          name, ": no embedding; this fusion model was trained on the embeddings of ",
+          in.embedding_model_id(), " (", in.embedding_dim(), " values)"));
+    }
+    if (e.model_id() != in.embedding_model_id()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          name, ": the embedding comes from \"", e.model_id(),
+          "\" but this fusion model was trained on the embeddings of \"",
+          in.embedding_model_id(),
+          "\"; embeddings of different models are never mixed: serve that model, or retrain "
+          "fusion on the new one's embeddings (burnout-train-fusion --data)"));
+    }
+    if (e.values_size() != in.embedding_dim()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          name, ": the embedding has ", e.values_size(), " values; ", in.embedding_model_id(),
+          "'s have ", in.embedding_dim()));
+    }
+    for (float v : e.values()) {
+      if (!std::isfinite(v)) {
+        return absl::InvalidArgumentError(absl::StrCat(name, ": the embedding is not finite"));
+      }
+      out->push_back(v);
+    }
+  }
   return absl::OkStatus();
 }
 
@@ -181,6 +208,16 @@ int InputDim(const ModalityInputSpec& input) {
   return input.emotion_labels_size() + input.indicators_size() + optional + (input.use_quality() ? 1 : 0);
 }
 
+int SlotDim(const ModalityInputSpec& input) { return InputDim(input) + std::max(0, input.embedding_dim()); }
+
+float Evidence(const FusionFeatures& features) {
+  double none = 1.0;
+  for (size_t m = 0; m < features.present.size(); ++m) {
+    if (features.present[m]) none *= 1.0 - std::clamp(features.quality[m], 0.0f, 1.0f);
+  }
+  return static_cast<float>(1.0 - none);
+}
+
 int IndicatorColumn(const ModalityInputSpec& input, int j) {
   int col = input.emotion_labels_size();
   for (int k = 0; k < j; ++k) col += input.indicators(k).optional() ? 2 : 1;
@@ -221,6 +258,16 @@ absl::Status ValidateFusionSpec(const FusionSpec& spec) {
     if (static_cast<int>(seen.size()) != in.emotion_labels_size()) {
       return absl::InvalidArgumentError(
           absl::StrCat("fusion spec: ", name, " has a duplicate emotion label"));
+    }
+    if (in.embedding_dim() < 0 || (in.embedding_dim() > 0 && in.embedding_model_id().empty())) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "fusion spec: ", name, " embedding_dim ", in.embedding_dim(),
+          " needs to be 0, or positive with the embedding_model_id it was trained on"));
+    }
+    if (in.embedding_dim() > 0 && spec.embedding_projection() < 1) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "fusion spec: ", name, " takes an embedding but embedding_projection is ",
+          spec.embedding_projection()));
     }
     std::set<std::string> ind;
     for (const auto& f : in.indicators()) {
@@ -276,16 +323,18 @@ absl::StatusOr<FusionFeatures> ExtractFusionFeatures(const FusionSpec& spec,
   FusionFeatures out;
   out.slots.resize(spec.inputs_size());
   out.present.assign(spec.inputs_size(), 0);
+  out.quality.assign(spec.inputs_size(), 0.0f);
   bool any = false;
   for (int i = 0; i < spec.inputs_size(); ++i) {
     const ModalityInputSpec& in = spec.inputs(i);
     const ModalityResult* result = FindModality(request, in.modality());
     if (result == nullptr) {
-      out.slots[i].assign(InputDim(in), 0.0f);
+      out.slots[i].assign(SlotDim(in), 0.0f);
       continue;
     }
     if (absl::Status s = ExtractSlot(in, *result, &out.slots[i]); !s.ok()) return s;
     out.present[i] = 1;
+    out.quality[i] = std::clamp(result->quality(), 0.0f, 1.0f);
     any = true;
   }
   for (auto m :

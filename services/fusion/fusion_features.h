@@ -8,6 +8,8 @@
 //    as (value - mean) / std with the spec's statistics; an optional one is followed by a
 //    presence input, 1 when the result carries it, and enters as 0, 0 when it does not]
 //   [quality, when use_quality]
+//   [the embedding's values, when the slot takes one (embedding_dim > 0): it must come from
+//    exactly the spec's embedding_model_id with that dimension, else FAILED_PRECONDITION]
 // Indicators the spec does not name are ignored (analyzers may emit more than a model uses).
 // No libtorch here.
 #pragma once
@@ -35,8 +37,9 @@ std::vector<burnout::v1::ModalityInputSpec> DefaultInputSpecs();
 // "text", "voice", "face" (lower case, as used in messages and TSV column names).
 std::string ModalityName(burnout::v1::Modality modality);
 
-// Length of one slot's input vector.
+// Length of one slot's feature vector (without the embedding), and of its whole input.
 int InputDim(const burnout::v1::ModalityInputSpec& input);
+int SlotDim(const burnout::v1::ModalityInputSpec& input);
 // The column of indicator j in a slot's vector, and of its presence input (-1 when the
 // indicator is not optional).
 int IndicatorColumn(const burnout::v1::ModalityInputSpec& input, int j);
@@ -56,16 +59,23 @@ const burnout::v1::ModalityResult* FindModality(const burnout::v1::FuseRequest& 
                                                 burnout::v1::Modality modality);
 
 struct FusionFeatures {
-  std::vector<std::vector<float>> slots;  // one per spec input; all zeros when absent
+  std::vector<std::vector<float>> slots;  // one per spec input (SlotDim); all zeros when absent
   std::vector<uint8_t> present;           // 1 = present, per spec input
+  std::vector<float> quality;             // per spec input; 0 when absent
 };
+
+// 1 - prod_m (1 - quality_m) over the present slots: the chance that at least one present
+// modality is informative, read from the analyzers' own quality values.
+float Evidence(const FusionFeatures& features);
 
 // Builds the model input from a request. INVALID_ARGUMENT when no modality is present; when a
 // present modality's emotion label set differs from the spec (the message names the
 // modality, the missing and the unexpected labels and the expected list); when a label or a
 // needed indicator is duplicated; when a needed (not optional) indicator is missing (named); when an
-// emotion probability, indicator or quality is NaN/Inf or out of range; or when a result's
-// `modality` field contradicts the request field it was sent in.
+// emotion probability, indicator, quality or embedding value is NaN/Inf or out of range; or when
+// a result's `modality` field contradicts the request field it was sent in. FAILED_PRECONDITION
+// when a slot takes an embedding and the result's is missing, from another model (an upgraded
+// analyzer: the message names both and says to retrain fusion) or of another dimension.
 absl::StatusOr<FusionFeatures> ExtractFusionFeatures(const burnout::v1::FusionSpec& spec,
                                                      const burnout::v1::FuseRequest& request);
 

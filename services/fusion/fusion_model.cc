@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "common/model/model_dir.h"
 #include "common/status/macros.h"
 #include "common/torch/checkpoint.h"
@@ -26,7 +28,10 @@ using burnout::v1::FusionSpec;
 class TorchFusionModel final : public FusionModel {
  public:
   TorchFusionModel(burnout::v1::ModelManifest manifest, std::string model_path, FusionNet net)
-      : manifest_(std::move(manifest)), model_path_(std::move(model_path)), net_(net.ptr()) {
+      : manifest_(std::move(manifest)),
+        model_path_(std::move(model_path)),
+        net_(net.ptr()),
+        variant_(VariantName(net_->shape().variant)) {
     const FusionSpec& spec = manifest_.fusion();
     info_.set_name(manifest_.name());
     info_.set_version(manifest_.version());
@@ -60,7 +65,7 @@ class TorchFusionModel final : public FusionModel {
       const FusionNetOutput out = net_->Forward(inputs, present, /*stochastic=*/false);
       const torch::Tensor raw = torch::softmax(out.logits, 1).contiguous();
       const torch::Tensor calibrated = torch::softmax(out.logits / temperature, 1).contiguous();
-      const torch::Tensor attention = out.attention.contiguous();
+      const torch::Tensor attention = out.weights.contiguous();
       float uncertainty = 0.0f;
       if (mc > 1) {
         std::vector<torch::Tensor> repeated;
@@ -96,6 +101,28 @@ class TorchFusionModel final : public FusionModel {
       response.set_confidence(cal_p[best]);
       response.set_uncertainty(uncertainty);
       response.set_reliable(cal_p[best] > 0.5f && uncertainty < options.reliable_max_uncertainty);
+      const float evidence = Evidence(features);
+      response.set_evidence(evidence);
+      std::string reason;
+      if (options.abstain_min_evidence >= 0 && evidence < options.abstain_min_evidence) {
+        reason = absl::StrFormat(
+            "not enough signal to estimate a risk: what was given carries too little evidence "
+            "(%.2f, below %.2f; a longer text, a longer or clearer recording, or a well-lit face "
+            "would help)",
+            evidence, options.abstain_min_evidence);
+      } else if (options.abstain_uncertainty >= 0 && mc > 1 &&
+                 uncertainty > options.abstain_uncertainty) {
+        reason = absl::StrFormat(
+            "not enough signal to estimate a risk: the model's estimates disagree too much "
+            "(spread %.3f over %d passes, above %.3f)",
+            uncertainty, mc, options.abstain_uncertainty);
+      }
+      if (!reason.empty()) {
+        response.set_abstained(true);
+        response.set_abstain_reason(reason);
+        response.set_level(burnout::v1::RISK_LEVEL_UNSPECIFIED);
+        response.set_reliable(false);
+      }
     } catch (const c10::Error& e) {
       return absl::InternalError(absl::StrCat("fusion forward failed (model ", model_path_,
                                               ", mc_samples ", mc,
@@ -105,6 +132,7 @@ class TorchFusionModel final : public FusionModel {
                                               ", mc_samples ", mc, "): ", e.what()));
     }
     response.set_temperature(temperature);
+    response.set_variant(variant_);
     *response.mutable_model() = info_;
     auto* timing = response.add_timings();
     timing->set_stage("fusion_model");
@@ -122,23 +150,81 @@ class TorchFusionModel final : public FusionModel {
   std::shared_ptr<FusionNetImpl> net_;  // immutable after Load
   burnout::v1::ModelInfo info_;
   std::vector<burnout::v1::RiskLevel> levels_;
+  std::string variant_;
+};
+
+struct VariantNames {
+  FusionVariant variant;
+  const char* name;
+  const char* kind;
+};
+
+constexpr VariantNames kVariants[] = {
+    {FusionVariant::kAttention, "attention", "fusion-attention"},
+    {FusionVariant::kCrossAttention, "cross_attention", "fusion-cross-attention"},
+    {FusionVariant::kConcat, "concat", "fusion-concat"},
+    {FusionVariant::kGated, "gated", "fusion-gated"},
+    {FusionVariant::kWeighted, "weighted", "fusion-weighted"},
 };
 
 }  // namespace
 
+const std::vector<FusionVariant>& AllFusionVariants() {
+  static const auto* all = [] {
+    auto* v = new std::vector<FusionVariant>;
+    for (const auto& n : kVariants) v->push_back(n.variant);
+    return v;
+  }();
+  return *all;
+}
+
+std::string VariantName(FusionVariant variant) {
+  for (const auto& n : kVariants) {
+    if (n.variant == variant) return n.name;
+  }
+  return "unknown";
+}
+
+std::string VariantKind(FusionVariant variant) {
+  for (const auto& n : kVariants) {
+    if (n.variant == variant) return n.kind;
+  }
+  return "unknown";
+}
+
+std::optional<FusionVariant> VariantFromName(const std::string& name) {
+  for (const auto& n : kVariants) {
+    if (name == n.name) return n.variant;
+  }
+  return std::nullopt;
+}
+
+std::optional<FusionVariant> VariantFromKind(const std::string& kind) {
+  for (const auto& n : kVariants) {
+    if (kind == n.kind) return n.variant;
+  }
+  return std::nullopt;
+}
+
 absl::StatusOr<std::unique_ptr<FusionModel>> FusionModel::Load(const std::string& model_dir) {
-  BR_ASSIGN_OR_RETURN(model::ModelDir dir, model::OpenModelDir(model_dir, kFusionModelKind));
+  BR_ASSIGN_OR_RETURN(burnout::v1::ModelManifest peek, model::ReadManifest(model_dir));
+  const std::optional<FusionVariant> variant = VariantFromKind(peek.kind());
+  if (!variant) {
+    std::vector<std::string> kinds;
+    for (FusionVariant v : AllFusionVariants()) kinds.push_back(VariantKind(v));
+    return absl::FailedPreconditionError(absl::StrCat(
+        model_dir, "/", model::kManifestName, ": kind \"", peek.kind(),
+        "\" is not a fusion model; expected one of ", absl::StrJoin(kinds, ", ")));
+  }
+  BR_ASSIGN_OR_RETURN(model::ModelDir dir, model::OpenModelDir(model_dir, peek.kind()));
   const FusionSpec& spec = dir.manifest.fusion();
   if (absl::Status s = ValidateFusionSpec(spec); !s.ok()) {
     return absl::FailedPreconditionError(
         absl::StrCat(model_dir, "/", model::kManifestName, ": ", s.message()));
   }
-  std::vector<int64_t> dims;
-  for (const auto& in : spec.inputs()) dims.push_back(InputDim(in));
   FusionNet net{nullptr};
   try {
-    net = FusionNet(dims, spec.hidden_dim(), spec.attention_dim(), spec.dropout(),
-                    spec.risk_labels_size());
+    net = FusionNet(NetShape(*variant, spec));
   } catch (const std::exception& e) {
     return absl::FailedPreconditionError(
         absl::StrCat("cannot build the fusion network for ", dir.model_path, ": ", e.what()));
@@ -161,6 +247,11 @@ absl::StatusOr<std::unique_ptr<FusionModel>> FusionModel::Load(const std::string
       ind->set_value(f.mean());
     }
     r.set_quality(1.0f);
+    if (in.embedding_dim() > 0) {
+      r.mutable_embedding()->set_model_id(in.embedding_model_id());
+      r.mutable_embedding()->set_dimension(in.embedding_dim());
+      for (int i = 0; i < in.embedding_dim(); ++i) r.mutable_embedding()->add_values(0.0f);
+    }
     if (in.modality() == burnout::v1::MODALITY_TEXT) *warm.mutable_text() = r;
     if (in.modality() == burnout::v1::MODALITY_VOICE) *warm.mutable_voice() = r;
     if (in.modality() == burnout::v1::MODALITY_FACE) *warm.mutable_face() = r;

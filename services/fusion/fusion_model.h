@@ -1,6 +1,9 @@
-// The attention fusion model (libtorch): per-modality projector -> Bahdanau attention with
-// absent modalities masked to exactly zero weight -> classifier (low / moderate / high),
-// temperature-scaled, with MC-dropout uncertainty.
+// The fusion models (libtorch): per-modality projector -> one of five fusion variants
+// (attention, cross-modal attention, masked concatenation, gated, weighted average; see
+// fusion_net.h), in every one of which an absent modality has exactly zero influence ->
+// classifier (low / moderate / high), temperature-scaled, with MC-dropout uncertainty, and an
+// abstention when the evidence is too weak or the spread too wide. The manifest's kind names
+// the variant, so a model repository can switch variants by hot reload.
 //
 // Lifecycle: Load() once (checks the manifest, loads the weights, runs a warm-up forward),
 // then Fuse() from any number of threads: forwards run under torch::InferenceMode and the
@@ -8,7 +11,9 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "burnout/v1/fusion.pb.h"
@@ -17,6 +22,23 @@
 namespace burnout::fusion {
 
 inline constexpr char kFusionModelKind[] = "fusion-attention";
+
+enum class FusionVariant { kAttention, kCrossAttention, kConcat, kGated, kWeighted };
+
+// Every variant, in the order reports list them.
+const std::vector<FusionVariant>& AllFusionVariants();
+// "attention", "cross_attention", "concat", "gated", "weighted" (burnout-train-fusion --variant).
+std::string VariantName(FusionVariant variant);
+// The manifest kind: "fusion-attention", "fusion-cross-attention", "fusion-concat",
+// "fusion-gated", "fusion-weighted".
+std::string VariantKind(FusionVariant variant);
+std::optional<FusionVariant> VariantFromName(const std::string& name);
+std::optional<FusionVariant> VariantFromKind(const std::string& kind);
+
+// Abstention defaults (FusionServiceConfig.abstain_*), chosen from the variants' validation
+// figures in the fusion report (services/fusion/README.md, "Abstaining").
+inline constexpr float kDefaultAbstainUncertainty = 0.12f;
+inline constexpr float kDefaultAbstainMinEvidence = 0.4f;
 
 // Largest number of MC-dropout passes Fuse() accepts.
 inline constexpr int kMaxMcSamples = 256;
@@ -27,12 +49,17 @@ struct FuseOptions {
   int mc_samples = 20;
   // `reliable` requires confidence > 0.5 and uncertainty below this.
   float reliable_max_uncertainty = 0.15f;
+  // Abstain when the MC-dropout spread is above abstain_uncertainty (only measured when
+  // mc_samples > 1), or when the evidence 1 - prod(1 - quality) of the present modalities is
+  // below abstain_min_evidence. Negative: that check is off.
+  float abstain_uncertainty = -1.0f;
+  float abstain_min_evidence = -1.0f;
 };
 
 class FusionModel {
  public:
-  // Opens a model directory (manifest.textproto + model.pt, checksum verified), checks the
-  // manifest's FusionSpec and that the weights have the shapes it implies, and runs one
+  // Opens a model directory (manifest.textproto + model.pt, checksum verified) of any fusion
+  // kind (VariantKind), checks the manifest's FusionSpec and that the weights have the shapes it implies, and runs one
   // warm-up forward. FAILED_PRECONDITION / DATA_LOSS naming the file otherwise.
   static absl::StatusOr<std::unique_ptr<FusionModel>> Load(const std::string& model_dir);
 

@@ -12,6 +12,12 @@ absl::Status PrepareFusionConfig(burnout::v1::FusionServiceConfig* c) {
   grpcx::ApplyServerDefaults(c->mutable_server());
   if (c->mc_samples() == 0) c->set_mc_samples(20);
   if (c->reliable_max_uncertainty() == 0) c->set_reliable_max_uncertainty(0.15f);
+  if (c->abstain_uncertainty() == 0) c->set_abstain_uncertainty(kDefaultAbstainUncertainty);
+  if (c->abstain_min_evidence() == 0) c->set_abstain_min_evidence(kDefaultAbstainMinEvidence);
+  if (c->abstain_uncertainty() > 1 || c->abstain_min_evidence() > 1) {
+    return absl::InvalidArgumentError(
+        "abstain_uncertainty and abstain_min_evidence: at most 1 (negative turns a check off)");
+  }
   if (c->model_dir().empty()) return absl::InvalidArgumentError("model_dir: must be set");
   BR_RETURN_IF_ERROR(grpcx::ValidateServerConfig(c->server()));
   BR_RETURN_IF_ERROR(grpcx::CheckRange("mc_samples", c->mc_samples(), 1, 200));
@@ -40,6 +46,8 @@ grpc::ServerUnaryReactor* FusionService::Fuse(grpc::CallbackServerContext* ctx,
   options.mc_samples = request->mc_samples() > 0 ? std::min(request->mc_samples(), 200)
                                                  : config_.mc_samples();
   options.reliable_max_uncertainty = config_.reliable_max_uncertainty();
+  options.abstain_uncertainty = config_.abstain_uncertainty();
+  options.abstain_min_evidence = config_.abstain_min_evidence();
   return grpcx::ScheduleUnary(ctx, &executor_, config_.server().default_deadline_ms(),
                               "fusion", [model, request, response, options](auto) -> absl::Status {
                                 auto result = model->Fuse(*request, options);

@@ -60,7 +60,7 @@ absl::StatusOr<Split> Featurise(const FusionSpec& spec, const std::vector<Labell
   }
   Split s;
   for (int m = 0; m < slots; ++m) {
-    s.x.push_back(torch::tensor(x[m]).reshape({n, InputDim(spec.inputs(m))}));
+    s.x.push_back(torch::tensor(x[m]).reshape({n, SlotDim(spec.inputs(m))}));
   }
   s.available = torch::tensor(std::vector<int64_t>(available.begin(), available.end()))
                     .reshape({n, slots})
@@ -227,7 +227,7 @@ void RecordSubsetAndAttentionMetrics(FusionNetImpl& net, const FusionSpec& spec,
   const torch::Tensor all_rows = val.available.all(1).nonzero().squeeze(1);
   if (all_rows.numel() > 0) {
     Split full{Rows(val.x, all_rows), {}, torch::ones({all_rows.numel(), slots}, torch::kBool), {}};
-    const torch::Tensor att = Evaluate(net, full, full.present).attention;
+    const torch::Tensor att = Evaluate(net, full, full.present).weights;
     for (int m = 0; m < slots; ++m) {
       if (!spec.inputs(m).use_quality()) continue;
       const torch::Tensor q = full.x[m].select(1, InputDim(spec.inputs(m)) - 1);
@@ -244,6 +244,153 @@ void RecordSubsetAndAttentionMetrics(FusionNetImpl& net, const FusionSpec& spec,
   }
 }
 
+
+std::string SubsetName(const FusionSpec& spec, const std::vector<bool>& shown) {
+  std::string name;
+  for (int m = 0; m < spec.inputs_size(); ++m) {
+    if (shown[m]) absl::StrAppend(&name, name.empty() ? "" : "+", ModalityName(spec.inputs(m).modality()));
+  }
+  return name;
+}
+
+std::vector<std::vector<double>> ToRows(const torch::Tensor& t) {
+  const torch::Tensor d = t.to(torch::kDouble).contiguous();
+  const int64_t n = d.size(0), k = d.numel() / std::max<int64_t>(1, n);
+  std::vector<std::vector<double>> rows(n);
+  const double* p = d.data_ptr<double>();
+  for (int64_t i = 0; i < n; ++i) rows[i].assign(p + i * k, p + (i + 1) * k);
+  return rows;
+}
+
+// One modality's result in words: quality, the top emotions, the indicators.
+std::string DescribeResult(const burnout::v1::ModalityResult& r) {
+  std::vector<std::pair<float, std::string>> e;
+  for (const auto& l : r.emotions()) e.emplace_back(l.probability(), l.label());
+  std::sort(e.rbegin(), e.rend());
+  std::string out = absl::StrFormat("quality %.2f; ", r.quality());
+  for (size_t i = 0; i < e.size() && i < 3; ++i) {
+    absl::StrAppendFormat(&out, "%s%s %.2f", i ? ", " : "", e[i].second, e[i].first);
+  }
+  for (const auto& ind : r.indicators()) {
+    absl::StrAppendFormat(&out, "; %s %.3g", ind.name(), ind.value());
+  }
+  return out;
+}
+
+// Everything FusionEvaluation holds, on the validation split.
+FusionEvaluation Measure(FusionNetImpl& net, const FusionSpec& spec, const Split& val,
+                         const std::vector<LabelledExample>& data, const std::vector<int>& val_rows,
+                         double t, const FusionTrainOptions& o) {
+  torch::NoGradGuard no_grad;
+  FusionEvaluation ev;
+  ev.variant = VariantName(o.variant);
+  ev.labels.assign(spec.risk_labels().begin(), spec.risk_labels().end());
+  for (const auto& in : spec.inputs()) ev.modalities.push_back(ModalityName(in.modality()));
+  ev.temperature = t;
+  ev.mc_samples = o.mc_samples;
+  const int slots = spec.inputs_size();
+  const torch::Tensor logits = net.Forward(val.x, val.present, false).logits.to(torch::kDouble);
+  ev.truth.assign(val.label.data_ptr<int64_t>(), val.label.data_ptr<int64_t>() + val.size());
+  ev.raw = ToRows(torch::softmax(logits, 1));
+  ev.calibrated = ToRows(torch::softmax(logits / t, 1));
+  // MC-dropout spread, as the service computes it: mean over classes of the std of the
+  // calibrated probabilities over mc_samples stochastic passes.
+  {
+    const int mc = std::max(2, o.mc_samples);
+    std::vector<torch::Tensor> sq, sum;
+    torch::Tensor s1 = torch::zeros({val.size(), logits.size(1)}, torch::kDouble);
+    torch::Tensor s2 = torch::zeros_like(s1);
+    for (int k = 0; k < mc; ++k) {
+      const torch::Tensor p =
+          torch::softmax(net.Forward(val.x, val.present, true).logits.to(torch::kDouble) / t, 1);
+      s1 += p;
+      s2 += p * p;
+    }
+    const torch::Tensor mean = s1 / mc;
+    const torch::Tensor sd = (s2 / mc - mean * mean).clamp_min(0).sqrt().mean(1).contiguous();
+    ev.spread.assign(sd.data_ptr<double>(), sd.data_ptr<double>() + val.size());
+  }
+  for (int64_t i = 0; i < val.size(); ++i) {
+    std::vector<bool> shown(slots);
+    double none = 1.0;
+    for (int m = 0; m < slots; ++m) {
+      shown[m] = val.present[i][m].item<bool>();
+      if (shown[m] && spec.inputs(m).use_quality()) {
+        none *= 1.0 - val.x[m][i][InputDim(spec.inputs(m)) - 1].item<double>();
+      }
+    }
+    ev.evidence.push_back(1.0 - none);
+    ev.subset.push_back(SubsetName(spec, shown));
+  }
+  // Every subset on the rows that observed it.
+  for (int subset = 1; subset < (1 << slots); ++subset) {
+    std::vector<int64_t> bits;
+    std::vector<bool> shown;
+    for (int m = 0; m < slots; ++m) {
+      bits.push_back((subset >> m) & 1);
+      shown.push_back(bits.back() != 0);
+    }
+    const torch::Tensor mask = torch::tensor(bits).to(torch::kBool);
+    const torch::Tensor rows =
+        val.available.logical_or(mask.logical_not()).all(1).nonzero().squeeze(1);
+    if (rows.numel() == 0) continue;
+    const torch::Tensor pred =
+        net.Forward(Rows(val.x, rows), mask.expand({rows.numel(), slots}), false)
+            .logits.argmax(1)
+            .contiguous();
+    const torch::Tensor truth = val.label.index_select(0, rows).contiguous();
+    FusionEvaluation::Subset sub;
+    sub.name = SubsetName(spec, shown);
+    sub.truth.assign(truth.data_ptr<int64_t>(), truth.data_ptr<int64_t>() + truth.numel());
+    sub.predicted.assign(pred.data_ptr<int64_t>(), pred.data_ptr<int64_t>() + pred.numel());
+    ev.subsets.push_back(std::move(sub));
+  }
+  // The most confident errors.
+  std::vector<std::pair<double, int64_t>> wrong;
+  for (int64_t i = 0; i < val.size(); ++i) {
+    const auto& p = ev.calibrated[i];
+    const int pred = static_cast<int>(std::max_element(p.begin(), p.end()) - p.begin());
+    if (pred != ev.truth[i]) wrong.emplace_back(p[pred], i);
+  }
+  std::sort(wrong.begin(), wrong.end(), [](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first > b.first : a.second < b.second;
+  });
+  for (size_t k = 0; k < wrong.size() && k < 5; ++k) {
+    const int64_t i = wrong[k].second;
+    const auto& p = ev.calibrated[i];
+    FusionEvaluation::Error e;
+    e.confidence = wrong[k].first;
+    e.truth = ev.labels[ev.truth[i]];
+    e.predicted = ev.labels[std::max_element(p.begin(), p.end()) - p.begin()];
+    e.subset = ev.subset[i];
+    const LabelledExample& ex = data[val_rows[i]];
+    for (int m = 0; m < slots; ++m) {
+      if (!val.present[i][m].item<bool>()) continue;
+      const burnout::v1::ModalityResult* r = FindModality(ex.observed, spec.inputs(m).modality());
+      if (r == nullptr) continue;
+      absl::StrAppend(&e.inputs, e.inputs.empty() ? "" : " | ", ModalityName(r->modality()), ": ",
+                      DescribeResult(*r));
+    }
+    ev.confident_errors.push_back(std::move(e));
+  }
+  // Representations: the first kReprRows rows, shown everything they observed.
+  const int64_t n = std::min<int64_t>(kReprRows, val.size());
+  const torch::Tensor idx = torch::arange(n, torch::kLong);
+  const FusionNetOutput out = net.Forward(Rows(val.x, idx), val.available.index_select(0, idx), false);
+  ev.fused_repr = ToRows(out.fused);
+  ev.fused_repr_truth.assign(ev.truth.begin(), ev.truth.begin() + n);
+  ev.slot_repr.resize(slots);
+  ev.slot_repr_truth.resize(slots);
+  for (int m = 0; m < slots; ++m) {
+    const torch::Tensor rows = val.available.index_select(0, idx).select(1, m).nonzero().squeeze(1);
+    if (rows.numel() == 0) continue;
+    ev.slot_repr[m] = ToRows(out.slots.select(1, m).index_select(0, rows));
+    const torch::Tensor truth = val.label.index_select(0, rows).contiguous();
+    ev.slot_repr_truth[m].assign(truth.data_ptr<int64_t>(), truth.data_ptr<int64_t>() + truth.numel());
+  }
+  return ev;
+}
+
 }  // namespace
 
 double FindMetric(const burnout::v1::ModelManifest& manifest, const std::string& name) {
@@ -256,7 +403,8 @@ double FindMetric(const burnout::v1::ModelManifest& manifest, const std::string&
 absl::StatusOr<FusionTrainReport> TrainFusion(const FusionTrainOptions& o) {
   const auto start = std::chrono::steady_clock::now();
   if (o.out_dir.empty()) return absl::InvalidArgumentError("no output directory");
-  if (o.epochs < 1 || o.batch_size < 1 || o.hidden_dim < 2 || o.attention_dim < 1) {
+  if (o.epochs < 1 || o.batch_size < 1 || o.hidden_dim < 2 || o.attention_dim < 1 ||
+      o.embedding_projection < 1) {
     return absl::InvalidArgumentError("epochs, batch size and dims must be positive");
   }
   FusionSpec spec;
@@ -266,6 +414,9 @@ absl::StatusOr<FusionTrainReport> TrainFusion(const FusionTrainOptions& o) {
   spec.set_dropout(static_cast<float>(o.dropout));
   spec.set_temperature(1.0f);
   for (const auto& l : DefaultRiskLabels()) spec.add_risk_labels(l);
+  if (o.mc_samples < 2 || o.mc_samples > kMaxMcSamples) {
+    return absl::InvalidArgumentError(absl::StrCat("mc_samples ", o.mc_samples, " outside [2, ", kMaxMcSamples, "]"));
+  }
   BR_RETURN_IF_ERROR(ValidateFusionSpec(spec));
 
   std::vector<LabelledExample> data;
@@ -273,6 +424,18 @@ absl::StatusOr<FusionTrainReport> TrainFusion(const FusionTrainOptions& o) {
   if (!o.data_path.empty()) {
     BR_ASSIGN_OR_RETURN(data, LoadFusionTsv(o.data_path, spec));
     data_note = absl::StrCat("aligned data set ", o.data_path, " (", data.size(), " rows)");
+    // Embeddings, where the data carries them: each slot takes exactly that model's.
+    BR_ASSIGN_OR_RETURN(std::vector<SlotEmbedding> embeddings, DataEmbeddings(spec, data));
+    for (int m = 0; m < spec.inputs_size(); ++m) {
+      if (embeddings[m].model_id.empty()) continue;
+      spec.mutable_inputs(m)->set_embedding_dim(embeddings[m].dimension);
+      spec.mutable_inputs(m)->set_embedding_model_id(embeddings[m].model_id);
+      spec.set_embedding_projection(o.embedding_projection);
+      absl::StrAppend(&data_note, "; ", ModalityName(spec.inputs(m).modality()), " embeddings of ",
+                      embeddings[m].model_id, " (", embeddings[m].dimension, " -> ",
+                      o.embedding_projection, ")");
+    }
+    BR_RETURN_IF_ERROR(ValidateFusionSpec(spec));
   } else {
     if (o.profiles < 30) return absl::InvalidArgumentError("need at least 30 profiles");
     if (o.voice_model == nullptr) {
@@ -326,20 +489,22 @@ absl::StatusOr<FusionTrainReport> TrainFusion(const FusionTrainOptions& o) {
   Standardise(&spec, {&train, &cal, &val});
 
   burnout::v1::ModelManifest manifest;
-  manifest.set_name(kFusionModelKind);
-  manifest.set_version("1");
-  manifest.set_kind(kFusionModelKind);
+  manifest.set_name(VariantKind(o.variant));
+  manifest.set_version(o.version);
+  manifest.set_kind(VariantKind(o.variant));
   manifest.set_file(torchx::kWeightsFile);
   auto* record = manifest.mutable_training();
   record->set_seed(o.seed);
+  FusionEvaluation evaluation;
   record->set_data(data_note);
   record->set_program(o.program.empty() ? "TrainFusion (library call)" : o.program);
   try {
     torch::manual_seed(o.seed);
-    std::vector<int64_t> dims;
-    for (const auto& in : spec.inputs()) dims.push_back(InputDim(in));
-    FusionNet net(dims, o.hidden_dim, o.attention_dim, o.dropout, spec.risk_labels_size());
+    FusionNet net(NetShape(o.variant, spec));
+    const auto train_start = std::chrono::steady_clock::now();
     Train(*net, train, cal, o);
+    const double train_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - train_start).count();
 
     // Temperature on the calibration split, then every reported figure on validation.
     const double t = FitTemperature(Evaluate(*net, cal, cal.present).logits, cal.label);
@@ -359,6 +524,8 @@ absl::StatusOr<FusionTrainReport> TrainFusion(const FusionTrainOptions& o) {
                 vpred.masked_select(of_k).eq(k).to(torch::kDouble).mean().item<double>(), vsplit);
     }
     RecordSubsetAndAttentionMetrics(*net, spec, val, record, o);
+    evaluation = Measure(*net, spec, val, data, val_rows, t, o);
+    evaluation.train_seconds = train_seconds;
     torchx::WriteWeights(*net, o.out_dir);
   } catch (const c10::Error& e) {
     return absl::InternalError(
@@ -371,6 +538,7 @@ absl::StatusOr<FusionTrainReport> TrainFusion(const FusionTrainOptions& o) {
   FusionTrainReport report;
   report.manifest = std::move(manifest);
   report.temperature = spec.temperature();
+  report.evaluation = std::move(evaluation);
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return report;
 }

@@ -1,5 +1,6 @@
-// Trains the attention fusion model and writes a model directory (model.pt +
-// manifest.textproto). No libtorch in this header.
+// Trains a fusion model (any variant, fusion_model.h) and writes a model directory (model.pt +
+// manifest.textproto), keeping what the evaluation report needs (FusionEvaluation). No
+// libtorch in this header.
 //
 // Data: synthetic profiles (synthetic_profiles.h; their voice emotions come from
 // `voice_model`'s mapping, their face emotions from `face_outputs`) or a TSV file
@@ -21,6 +22,7 @@
 
 #include "absl/status/statusor.h"
 #include "burnout/v1/model.pb.h"
+#include "services/fusion/fusion_model.h"
 
 namespace burnout::schema {
 class VoiceMapping;  // common/schema/voice_mapping.h
@@ -30,6 +32,8 @@ namespace burnout::fusion {
 
 struct FusionTrainOptions {
   std::string out_dir;  // created if missing
+  FusionVariant variant = FusionVariant::kAttention;
+  std::string version = "1";  // the manifest's version; its name is VariantKind(variant)
   uint64_t seed = 17;
   int profiles = 30000;  // synthetic profiles (ignored with data_path)
   int epochs = 30;
@@ -40,6 +44,8 @@ struct FusionTrainOptions {
   int attention_dim = 32;
   double dropout = 0.2;
   std::string data_path;                        // TSV data set instead of synthetic profiles
+  int embedding_projection = 256;               // where the TSV carries embeddings
+  int mc_samples = 20;                          // MC-dropout passes for the spread figures
   // Synthetic profiles only (required without data_path; not owned): the voice model whose
   // mapping turns the generator's voice indicators into voice emotions
   // (synthetic_profiles.h, 4a), and its model info: name, version and sha256 are recorded in
@@ -55,10 +61,49 @@ struct FusionTrainOptions {
   std::function<void(const std::string&)> log;  // progress lines; null = silent
 };
 
+// What the evaluation report (fusion_report.h) shows of one trained variant, measured on the
+// validation split (held out from training and from the temperature fit).
+struct FusionEvaluation {
+  std::string variant;                  // VariantName
+  std::vector<std::string> labels;      // risk labels, classifier order
+  std::vector<std::string> modalities;  // slot names, slot order
+  double temperature = 1.0;
+  double train_seconds = 0.0;
+  int mc_samples = 0;
+  // Validation rows, each shown its own modality subset.
+  std::vector<int> truth;
+  std::vector<std::vector<double>> raw;         // softmax(logits)
+  std::vector<std::vector<double>> calibrated;  // softmax(logits / T)
+  std::vector<double> spread;                   // MC-dropout spread of the calibrated probs
+  std::vector<double> evidence;                 // 1 - prod(1 - quality) of the shown slots
+  std::vector<std::string> subset;              // "text+voice"
+  // Every non-empty subset shown on every validation row that observed it.
+  struct Subset {
+    std::string name;
+    std::vector<int> truth, predicted;
+  };
+  std::vector<Subset> subsets;
+  // The five most confident wrong predictions (calibrated), with their inputs in words.
+  struct Error {
+    double confidence = 0;
+    std::string truth, predicted, subset, inputs;
+  };
+  std::vector<Error> confident_errors;
+  // Representations of up to `kReprRows` validation rows shown all they observed: each slot's
+  // h_m (rows where it is present) and the fused vector the classifier reads.
+  std::vector<std::vector<std::vector<double>>> slot_repr;  // [slot][row][H]
+  std::vector<std::vector<int>> slot_repr_truth;            // [slot][row]
+  std::vector<std::vector<double>> fused_repr;              // [row][F]
+  std::vector<int> fused_repr_truth;
+};
+
+inline constexpr int kReprRows = 900;
+
 struct FusionTrainReport {
   burnout::v1::ModelManifest manifest;  // as written (sha256 filled)
   double temperature = 1.0;
   double seconds = 0.0;
+  FusionEvaluation evaluation;
 };
 
 absl::StatusOr<FusionTrainReport> TrainFusion(const FusionTrainOptions& options);

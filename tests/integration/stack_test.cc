@@ -132,6 +132,32 @@ TEST_F(StackTest, AssessTextThroughEveryService) {
   EXPECT_EQ(status.code, 0) << status.out;
 }
 
+// One word is too little to go on: fusion abstains, and the assessment says so instead of a
+// level, is stored like any other and shows in the history and the export.
+TEST_F(StackTest, TooLittleSignalAbstainsAndIsStoredLikeAnyAssessment) {
+  Result r = Ctl("assess --user abstain --json --text 'tired'");
+  ASSERT_EQ(r.code, 0) << r.err;
+  burnout::v1::Assessment a;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(r.out, &a).ok()) << r.out;
+  EXPECT_TRUE(a.risk().abstained());
+  EXPECT_EQ(a.risk().level(), burnout::v1::RISK_LEVEL_UNSPECIFIED);
+  EXPECT_NE(a.risk().abstain_reason().find("not enough signal to estimate a risk"), std::string::npos);
+  ASSERT_GE(a.narratives_size(), 1);
+  EXPECT_NE(a.narratives(0).text().find("No risk level was estimated"), std::string::npos)
+      << a.narratives(0).text();
+  Result human = Ctl("assess --user abstain --text 'ok'");
+  ASSERT_EQ(human.code, 0) << human.err;
+  EXPECT_NE(human.out.find("Burnout risk: not enough signal"), std::string::npos) << human.out;
+  EXPECT_NE(human.out.find("not a diagnosis"), std::string::npos) << human.out;
+  Result history = Ctl("history --user abstain");
+  EXPECT_NE(history.out.find("not enough signal"), std::string::npos) << history.out;
+  Result csv = Ctl("export --user abstain --format csv");
+  EXPECT_NE(csv.out.find("not enough signal"), std::string::npos) << csv.out;
+  // A real entry from the same person gets a level.
+  auto full = Assess("I am exhausted and overwhelmed, I cannot keep up with work anymore");
+  EXPECT_FALSE(full.risk().abstained());
+}
+
 TEST_F(StackTest, BadInputGetsPreciseErrors) {
   Result empty = Ctl("assess --user it --text '   '");
   EXPECT_NE(empty.code, 0);

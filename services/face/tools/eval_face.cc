@@ -12,9 +12,13 @@
 //             FaceCropSpec (with --side_scale / --below_shift applied) before classification.
 //             Also prints where the eyes sit in FER crops (the numbers the spec comes from).
 //
-// Prints accuracy, macro-F1, per-class recall and the confusion matrix.
-//   burnout-eval-face --fer_dir DIR [--per_class 20] [--mode model,service,framing]
+// Prints accuracy, macro-F1, per-class recall and the confusion matrix. --report DIR also writes
+// an evaluation report (common/eval/classifier_report.h: index.md and SVG charts, with the
+// embeddings' PCA and t-SNE) of each of the model and service modes, to DIR/model and
+// DIR/service; the framing mode has no per-row probabilities at hand and writes none.
+//   burnout-eval-face --fer_dir DIR [--per_class 20] [--mode model,service,framing] [--report DIR]
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -34,6 +38,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "common/config/config.h"
+#include "common/eval/classifier_report.h"
 #include "common/model/model_dir.h"
 #include "common/model/output_profile.h"
 #include "common/torchscript/torchscript_model.h"
@@ -57,6 +62,9 @@ ABSL_FLAG(std::string, write_outputs, "",
           "model: write the model's output profile per true label (ExpressionOutputProfile, text "
           "proto; the fusion trainer's face slot draws from it) to this file");
 ABSL_FLAG(std::string, dump_dir, "", "framing: write a contact sheet of the first crops to this PNG");
+ABSL_FLAG(std::string, report, "",
+          "model, service: write an evaluation report (index.md and SVG charts) of each mode to "
+          "<this directory>/<mode>");
 
 namespace burnout::face {
 namespace {
@@ -133,6 +141,55 @@ std::string Top(const std::vector<float>& p, const google::protobuf::RepeatedPtr
   return labels[static_cast<int>(std::max_element(p.begin(), p.end()) - p.begin())];
 }
 
+// The rows of one mode's evaluation report. The first row's labels fix the label order; a row
+// whose outputs come in another order or length, or whose true label is not among them, is
+// skipped and counted. Embeddings are kept only while every row has one of the same length.
+class ReportRows {
+ public:
+  void Add(const std::string& truth, const std::vector<std::string>& labels, std::vector<double> probs,
+           std::vector<double> embedding, std::string input) {
+    if (ev_.labels.empty()) ev_.labels = labels;
+    const auto it = std::find(ev_.labels.begin(), ev_.labels.end(), truth);
+    if (labels != ev_.labels || probs.size() != labels.size() || it == ev_.labels.end()) {
+      ++skipped_;
+      return;
+    }
+    if (embeddings_ && (embedding.empty() || (!ev_.embeddings.empty() && embedding.size() != ev_.embeddings[0].size()))) {
+      embeddings_ = false;
+      ev_.embeddings.clear();
+    }
+    if (embeddings_) ev_.embeddings.push_back(std::move(embedding));
+    ev_.truth.push_back(static_cast<int>(it - ev_.labels.begin()));
+    ev_.probs.push_back(std::move(probs));
+    ev_.inputs.push_back(std::move(input));
+  }
+  // A sample with no output (unreadable, or the model or pipeline failed).
+  void Skip() { ++skipped_; }
+
+  // Writes `dir`/index.md and prints where and how long it took; 1 (after printing why) when
+  // it cannot.
+  int Write(const std::string& dir, std::string title, std::string data_note, std::string program) {
+    const auto start = std::chrono::steady_clock::now();
+    ev_.title = std::move(title);
+    ev_.data_note = absl::StrCat(std::move(data_note), " ", ev_.truth.size(), " rows reported, ", skipped_,
+                                 " skipped (unreadable, failed, or a folder that is not one of the model's labels).");
+    ev_.program = std::move(program);
+    const absl::Status written = eval::WriteClassifierReport(dir, ev_);
+    if (!written.ok()) {
+      std::fprintf(stderr, "report %s: %s\n", dir.c_str(), written.ToString().c_str());
+      return 1;
+    }
+    std::printf("wrote report %s/index.md in %.2f s\n", dir.c_str(),
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    return 0;
+  }
+
+ private:
+  eval::ClassifierEvaluation ev_;
+  bool embeddings_ = true;
+  int skipped_ = 0;
+};
+
 double Median(std::vector<double> v) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
@@ -182,27 +239,69 @@ int Run() {
     return 1;
   }
 
-  auto probabilities = [&](const cv::Mat& bgr) {
+  // The model's output on one image; empty probabilities when it fails.
+  auto forward = [&](const cv::Mat& bgr) {
+    if (bgr.empty()) return torchscript::ForwardOutput();
     torchscript::ForwardInput in;
     in.values = FaceModelInput(bgr, spec.image());
     const torchscript::ForwardInput* one[] = {&in};
     auto out = (*fer)->Forward(one);
-    return out.ok() ? (*out)[0].probabilities : std::vector<float>();
+    return out.ok() ? (*out)[0] : torchscript::ForwardOutput();
   };
+  auto probabilities = [&](const cv::Mat& bgr) { return forward(bgr).probabilities; };
   auto classify = [&](const cv::Mat& bgr) {
     const auto p = probabilities(bgr);
     return p.empty() ? std::string("error") : Top(p, spec.labels());
   };
 
+  const std::string report_dir = absl::GetFlag(FLAGS_report);
+  // What the reports say about the data and the command that wrote them.
+  const std::string data_note = absl::StrCat(
+      samples.size(), " labelled face crops from `", fer_dir, "` (`<label>/<image>` folders in FER2013's layout",
+      absl::GetFlag(FLAGS_per_class) > 0 ? absl::StrCat(", the first ", absl::GetFlag(FLAGS_per_class), " per label by name")
+                                         : std::string(),
+      "; FER2013 itself: Goodfellow et al. 2013, the ICML 2013 representation-learning challenge, under the Kaggle "
+      "challenge's licence). Inputs are the file names.");
+  auto program = [&](const char* mode) {
+    return absl::StrCat("burnout-eval-face --fer_dir=", fer_dir, " --per_class=", absl::GetFlag(FLAGS_per_class),
+                        " --mode=", mode, " --config=", absl::GetFlag(FLAGS_config),
+                        " --expression_model=", absl::GetFlag(FLAGS_expression_model), " --report=", report_dir);
+  };
+  fs::path data_root = fs::path(fer_dir).lexically_normal();
+  if (data_root.filename().empty()) data_root = data_root.parent_path();  // a trailing '/'
+  const std::string data_name = data_root.filename().string();
+  auto relative = [&](const std::string& path) {
+    return fs::path(path).lexically_normal().lexically_relative(data_root).string();
+  };
+  std::vector<std::string> model_labels(spec.labels().begin(), spec.labels().end());
+
   if (wants("model")) {
     Scores s(labels);
+    ReportRows report;
     std::map<std::string, std::vector<std::vector<float>>> outputs;  // by true label
     for (const auto& smp : samples) {
-      const auto p = probabilities(cv::imread(smp.path, cv::IMREAD_COLOR));
+      const torchscript::ForwardOutput o = forward(cv::imread(smp.path, cv::IMREAD_COLOR));
+      const auto& p = o.probabilities;
       s.Add(smp.label, p.empty() ? "error" : Top(p, spec.labels()));
       if (!p.empty()) outputs[smp.label].push_back(p);
+      if (report_dir.empty()) continue;
+      if (p.empty()) {
+        report.Skip();
+        continue;
+      }
+      report.Add(smp.label, model_labels, std::vector<double>(p.begin(), p.end()),
+                 std::vector<double>(o.embedding.begin(), o.embedding.end()), relative(smp.path));
     }
     s.Print("model: each 48 px crop as the model was trained (grey, bilinear to 64)");
+    if (!report_dir.empty() &&
+        report.Write(report_dir + "/model",
+                     absl::StrCat("Face expression model ", model::ModelId((*fer)->manifest()), " on ",
+                                  data_name, ": crops as trained"),
+                     absl::StrCat(data_note, " Each crop goes to the model as it was trained: grey, resized to its "
+                                             "input; the probabilities and the embedding are the model's own."),
+                     program("model")) != 0) {
+      return 1;
+    }
     if (const std::string path = absl::GetFlag(FLAGS_write_outputs); !path.empty()) {
       burnout::v1::ExpressionOutputProfile profile;
       profile.set_model_id(model::ModelId((*fer)->manifest()));
@@ -235,6 +334,8 @@ int Run() {
       return 1;
     }
     Scores s(labels);
+    ReportRows report;
+    std::string service_model;  // as the results name it
     std::map<std::string, int> detectors;
     std::map<std::string, std::map<std::string, std::vector<double>>> cue_values;
     for (const auto& smp : samples) {
@@ -243,7 +344,20 @@ int Run() {
       auto r = (*pipeline)->AnalyzeEncoded(bytes);
       if (!r.ok()) {
         s.Add(smp.label, "error");
+        report.Skip();
         continue;
+      }
+      if (service_model.empty()) service_model = absl::StrCat(r->model().name(), "/", r->model().version());
+      if (!report_dir.empty()) {
+        std::vector<std::string> result_labels;
+        std::vector<double> p;
+        for (const auto& e : r->emotions()) {
+          result_labels.push_back(e.label());
+          p.push_back(e.probability());
+        }
+        report.Add(smp.label, result_labels, std::move(p),
+                   std::vector<double>(r->embedding().values().begin(), r->embedding().values().end()),
+                   relative(smp.path));
       }
       ++detectors[r->details().count("detector") ? r->details().at("detector") : "?"];
       for (const auto& ind : r->indicators()) cue_values[smp.label][ind.name()].push_back(ind.value());
@@ -254,6 +368,17 @@ int Run() {
       s.Add(smp.label, r->emotions(top).label());
     }
     s.Print("service: the encoded file through FacePipeline::AnalyzeEncoded");
+    if (!report_dir.empty() &&
+        report.Write(report_dir + "/service",
+                     absl::StrCat("Face analyzer with ", service_model.empty() ? "its model" : service_model, " on ",
+                                  data_name, ": files through the pipeline"),
+                     absl::StrCat(data_note, " Each encoded file goes through the face service's whole pipeline "
+                                             "(FacePipeline::AnalyzeEncoded: detection, landmarks, framing, the "
+                                             "expression model), as a client would send it; the probabilities are "
+                                             "the service's, shrunk towards uniform by the reading's evidence."),
+                     program("service")) != 0) {
+      return 1;
+    }
     for (const auto& [d, n] : detectors) std::printf("  detector %s: %d\n", d.c_str(), n);
     // The cues' spread on each label (median, and the interquartile range / 1.35: a robust std).
     std::printf("cues through the service (median / robust std):\n");

@@ -1,24 +1,31 @@
-// burnout-train-fusion: trains the attention fusion model and writes a model directory.
+// burnout-train-fusion: trains a fusion model and writes a model directory; optionally an
+// evaluation report comparing variants.
 //
-//   burnout-train-fusion --out models/fusion-attention/1 [--seed 17] [--profiles 30000]
-//                        [--epochs 30] [--data aligned.tsv] [--voice_model_dir DIR]
-//                        [--face_outputs FILE]
+//   burnout-train-fusion --out models/fusion-attention/1 [--variant attention] [--seed 17]
+//                        [--profiles 30000] [--epochs 30] [--data aligned.tsv]
+//                        [--voice_model_dir DIR] [--face_outputs FILE] [--report DIR]
+//   burnout-train-fusion --variant all --out DIR [--version 1] [--report DIR]
 //
+// --variant all trains every variant on the same data and splits, into
+// DIR/fusion-<variant>/<version>, and the report compares them (fusion_report.h).
 // --voice_model_dir (default: the source tree's models/voice-acoustic/1) is the voice model
 // whose mapping gives the synthetic profiles' voice emotions; --face_outputs (default: the
 // source tree's services/fusion/data/fer2013_expression_outputs.textproto) the face expression
 // model's measured outputs the face emotions are drawn from. Neither is needed with --data.
 // Runs libtorch on one intra-op thread so the same flags give byte-identical weights.
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/config/config.h"
 #include "common/torch/trainer_main.h"
+#include "services/fusion/fusion_report.h"
 #include "services/fusion/fusion_trainer.h"
 #include "common/schema/voice_mapping.h"
 
@@ -29,8 +36,15 @@
 int main(int argc, char** argv) {
   burnout::torchx::TrainerCommandLine cli(
       "burnout-train-fusion",
-      "usage: burnout-train-fusion --out DIR [--seed N] [--profiles N] [--epochs N] "
-      "[--data FILE.tsv] [--voice_model_dir DIR] [--face_outputs FILE] [--text_outputs FILE]\n"
+      "usage: burnout-train-fusion --out DIR [--variant NAME|all] [--version V] [--seed N]\n"
+      "       [--profiles N] [--epochs N] [--data FILE.tsv] [--report DIR] [--voice_model_dir DIR]\n"
+      "       [--face_outputs FILE] [--text_outputs FILE]\n"
+      "  --variant          attention (default), cross_attention, concat, gated, weighted, or all;\n"
+      "                     with all, --out is a parent: each goes to OUT/fusion-<variant>/<version>\n"
+      "  --version          the model version written in the manifest (default 1)\n"
+      "  --report DIR       write the evaluation report (index.md and SVG plots) into DIR\n"
+      "  --embedding_projection N  width of each embedding's projector when --data carries\n"
+      "                     <m>.embedding columns (default 256)\n"
       "  --voice_model_dir  voice model whose mapping gives the synthetic voice emotions\n"
       "                     (default " BURNOUT_SOURCE_DIR "/models/voice-acoustic/1)\n"
       "  --face_outputs     the face expression model's outputs per true label (default\n"
@@ -41,12 +55,21 @@ int main(int argc, char** argv) {
   std::string voice_model_dir = BURNOUT_SOURCE_DIR "/models/voice-acoustic/1";
   std::string face_outputs_path = BURNOUT_SOURCE_DIR "/services/fusion/data/fer2013_expression_outputs.textproto";
   std::string text_outputs_path = BURNOUT_SOURCE_DIR "/services/fusion/data/goemotions_text_outputs.textproto";
-  const auto apply = [&options, &voice_model_dir, &face_outputs_path, &text_outputs_path](const std::string& flag,
-                                                                                          const std::string& value) {
+  std::vector<burnout::fusion::FusionVariant> variants = {burnout::fusion::FusionVariant::kAttention};
+  std::string report_dir;
+  const auto apply = [&](const std::string& flag, const std::string& value) {
     int number = 0;
     uint64_t seed = 0;
     if (flag == "--out") {
       options.out_dir = value;
+    } else if (flag == "--variant" && value == "all") {
+      variants = burnout::fusion::AllFusionVariants();
+    } else if (flag == "--variant" && burnout::fusion::VariantFromName(value)) {
+      variants = {*burnout::fusion::VariantFromName(value)};
+    } else if (flag == "--version" && !value.empty() && value.find('/') == std::string::npos) {
+      options.version = value;
+    } else if (flag == "--report" && !value.empty()) {
+      report_dir = value;
     } else if (flag == "--data") {
       options.data_path = value;
     } else if (flag == "--voice_model_dir" && !value.empty()) {
@@ -61,6 +84,8 @@ int main(int argc, char** argv) {
       options.profiles = number;
     } else if (flag == "--epochs" && absl::SimpleAtoi(value, &number) && number > 0) {
       options.epochs = number;
+    } else if (flag == "--embedding_projection" && absl::SimpleAtoi(value, &number) && number > 0) {
+      options.embedding_projection = number;
     } else {
       return false;
     }
@@ -101,12 +126,39 @@ int main(int argc, char** argv) {
   }
   options.log = [](const std::string& line) { std::printf("%s\n", line.c_str()); };
   burnout::torchx::UseDeterministicThreads();
-  auto report = burnout::fusion::TrainFusion(options);
-  if (!report.ok()) return cli.TrainingFailed(report.status());
-  const auto& m = report->manifest;
-  std::printf("temperature %.4f (fitted on the calibration split)\n", report->temperature);
-  for (const char* name : {"val_accuracy", "ece_before", "ece_after", "nll_before", "nll_after"}) {
-    std::printf("%-12s %.4f\n", name, burnout::fusion::FindMetric(m, name));
+  const bool all = variants.size() > 1;
+  const std::string parent = options.out_dir;
+  std::vector<burnout::fusion::FusionEvaluation> evaluations;
+  int exit_code = 0;
+  for (const auto variant : variants) {
+    options.variant = variant;
+    if (all) {
+      options.out_dir = absl::StrCat(parent, "/", burnout::fusion::VariantKind(variant), "/", options.version);
+    }
+    std::printf("== %s -> %s\n", burnout::fusion::VariantName(variant).c_str(), options.out_dir.c_str());
+    auto report = burnout::fusion::TrainFusion(options);
+    if (!report.ok()) return cli.TrainingFailed(report.status());
+    const auto& m = report->manifest;
+    std::printf("temperature %.4f (fitted on the calibration split)\n", report->temperature);
+    for (const char* name : {"val_accuracy", "ece_before", "ece_after", "nll_before", "nll_after"}) {
+      std::printf("%-12s %.4f\n", name, burnout::fusion::FindMetric(m, name));
+    }
+    std::printf("training     %.2f s (the optimisation alone; %.2f s with data and evaluation)\n",
+                report->evaluation.train_seconds, report->seconds);
+    exit_code = cli.Wrote(options.out_dir, m.sha256(), report->seconds);
+    evaluations.push_back(std::move(report->evaluation));
   }
-  return cli.Wrote(options.out_dir, m.sha256(), report->seconds);
+  if (!report_dir.empty()) {
+    const auto start = std::chrono::steady_clock::now();
+    burnout::fusion::FusionReportOptions report_options;
+    report_options.data = options.data_path.empty() ? "synthetic profiles (services/fusion/synthetic_profiles.h)"
+                                                    : options.data_path;
+    report_options.program = options.program;
+    if (auto s = burnout::fusion::WriteFusionReport(report_dir, evaluations, report_options); !s.ok()) {
+      return cli.TrainingFailed(s);
+    }
+    std::printf("report: %s/index.md (%.2f s)\n", report_dir.c_str(),
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+  return exit_code;
 }
