@@ -37,20 +37,23 @@ for row, text in zip(rows, texts):
     p = {c["label"]: c.get("probability", 0.0) for c in risk.get("calibrated_probabilities", [])}
     score = 0.5 * p.get("moderate", 0.0) + p.get("high", 0.0)
     level = risk.get("level", "RISK_LEVEL_UNSPECIFIED").replace("RISK_LEVEL_", "").lower()
+    if risk.get("abstained"):
+        level = "no level"
     scores[row["group"]].append(score)
     levels[row["group"]][level] += 1
-    if (row["group"] == "burnout" and level == "low") or (row["group"] in ("ordinary", "thriving") and level != "low"):
+    if (row["group"] == "burnout" and level in ("low", "no level")) or (row["group"] in ("ordinary", "thriving") and level != "low"):
         missed.append("  %-8s %-8s %.3f  %s" % (row["group"], level, score, text))
 print("\n%s\n" % name)
-print("| group | entries | mean risk | low | moderate | high |")
-print("|---|---|---|---|---|---|")
+print("| group | entries | mean risk | low | moderate | high | not enough signal |")
+print("|---|---|---|---|---|---|---|")
 for g in ["burnout", "ordinary", "thriving"] + sorted(set(scores) - {"burnout", "ordinary", "thriving"}):
     if g in scores:
         s = scores[g]
-        print("| %s | %d | %.3f | %d | %d | %d |" % (g, len(s), sum(s) / len(s), levels[g]["low"],
-                                                    levels[g]["moderate"], levels[g]["high"]))
+        print("| %s | %d | %.3f | %d | %d | %d | %d |" % (g, len(s), sum(s) / len(s), levels[g]["low"],
+                                                         levels[g]["moderate"], levels[g]["high"],
+                                                         levels[g]["no level"]))
 if missed:
-    print("\nburnout entries assessed low, other entries assessed moderate or high:")
+    print("\nburnout entries assessed low (or without a level), other entries not assessed low:")
     print("\n".join(missed))
 PY
 done

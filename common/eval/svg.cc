@@ -299,6 +299,30 @@ Ticks XTicks(double lo, double hi, double pixels, bool extend) {
 // Left margin for a y axis with these ticks and a rotated label.
 double LeftMargin(const Ticks& t) { return 12 + 16 + 8 + MaxTickWidth(t) + 8; }
 
+// The plot area of an x/y chart and its scales, after drawing the title, the legend, both
+// axes and the frame: the layout the scatter and line charts share.
+struct XYFrame {
+  double left, right, top, bottom;
+  Scale x, y;
+};
+XYFrame DrawXYFrame(Doc& doc, const std::string& title, const std::string& subtitle,
+                    const std::string& y_label, bool has_x_label, int width, int height,
+                    const std::vector<LegendItem>& legend, const Ticks& yt, double xlo,
+                    double xhi) {
+  const double header_h = subtitle.empty() ? 34 : 50;
+  const double top = header_h + Legend(nullptr, width, header_h, legend) + 4;
+  const double bottom = height - (has_x_label ? 52 : 30);
+  const double left = LeftMargin(yt), right = width - 20;
+  const Ticks xt = XTicks(xlo, xhi, right - left, true);
+  Header(doc, title, subtitle);
+  Legend(&doc, width, header_h, legend);
+  const Scale x{xt.lo, xt.hi, left, right}, y{yt.lo, yt.hi, bottom, top};
+  XAxis(doc, xt, x, top, bottom, true);
+  YAxis(doc, yt, y, left, right, y_label, 20);
+  Frame(doc, left, top, right, bottom);
+  return {left, right, top, bottom, x, y};
+}
+
 // Sequential blue (ColorBrewer "Blues"), t in [0, 1]: readable by all colour vision types.
 std::string Blue(double t) {
   static constexpr int kStops[9][3] = {{247, 251, 255}, {222, 235, 247}, {198, 219, 239},
@@ -599,20 +623,12 @@ std::string ScatterSvg(const ScatterChart& chart) {
                                  : absl::StrCat("group ", g);
     legend.push_back({absl::StrCat(name, " (", size[g], ")"), Colour(g), LegendItem::kDot});
   }
-  const double header_h = chart.subtitle.empty() ? 34 : 50;
-  const double top = header_h + Legend(nullptr, chart.width, header_h, legend) + 4;
-  const double bottom = chart.height - (chart.x_label.empty() ? 30 : 52);
-  const Ticks yt = NiceTicks(lo[1], hi[1], 5, true);
-  const double left = LeftMargin(yt), right = chart.width - 20;
-  const Ticks xt = XTicks(lo[0], hi[0], right - left, true);
-
   Doc doc(chart.width, chart.height);
-  Header(doc, chart.title, chart.subtitle);
-  Legend(&doc, chart.width, header_h, legend);
-  const Scale x{xt.lo, xt.hi, left, right}, y{yt.lo, yt.hi, bottom, top};
-  XAxis(doc, xt, x, top, bottom, true);
-  YAxis(doc, yt, y, left, right, chart.y_label, 20);
-  Frame(doc, left, top, right, bottom);
+  const XYFrame f = DrawXYFrame(doc, chart.title, chart.subtitle, chart.y_label,
+                                !chart.x_label.empty(), chart.width, chart.height, legend,
+                                NiceTicks(lo[1], hi[1], 5, true), lo[0], hi[0]);
+  const Scale &x = f.x, &y = f.y;
+  const double left = f.left, right = f.right;
   for (size_t i = 0; i < chart.points.size(); ++i) {
     const auto& p = chart.points[i];
     if (!Finite(p[0]) || !Finite(p[1])) continue;
@@ -642,19 +658,12 @@ std::string LineChartSvg(const LineChart& chart) {
   if (!Finite(xlo)) xlo = 0, xhi = 1, ylo = 0, yhi = 1;
   const bool fixed = chart.y_min.has_value() && chart.y_max.has_value();
   const Ticks yt = NiceTicks(chart.y_min.value_or(ylo), chart.y_max.value_or(yhi), 5, !fixed);
-  const double header_h = chart.subtitle.empty() ? 34 : 50;
-  const double top = header_h + Legend(nullptr, chart.width, header_h, legend) + 4;
-  const double bottom = chart.height - (chart.x_label.empty() ? 30 : 52);
-  const double left = LeftMargin(yt), right = chart.width - 20;
-  const Ticks xt = XTicks(xlo, xhi, right - left, true);
-
   Doc doc(chart.width, chart.height);
-  Header(doc, chart.title, chart.subtitle);
-  Legend(&doc, chart.width, header_h, legend);
-  const Scale x{xt.lo, xt.hi, left, right}, y{yt.lo, yt.hi, bottom, top};
-  XAxis(doc, xt, x, top, bottom, true);
-  YAxis(doc, yt, y, left, right, chart.y_label, 20);
-  Frame(doc, left, top, right, bottom);
+  const XYFrame f = DrawXYFrame(doc, chart.title, chart.subtitle, chart.y_label,
+                                !chart.x_label.empty(), chart.width, chart.height, legend, yt,
+                                xlo, xhi);
+  const Scale &x = f.x, &y = f.y;
+  const double left = f.left, right = f.right, top = f.top, bottom = f.bottom;
   doc.Raw(absl::StrFormat(
       "<clipPath id=\"plot\"><rect x=\"%s\" y=\"%s\" width=\"%s\" height=\"%s\"/></clipPath>",
       C(left - 4), C(top - 4), C(right - left + 8), C(bottom - top + 8)));

@@ -1,5 +1,6 @@
 #include "services/fusion/fusion_model.h"
 
+#include <ATen/CPUGeneratorImpl.h>
 #include <c10/core/InferenceMode.h>
 
 #include <algorithm>
@@ -24,6 +25,19 @@ namespace {
 using burnout::v1::FuseRequest;
 using burnout::v1::FuseResponse;
 using burnout::v1::FusionSpec;
+
+// FNV-1a over the model input and the number of passes: the MC-dropout seed of a request.
+uint64_t InputSeed(const FusionFeatures& features, int mc) {
+  uint64_t h = 1469598103934665603ULL;
+  auto mix = [&h](const void* data, size_t n) {
+    const auto* p = static_cast<const unsigned char*>(data);
+    for (size_t i = 0; i < n; ++i) h = (h ^ p[i]) * 1099511628211ULL;
+  };
+  for (const auto& slot : features.slots) mix(slot.data(), slot.size() * sizeof(float));
+  mix(features.present.data(), features.present.size());
+  mix(&mc, sizeof(mc));
+  return h;
+}
 
 class TorchFusionModel final : public FusionModel {
  public:
@@ -70,8 +84,12 @@ class TorchFusionModel final : public FusionModel {
       if (mc > 1) {
         std::vector<torch::Tensor> repeated;
         for (const auto& t : inputs) repeated.push_back(t.expand({mc, t.size(1)}).contiguous());
-        const FusionNetOutput sampled = net_->Forward(
-            repeated, present.expand({mc, present.size(1)}).contiguous(), /*stochastic=*/true);
+        // Dropout masks from a generator seeded by the input: the same request always gets the
+        // same spread (and abstains or not the same way), and concurrent calls share nothing.
+        const FusionNetOutput sampled =
+            net_->Forward(repeated, present.expand({mc, present.size(1)}).contiguous(),
+                          /*stochastic=*/true,
+                          at::make_generator<at::CPUGeneratorImpl>(InputSeed(features, mc)));
         const torch::Tensor probs = torch::softmax(sampled.logits / temperature, 1);
         uncertainty = probs.std(0, /*unbiased=*/false).mean().item<float>();
       }

@@ -106,14 +106,24 @@ torch::Tensor FusionNetImpl::Pool(const torch::Tensor& h, const torch::Tensor& p
   return (weights->unsqueeze(-1) * h).sum(1);
 }
 
-torch::Tensor FusionNetImpl::Classify(const torch::Tensor& fused, bool stochastic) {
+torch::Tensor FusionNetImpl::Drop(const torch::Tensor& x, bool stochastic,
+                                  const c10::optional<at::Generator>& gen) const {
+  if (!stochastic || shape_.dropout <= 0.0) return x;
+  if (!gen.has_value()) return torch::dropout(x, shape_.dropout, true);
+  const double keep = 1.0 - shape_.dropout;
+  return x * torch::bernoulli(torch::full_like(x, keep), gen) / keep;
+}
+
+torch::Tensor FusionNetImpl::Classify(const torch::Tensor& fused, bool stochastic,
+                                      const c10::optional<at::Generator>& gen) {
   torch::Tensor z = torch::gelu(classify_hidden_->forward(fused));
-  z = torch::dropout(z, shape_.dropout, stochastic);
+  z = Drop(z, stochastic, gen);
   return classify_out_->forward(z);
 }
 
 FusionNetOutput FusionNetImpl::Forward(const std::vector<torch::Tensor>& inputs,
-                                       const torch::Tensor& present, bool stochastic) {
+                                       const torch::Tensor& present, bool stochastic,
+                                       const c10::optional<at::Generator>& gen) {
   const int64_t slots = static_cast<int64_t>(inputs.size());
   const torch::Tensor mask = present.to(torch::kFloat);  // [B, M]
   std::vector<torch::Tensor> projected;
@@ -127,7 +137,7 @@ FusionNetOutput FusionNetImpl::Forward(const std::vector<torch::Tensor>& inputs,
       x = torch::cat({x.narrow(1, 0, d), e}, 1);
     }
     torch::Tensor h = torch::gelu(norm_[m]->forward(project_[m]->forward(x)));
-    h = torch::dropout(h, shape_.dropout, stochastic);
+    h = Drop(h, stochastic, gen);
     projected.push_back(h * mask.select(1, m).unsqueeze(1));  // absent: exactly 0
   }
   FusionNetOutput out;
@@ -136,7 +146,7 @@ FusionNetOutput FusionNetImpl::Forward(const std::vector<torch::Tensor>& inputs,
   switch (shape_.variant) {
     case FusionVariant::kAttention:
       out.fused = Pool(h, present, &out.weights);
-      out.logits = Classify(out.fused, stochastic);
+      out.logits = Classify(out.fused, stochastic, gen);
       break;
     case FusionVariant::kCrossAttention: {
       const double scale = 1.0 / std::sqrt(static_cast<double>(shape_.hidden_dim));
@@ -146,16 +156,16 @@ FusionNetOutput FusionNetImpl::Forward(const std::vector<torch::Tensor>& inputs,
       s = s.masked_fill(present.logical_not().unsqueeze(1), kMinusInf);
       const torch::Tensor context = torch::matmul(torch::softmax(s, 2), v);
       torch::Tensor z = cross_norm_->forward(
-          h + torch::dropout(cross_out_->forward(context), shape_.dropout, stochastic));
+          h + Drop(cross_out_->forward(context), stochastic, gen));
       z = z * mask.unsqueeze(-1);  // absent queries saw the present ones; drop them
       out.fused = Pool(z, present, &out.weights);
-      out.logits = Classify(out.fused, stochastic);
+      out.logits = Classify(out.fused, stochastic, gen);
       break;
     }
     case FusionVariant::kConcat: {
       const torch::Tensor joined = torch::cat({h.flatten(1), mask}, 1);
       out.fused = torch::gelu(joint_norm_->forward(joint_->forward(joined)));
-      out.fused = torch::dropout(out.fused, shape_.dropout, stochastic);
+      out.fused = Drop(out.fused, stochastic, gen);
       // Each slot's share of the first layer: |W_m h_m|, from the weight block of slot m.
       const torch::Tensor w = joint_->weight;  // [H, M*H + M]
       std::vector<torch::Tensor> norms;
@@ -167,7 +177,7 @@ FusionNetOutput FusionNetImpl::Forward(const std::vector<torch::Tensor>& inputs,
       out.weights = c / c.sum(1, true).clamp_min(1e-12);
       // A lone present slot whose contribution is numerically 0 still carries all the weight.
       out.weights = torch::where(c.sum(1, true).gt(0), out.weights, mask / mask.sum(1, true));
-      out.logits = Classify(out.fused, stochastic);
+      out.logits = Classify(out.fused, stochastic, gen);
       break;
     }
     case FusionVariant::kGated: {
@@ -178,16 +188,16 @@ FusionNetOutput FusionNetImpl::Forward(const std::vector<torch::Tensor>& inputs,
       const torch::Tensor g = torch::stack(gates, 1) * mask;  // [B, M], 0 where absent
       const torch::Tensor gated = (g.unsqueeze(-1) * h).sum(1);
       out.fused = torch::gelu(joint_norm_->forward(joint_->forward(torch::cat({gated, mask}, 1))));
-      out.fused = torch::dropout(out.fused, shape_.dropout, stochastic);
+      out.fused = Drop(out.fused, stochastic, gen);
       out.weights = g / g.sum(1, true).clamp_min(1e-12);
-      out.logits = Classify(out.fused, stochastic);
+      out.logits = Classify(out.fused, stochastic, gen);
       break;
     }
     case FusionVariant::kWeighted: {
       std::vector<torch::Tensor> probs;
       for (int64_t m = 0; m < slots; ++m) {
         torch::Tensor z = torch::gelu(head_hidden_[m]->forward(h.select(1, m)));
-        z = torch::dropout(z, shape_.dropout, stochastic);
+        z = Drop(z, stochastic, gen);
         probs.push_back(torch::softmax(head_out_[m]->forward(z), 1));
       }
       const torch::Tensor p = torch::stack(probs, 1);  // [B, M, C]

@@ -23,7 +23,9 @@
 // All but `weighted` classify `fused` with Linear(F -> H/2) -> GELU -> dropout -> Linear(-> C).
 // Dropout is applied functionally from the `stochastic` argument (MC dropout at inference,
 // regularisation in training), so the module's train/eval flag is never consulted and
-// concurrent forwards never change module state.
+// concurrent forwards never change module state. Its masks come from `gen` when one is given
+// (serving: a generator seeded from the request, so the same input always gets the same MC
+// spread), else from libtorch's default generator (training).
 #pragma once
 
 #include <torch/nn/module.h>
@@ -31,6 +33,7 @@
 #include <torch/nn/modules/normalization.h>
 #include <torch/nn/pimpl.h>
 #include <torch/types.h>
+#include <ATen/core/Generator.h>
 
 #include <cstdint>
 #include <vector>
@@ -66,13 +69,16 @@ class FusionNetImpl : public torch::nn::Module {
   // present: [B, slots] bool with at least one true per row. Thread-safe for concurrent calls
   // (reads parameters only).
   FusionNetOutput Forward(const std::vector<torch::Tensor>& inputs, const torch::Tensor& present,
-                          bool stochastic);
+                          bool stochastic, const c10::optional<at::Generator>& gen = c10::nullopt);
 
   const FusionNetShape& shape() const { return shape_; }
 
  private:
   torch::Tensor Pool(const torch::Tensor& h, const torch::Tensor& present, torch::Tensor* weights);
-  torch::Tensor Classify(const torch::Tensor& fused, bool stochastic);
+  torch::Tensor Classify(const torch::Tensor& fused, bool stochastic,
+                         const c10::optional<at::Generator>& gen);
+  torch::Tensor Drop(const torch::Tensor& x, bool stochastic,
+                     const c10::optional<at::Generator>& gen) const;
 
   FusionNetShape shape_;
   std::vector<torch::nn::Linear> embed_;  // null where a slot takes no embedding

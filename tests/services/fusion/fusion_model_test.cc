@@ -368,6 +368,15 @@ TEST_F(FusionModelTest, AbstainsWhenTheMcSpreadIsTooWide) {
   EXPECT_THAT(r->abstain_reason(), HasSubstr("disagree"));
   opts.abstain_uncertainty = base->uncertainty() * 3;
   EXPECT_FALSE(model_->Fuse(ClearHighRiskRequest(), opts)->abstained());
+  // The dropout masks are seeded by the input: the same request always gets the same spread,
+  // so it cannot flip between a level and an abstention; another input gets other masks.
+  opts.abstain_uncertainty = -1.0f;
+  auto again = model_->Fuse(ClearHighRiskRequest(), opts);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->uncertainty(), base->uncertainty());
+  auto other = model_->Fuse(ClearLowRiskRequest(), opts);
+  ASSERT_TRUE(other.ok());
+  EXPECT_NE(other->uncertainty(), base->uncertainty());
   // One pass measures no spread, so it never abstains on it.
   opts.mc_samples = 1;
   opts.abstain_uncertainty = 0.0f;
