@@ -46,8 +46,10 @@ std::string RenderAssessment(const burnout::v1::Assessment& a) {
     absl::StrAppendFormat(&out, "  %-9s %5.1f%% %s\n", p.label(), 100 * p.probability(),
                           Bar(p.probability()));
   }
-  absl::StrAppendFormat(&out, "  uncertainty %.3f, %s\n\n", r.uncertainty(),
-                        r.reliable() ? "reliable" : "not reliable: read as a weak signal");
+  absl::StrAppendFormat(&out, "  uncertainty %.3f%s\n\n", r.uncertainty(),
+                        r.abstained() ? ""
+                        : r.reliable() ? ", reliable"
+                                       : ", not reliable: read as a weak signal");
   out += "Modalities:\n";
   for (const auto& m : a.modalities()) {
     if (m.used()) {

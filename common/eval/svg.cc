@@ -15,10 +15,10 @@
 namespace burnout::eval {
 namespace {
 
-// Okabe & Ito (2008), ordered so the first colours are the most distinct on white; yellow
-// and black come last.
+// Okabe & Ito (2008), ordered so the first colours are the most distinct on white; black,
+// then yellow (faint on white, so only an eighth group gets it) come last.
 constexpr const char* kPalette[] = {"#0072B2", "#E69F00", "#009E73", "#D55E00",
-                                    "#CC79A7", "#56B4E9", "#F0E442", "#000000"};
+                                    "#CC79A7", "#56B4E9", "#000000", "#F0E442"};
 const char* Colour(int i) { return kPalette[((i % 8) + 8) % 8]; }
 
 constexpr double kTitleSize = 16, kFontSize = 12, kTickSize = 11;
