@@ -21,8 +21,6 @@
 
 namespace burnout::fusion {
 
-inline constexpr char kFusionModelKind[] = "fusion-attention";
-
 enum class FusionVariant { kAttention, kCrossAttention, kConcat, kGated, kWeighted };
 
 // Every variant, in the order reports list them.

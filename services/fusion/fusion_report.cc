@@ -77,19 +77,16 @@ double Quantile(std::vector<double> v, double q) {
   return v[static_cast<size_t>(std::min<double>(v.size() - 1, q * (v.size() - 1) + 0.5))];
 }
 
+// Writes plot files into one directory.
 class Writer {
  public:
-  Writer(std::string dir) : dir_(std::move(dir)) {}
-  absl::Status Plot(const std::string& name, const std::string& svg) {
-    BR_RETURN_IF_ERROR(eval::WriteFile(absl::StrCat(dir_, "/", name), svg));
-    ++plots_;
-    return absl::OkStatus();
+  explicit Writer(std::string dir) : dir_(std::move(dir)) {}
+  absl::Status Plot(const std::string& name, const std::string& svg) const {
+    return eval::WriteFile(absl::StrCat(dir_, "/", name), svg);
   }
-  int plots() const { return plots_; }
 
  private:
   std::string dir_;
-  int plots_ = 0;
 };
 
 // First `n` rows of x and groups.

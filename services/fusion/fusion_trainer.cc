@@ -297,7 +297,6 @@ FusionEvaluation Measure(FusionNetImpl& net, const FusionSpec& spec, const Split
   // calibrated probabilities over mc_samples stochastic passes.
   {
     const int mc = std::max(2, o.mc_samples);
-    std::vector<torch::Tensor> sq, sum;
     torch::Tensor s1 = torch::zeros({val.size(), logits.size(1)}, torch::kDouble);
     torch::Tensor s2 = torch::zeros_like(s1);
     for (int k = 0; k < mc; ++k) {

@@ -22,6 +22,7 @@
 #include "burnout/v1/text.grpc.pb.h"
 #include "common/grpc/channel.h"
 #include "common/grpc/health_client.h"
+#include "tests/testing/service_process.h"
 #include "google/protobuf/util/json_util.h"
 
 namespace {
@@ -404,20 +405,9 @@ TEST_F(StackTest, CorruptModelLeavesServiceAliveButNotReady) {
       f.write("\x01\x02\x03\x04", 4);
     }
   }
-  const fs::path port_file = run_ / "corrupt.port";
-  const std::string cmd = std::string(BURNOUT_BIN_DIR) + "/burnout-text --config config/text.textproto --port 0 --model_dir " +
-                          model.string() + " --port_file " + port_file.string();
-  const pid_t pid = fork();
-  if (pid == 0) {
-    execl("/bin/sh", "sh", "-c", ("exec " + cmd + " >" + (run_ / "corrupt.log").string() + " 2>&1").c_str(), nullptr);
-    _exit(127);
-  }
-  int port = 0;
-  for (int i = 0; i < 1000 && port == 0; ++i) {
-    std::ifstream in(port_file);
-    in >> port;
-    if (port == 0) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  burnout::testutil::ServiceProcess p;
+  const int port = p.Start("burnout-text", "--config config/text.textproto --port 0 --model_dir " + model.string(),
+                           run_ / "corrupt.port", run_ / "corrupt.log");
   ASSERT_GT(port, 0);
   auto channel = burnout::grpcx::MakeChannel("127.0.0.1:" + std::to_string(port), 0);
   // Wait until the load attempt is logged, then check liveness vs readiness.
@@ -430,26 +420,14 @@ TEST_F(StackTest, CorruptModelLeavesServiceAliveButNotReady) {
   EXPECT_EQ(*live, burnout::grpcx::Health::kServing);
   EXPECT_EQ(*ready, burnout::grpcx::Health::kNotServing);
   EXPECT_NE(Slurp(run_ / "corrupt.log").find(model.string()), std::string::npos);
-  kill(pid, SIGTERM);
-  int status = 0;
-  waitpid(pid, &status, 0);
+  const int status = p.Stop();
   EXPECT_TRUE(WIFEXITED(status)) << "SIGTERM should end it gracefully";
 }
 
 // A burnout-text process serving the model repository `repo` (a tiny TorchScript model made
 // by burnout-make-tiny-model), polling for new versions every `poll_ms` (-1: SIGHUP only).
-struct TextProcess {
-  pid_t pid = -1;
-  int port = 0;
-  fs::path log;
+struct TextProcess : burnout::testutil::ServiceProcess {
   std::unique_ptr<burnout::v1::TextAnalyzer::Stub> stub;
-  ~TextProcess() {
-    if (pid > 0) {
-      kill(pid, SIGTERM);
-      int status = 0;
-      waitpid(pid, &status, 0);
-    }
-  }
   burnout::v1::ModalityResult Analyze(grpc::Status* status) {
     grpc::ClientContext ctx;
     ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
@@ -465,28 +443,8 @@ void StartText(const fs::path& dir, const fs::path& repo, int poll_ms, TextProce
   const fs::path config = dir / "text.textproto";
   std::ofstream(config) << "server { listen: \"127.0.0.1:0\" model_poll_ms: " << poll_ms
                         << " torch_threads: 1 }\nmodel_dir: \"" << repo.string() << "\"\n";
-  const fs::path port_file = dir / "text.port";
-  p->log = dir / "text.log";
-  const std::string cmd = std::string(BURNOUT_BIN_DIR) + "/burnout-text --config " + config.string() +
-                          " --port_file " + port_file.string();
-  p->pid = fork();
-  if (p->pid == 0) {
-    execl("/bin/sh", "sh", "-c", ("exec " + cmd + " >" + p->log.string() + " 2>&1").c_str(), nullptr);
-    _exit(127);
-  }
-  for (int i = 0; i < 1000 && p->port == 0; ++i) {
-    std::ifstream in(port_file);
-    in >> p->port;
-    if (p->port == 0) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  ASSERT_GT(p->port, 0);
-  auto channel = burnout::grpcx::MakeChannel("127.0.0.1:" + std::to_string(p->port), 0);
-  for (int i = 0; i < 500; ++i) {
-    auto ready = burnout::grpcx::CheckHealth(channel, "burnout.v1.TextAnalyzer", std::chrono::seconds(2));
-    if (ready.ok() && *ready == burnout::grpcx::Health::kServing) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  p->stub = burnout::v1::TextAnalyzer::NewStub(channel);
+  ASSERT_GT(p->Start("burnout-text", "--config " + config.string(), dir / "text.port", dir / "text.log"), 0);
+  p->stub = burnout::v1::TextAnalyzer::NewStub(p->WaitReady("burnout.v1.TextAnalyzer"));
 }
 
 Result MakeTiny(const fs::path& out, const std::string& version, const std::string& extra = "") {

@@ -2,24 +2,20 @@
 // repository whose version 1 is attention fusion gets a version 2 of another variant (gated),
 // the service is sent SIGHUP while a client keeps calling, and not one call fails.
 #include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <string>
 #include <thread>
 
 #include "burnout/v1/fusion.grpc.pb.h"
-#include "common/grpc/channel.h"
-#include "common/grpc/health_client.h"
 #include "gtest/gtest.h"
 #include "services/fusion/fusion_trainer.h"
 #include "tests/services/fusion/fusion_test_inputs.h"
 #include "tests/services/fusion/fusion_test_voice.h"
+#include "tests/testing/service_process.h"
 #include "tests/testing/temp_dir.h"
 
 namespace burnout::fusion {
@@ -27,39 +23,17 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string Slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 void Train(FusionVariant v, const std::string& version, const fs::path& out) {
-  FusionTrainOptions o;
+  FusionTrainOptions o = SyntheticTraining(out.string(), 400, 1);
   o.variant = v;
   o.version = version;
-  o.voice_model = &SpecVoiceModel();
-  o.face_outputs = &ShippedFaceOutputs();
-  o.text_outputs = &ShippedTextOutputs();
-  o.profiles = 400;
-  o.epochs = 1;
   o.mc_samples = 2;
-  o.out_dir = out.string();
   auto r = TrainFusion(o);
   ASSERT_TRUE(r.ok()) << r.status();
 }
 
-struct FusionProcess {
-  pid_t pid = -1;
-  fs::path log;
+struct FusionProcess : testutil::ServiceProcess {
   std::unique_ptr<burnout::v1::Fusion::Stub> stub;
-  ~FusionProcess() {
-    if (pid > 0) {
-      kill(pid, SIGTERM);
-      int status = 0;
-      waitpid(pid, &status, 0);
-    }
-  }
   burnout::v1::FuseResponse Fuse(grpc::Status* status) {
     grpc::ClientContext ctx;
     ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
@@ -70,31 +44,11 @@ struct FusionProcess {
 };
 
 void Start(const fs::path& dir, const fs::path& repo, FusionProcess* p) {
-  const fs::path config = dir / "fusion.textproto", port_file = dir / "fusion.port";
+  const fs::path config = dir / "fusion.textproto";
   std::ofstream(config) << "server { listen: \"127.0.0.1:0\" model_poll_ms: -1 torch_threads: 1 }\n"
                         << "model_dir: \"" << repo.string() << "\"\nmc_samples: 4\n";
-  p->log = dir / "fusion.log";
-  const std::string cmd = std::string(BURNOUT_BIN_DIR) + "/burnout-fusion --config " + config.string() +
-                          " --port_file " + port_file.string();
-  p->pid = fork();
-  if (p->pid == 0) {
-    execl("/bin/sh", "sh", "-c", ("exec " + cmd + " >" + p->log.string() + " 2>&1").c_str(), nullptr);
-    _exit(127);
-  }
-  int port = 0;
-  for (int i = 0; i < 1500 && port == 0; ++i) {
-    std::ifstream in(port_file);
-    in >> port;
-    if (port == 0) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  ASSERT_GT(port, 0) << Slurp(p->log);
-  auto channel = grpcx::MakeChannel("127.0.0.1:" + std::to_string(port), 0);
-  for (int i = 0; i < 500; ++i) {
-    auto ready = grpcx::CheckHealth(channel, "burnout.v1.Fusion", std::chrono::seconds(2));
-    if (ready.ok() && *ready == grpcx::Health::kServing) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  p->stub = burnout::v1::Fusion::NewStub(channel);
+  ASSERT_GT(p->Start("burnout-fusion", "--config " + config.string(), dir / "fusion.port", dir / "fusion.log"), 0);
+  p->stub = burnout::v1::Fusion::NewStub(p->WaitReady("burnout.v1.Fusion"));
 }
 
 TEST(FusionReloadTest, SwitchesVariantOnSighupWithoutFailingARequest) {
@@ -106,7 +60,7 @@ TEST(FusionReloadTest, SwitchesVariantOnSighupWithoutFailingARequest) {
   ASSERT_NE(p.stub, nullptr);
   grpc::Status s;
   auto first = p.Fuse(&s);
-  ASSERT_TRUE(s.ok()) << s.error_message() << Slurp(p.log);
+  ASSERT_TRUE(s.ok()) << s.error_message() << p.Log();
   EXPECT_EQ(first.variant(), "attention");
   EXPECT_EQ(first.model().version(), "1");
 
@@ -130,7 +84,7 @@ TEST(FusionReloadTest, SwitchesVariantOnSighupWithoutFailingARequest) {
   }
   stop = true;
   client.join();
-  EXPECT_TRUE(switched) << Slurp(p.log);
+  EXPECT_TRUE(switched) << p.Log();
   EXPECT_EQ(failed.load(), 0);
   EXPECT_GT(answered.load(), 0);
   auto after = p.Fuse(&s);

@@ -9,6 +9,7 @@
 //    shipped numbers). Needs no files.
 //  - ShippedVoiceModel(): models/voice-acoustic/1 (cwd = source root), the model the
 //    shipped fusion checkpoint was trained with. Aborts the test binary if it cannot load.
+//  - SyntheticTraining(): trainer options on synthetic profiles with the three above.
 #pragma once
 
 #include <cstdio>
@@ -19,6 +20,7 @@
 #include "burnout/v1/model.pb.h"
 #include "common/config/config.h"
 #include "google/protobuf/text_format.h"
+#include "services/fusion/fusion_trainer.h"
 #include "services/fusion/synthetic_profiles.h"
 #include "common/schema/voice_mapping.h"
 
@@ -109,6 +111,19 @@ inline ProfileOptions WithVoice(const schema::VoiceMapping& model) {
   o.voice_model = &model;
   o.face_outputs = &ShippedFaceOutputs();
   o.text_outputs = &ShippedTextOutputs();
+  return o;
+}
+
+// Trainer options for a small synthetic run into `out_dir`: the spec voice model and the shipped
+// face and text outputs.
+inline FusionTrainOptions SyntheticTraining(const std::string& out_dir, int profiles, int epochs) {
+  FusionTrainOptions o;
+  o.voice_model = &SpecVoiceModel();
+  o.face_outputs = &ShippedFaceOutputs();
+  o.text_outputs = &ShippedTextOutputs();
+  o.profiles = profiles;
+  o.epochs = epochs;
+  o.out_dir = out_dir;
   return o;
 }
 

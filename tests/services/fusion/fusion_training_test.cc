@@ -370,15 +370,9 @@ TEST(FusionTsvTest, ErrorsNameTheLineAndTheColumn) {
 }
 
 TEST(FusionTrainerTest, SameSeedGivesIdenticalWeights) {
-  FusionTrainOptions o;
-  o.voice_model = &SpecVoiceModel();
-  o.face_outputs = &ShippedFaceOutputs();
-  o.text_outputs = &ShippedTextOutputs();
-  o.profiles = 500;
-  o.epochs = 2;
-  o.seed = 5;
   const std::string dir_a = TempDir("fusion_train_a");
-  o.out_dir = dir_a;
+  FusionTrainOptions o = SyntheticTraining(dir_a, 500, 2);
+  o.seed = 5;
   auto a = TrainFusion(o);
   ASSERT_TRUE(a.ok()) << a.status();
   o.out_dir = TempDir("fusion_train_b");
@@ -418,13 +412,7 @@ TEST(FusionTrainerTest, SyntheticDataNeedsTheFaceOutputs) {
 }
 
 TEST(FusionTrainerTest, WritesALoadableModelWithItsRecord) {
-  FusionTrainOptions o;
-  o.voice_model = &SpecVoiceModel();
-  o.face_outputs = &ShippedFaceOutputs();
-  o.text_outputs = &ShippedTextOutputs();
-  o.profiles = 600;
-  o.epochs = 2;
-  o.out_dir = TempDir("fusion_train_record");
+  FusionTrainOptions o = SyntheticTraining(TempDir("fusion_train_record"), 600, 2);
   o.program = "fusion_training_test";
   auto report = TrainFusion(o);
   ASSERT_TRUE(report.ok()) << report.status();

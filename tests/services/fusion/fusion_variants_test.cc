@@ -50,18 +50,13 @@ class VariantTest : public ::testing::TestWithParam<FusionVariant> {
     static auto* cache = new std::map<FusionVariant, Model>;
     auto it = cache->find(v);
     if (it != cache->end()) return it->second;
-    FusionTrainOptions o;
+    FusionTrainOptions o =
+        SyntheticTraining(testutil::FreshPath("fusion_variant_" + VariantName(v)), 1500, 6);
     o.variant = v;
-    o.voice_model = &SpecVoiceModel();
-    o.face_outputs = &ShippedFaceOutputs();
-    o.text_outputs = &ShippedTextOutputs();
-    o.profiles = 1500;
-    o.epochs = 6;
     o.hidden_dim = 16;
     o.attention_dim = 8;
     o.mc_samples = 4;
     o.seed = 11;
-    o.out_dir = testutil::FreshPath("fusion_variant_" + VariantName(v));
     auto report = TrainFusion(o);
     EXPECT_TRUE(report.ok()) << report.status();
     return cache->emplace(v, Model{report.ok() ? *std::move(report) : FusionTrainReport{}, o.out_dir})
@@ -177,14 +172,8 @@ TEST(FusionVariantsTest, AModelOfAnotherKindIsRefusedNamingTheFusionKinds) {
 }
 
 TEST(FusionVariantsTest, WeightsOfOneVariantDoNotLoadAsAnother) {
-  FusionTrainOptions o;
+  FusionTrainOptions o = SyntheticTraining(testutil::FreshPath("fusion_gated_as_concat"), 300, 1);
   o.variant = FusionVariant::kGated;
-  o.voice_model = &SpecVoiceModel();
-  o.face_outputs = &ShippedFaceOutputs();
-  o.text_outputs = &ShippedTextOutputs();
-  o.profiles = 300;
-  o.epochs = 1;
-  o.out_dir = testutil::FreshPath("fusion_gated_as_concat");
   auto report = TrainFusion(o);
   ASSERT_TRUE(report.ok()) << report.status();
   // Relabel it as concat: the loader must notice the weights do not fit.
