@@ -12,7 +12,12 @@
 #include "common/status/macros.h"
 #include "orchestrator/explainer.h"
 #include "orchestrator/export.h"
+#include "orchestrator/orchestrator_config.h"
+#include "orchestrator/insight/contradictions.h"
+#include "orchestrator/insight/recommendations.h"
+#include "orchestrator/person_insight.h"
 #include "orchestrator/state_engine.h"
+#include "services/temporal/trend_features.h"
 
 namespace burnout::orchestrator {
 namespace {
@@ -39,6 +44,15 @@ std::string NewAssessmentId() {
 }
 
 Deadline Min(Deadline a, Deadline b) { return std::min(a, b); }
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now().time_since_epoch())
+      .count();
+}
+
+constexpr int64_t kDayMs = 86400000;
+// Most assessments read back for a person's baseline, alerts and trend.
+constexpr int kMaxPersonHistory = 5000;
 Deadline In(int ms) { return Clock::now() + std::chrono::milliseconds(ms); }
 
 // Counts outstanding calls; Wait returns when all have reported.
@@ -95,7 +109,21 @@ std::string MaskReason(const absl::Status& s) {
 }
 
 Assessor::Assessor(const AssessorOptions& options, const AssessorDeps& deps)
-    : options_(options), deps_(deps) {}
+    : options_(options), deps_(deps) {
+  // Unset (0) insight settings take the configuration's defaults.
+  burnout::v1::OrchestratorConfig c;
+  *c.mutable_baseline() = options_.baseline;
+  *c.mutable_alerts() = options_.alerts;
+  *c.mutable_checkin() = options_.checkin;
+  c.mutable_privacy()->set_min_group_size(options_.min_group_size);
+  c.set_contradiction_threshold(options_.contradiction_threshold);
+  c.set_recommendations("none");
+  if (PrepareInsightConfig("", &c).ok()) {
+    options_.baseline = c.baseline();
+    options_.alerts = c.alerts();
+    options_.checkin = c.checkin();
+  }
+}
 
 absl::StatusOr<Assessment> Assessor::Assess(const burnout::v1::AssessRequest& req,
                                             Deadline deadline) {
@@ -195,10 +223,48 @@ absl::StatusOr<Assessment> Assessor::Assess(const burnout::v1::AssessRequest& re
         absl::StrCat("no modality could be analysed; ", absl::StrJoin(reasons, "; "));
     return input_rejected ? absl::InvalidArgumentError(msg) : absl::UnavailableError(msg);
   }
-  BR_RETURN_IF_ERROR(FuseInto(&a, deadline));
-  BR_ASSIGN_OR_RETURN(a, TrendExplainStore(std::move(a), deadline));
+  BR_ASSIGN_OR_RETURN(Person person, LoadPerson(req.user_id(), a.created_at_ms()));
+  BR_RETURN_IF_ERROR(FuseInto(&a, deadline, &person));
+  BR_ASSIGN_OR_RETURN(a, TrendExplainStore(std::move(a), person, deadline));
   AddTiming(&a, "total", MsSince(start));
   return a;
+}
+
+absl::StatusOr<Assessor::Person> Assessor::LoadPerson(const std::string& user_id,
+                                                      int64_t now_ms) {
+  Person p;
+  const int64_t since = now_ms - static_cast<int64_t>(options_.alerts.history_days()) * kDayMs;
+  auto history = deps_.store->History(user_id, kMaxPersonHistory, since);
+  if (!history.ok()) {
+    return absl::UnavailableError(
+        absl::StrCat("the person's history is unavailable: ", history.status().message()));
+  }
+  p.history = std::move(*history);
+  // The baseline and the trend look back by count, not by days: top up a sparse history.
+  const int by_count = std::max(options_.baseline.window(), options_.trend_window);
+  if (static_cast<int>(p.history.size()) < by_count) {
+    auto recent = deps_.store->History(user_id, by_count, 0);
+    if (recent.ok() && recent->size() > p.history.size()) p.history = std::move(*recent);
+  }
+  auto checkins = deps_.store->CheckIns(user_id, 0);
+  if (!checkins.ok()) {
+    return absl::UnavailableError(
+        absl::StrCat("the person's check-ins are unavailable: ", checkins.status().message()));
+  }
+  p.checkins = std::move(*checkins);
+  p.baseline = BuildBaseline(user_id, p.history, options_.baseline, now_ms);
+  return p;
+}
+
+void Assessor::AuditEvent(const std::string& user_id, const std::string& action,
+                          const absl::Status& outcome, const std::string& detail) {
+  store::AuditEntry e;
+  e.at_ms = NowMs();
+  e.user_id = user_id;
+  e.action = action;
+  e.outcome = outcome.ok() ? "ok" : std::string(outcome.message());
+  e.detail = detail;
+  deps_.store->Audit(e).IgnoreError();  // the audit never fails the person's request
 }
 
 Assessment Assessor::NewAssessment(const std::string& user_id,
@@ -213,8 +279,13 @@ Assessment Assessor::NewAssessment(const std::string& user_id,
   return a;
 }
 
-absl::Status Assessor::FuseInto(Assessment* a, Deadline deadline) {
+absl::Status Assessor::FuseInto(Assessment* a, Deadline deadline, const Person* person) {
   burnout::v1::FuseRequest fuse;
+  if (person != nullptr) {
+    for (auto& b : FusionBaselines(person->baseline, options_.baseline)) {
+      *fuse.add_baselines() = std::move(b);
+    }
+  }
   for (const auto& o : a->modalities()) {
     if (!o.used()) continue;
     burnout::v1::ModalityResult* dst =
@@ -246,13 +317,38 @@ absl::Status Assessor::FuseInto(Assessment* a, Deadline deadline) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<Assessment> Assessor::TrendExplainStore(Assessment a, Deadline deadline) {
-  const std::vector<float> features(a.trend_features().begin(), a.trend_features().end());
+absl::StatusOr<Assessment> Assessor::TrendExplainStore(Assessment a, const Person& person,
+                                                       Deadline deadline) {
   const auto trend_start = Steady::now();
-  *a.mutable_trend() = ComputeTrend(a.user_id(), &features, deadline);
+  *a.mutable_trend() = ComputeTrend(person.history, &a, deadline);
   AddTiming(&a, "temporal", MsSince(trend_start));
 
+  const auto insight_start = Steady::now();
+  *a.mutable_baseline() = CompareToBaseline(a, person.baseline);
+  std::vector<Assessment> with_current;
+  with_current.reserve(person.history.size() + 1);
+  with_current.push_back(a);
+  with_current.insert(with_current.end(), person.history.begin(), person.history.end());
+  const std::vector<burnout::v1::Alert> alerts =
+      ComputeAlerts(a.user_id(), with_current, options_.alerts);
+  for (const auto& alert : alerts) {
+    // The alerts as they stand now: active ones, and those this assessment's day cleared.
+    if (alert.state() == burnout::v1::ALERT_STATE_ACTIVE ||
+        alert.cleared_at_ms() >= a.created_at_ms() - kDayMs) {
+      *a.add_alerts() = alert;
+    }
+  }
+  *a.mutable_self_report() = BuildSelfReport(person.checkins, with_current, a, options_.checkin);
+  for (auto& c : insight::FindContradictions(a, options_.contradiction_threshold)) {
+    *a.add_contradictions() = std::move(c);
+  }
+  if (options_.recommendations.rules_size() > 0) {
+    for (auto& r : insight::Recommend(a, options_.recommendations)) {
+      *a.add_recommendations() = std::move(r);
+    }
+  }
   for (auto& n : Explain(a)) *a.add_narratives() = std::move(n);
+  AddTiming(&a, "insight", MsSince(insight_start));
 
   const auto store_start = Steady::now();
   absl::Status put = deps_.store->Put(a);
@@ -268,6 +364,14 @@ absl::StatusOr<Assessment> Assessor::TrendExplainStore(Assessment a, Deadline de
   if (!put.ok()) {
     return absl::UnavailableError(absl::StrCat("could not store the assessment: ", put.message()));
   }
+  // Derived state, recomputable from the history: a failure here loses nothing, the next
+  // assessment or read recomputes it.
+  if (absl::Status s = deps_.store->PutBaseline(
+          BuildBaseline(a.user_id(), with_current, options_.baseline, a.created_at_ms()));
+      !s.ok()) {
+    AddTiming(&a, "baseline_not_stored", 0);
+  }
+  deps_.store->ReplaceAlerts(a.user_id(), alerts).IgnoreError();
   AddTiming(&a, "store", store_ms);
   return a;
 }
@@ -297,31 +401,37 @@ absl::StatusOr<Assessment> Assessor::StoreSession(const std::string& user_id,
   Assessment a = NewAssessment(user_id, session_id);
   for (auto& o : outcomes) *a.add_modalities() = std::move(o);
   *a.mutable_session() = std::move(report);
-  BR_RETURN_IF_ERROR(FuseInto(&a, deadline));
-  BR_ASSIGN_OR_RETURN(a, TrendExplainStore(std::move(a), deadline));
+  BR_ASSIGN_OR_RETURN(Person person, LoadPerson(user_id, a.created_at_ms()));
+  BR_RETURN_IF_ERROR(FuseInto(&a, deadline, &person));
+  BR_ASSIGN_OR_RETURN(a, TrendExplainStore(std::move(a), person, deadline));
   AddTiming(&a, "total", MsSince(start));
   return a;
 }
 
-burnout::v1::TrendSummary Assessor::ComputeTrend(const std::string& user_id,
-                                                 const std::vector<float>* current,
-                                                 Deadline deadline) {
+burnout::v1::TrendSummary Assessor::ComputeTrend(const std::vector<Assessment>& history,
+                                                 const Assessment* current, Deadline deadline) {
   burnout::v1::TrendSummary out;
-  const int want = std::max(1, options_.trend_window - (current ? 1 : 0));
-  auto history = deps_.store->History(user_id, want, 0);
-  if (!history.ok()) {
-    out.set_unavailable_reason(absl::StrCat("history unavailable: ", history.status().message()));
-    return out;
+  // The newest trend_window assessments with the temporal model's features, oldest first,
+  // each with the time since the one before it.
+  std::vector<const Assessment*> steps;
+  if (current) steps.push_back(current);
+  for (const auto& h : history) {
+    if (static_cast<int>(steps.size()) >= options_.trend_window) break;
+    if (h.trend_features_size() != static_cast<int>(kTrendFeatureNames.size())) continue;
+    steps.push_back(&h);
   }
+  std::reverse(steps.begin(), steps.end());
   burnout::v1::TrendRequest req;
   for (const auto& name : kTrendFeatureNames) req.add_feature_names(name);
-  for (auto it = history->rbegin(); it != history->rend(); ++it) {  // oldest first
-    if (it->trend_features_size() != static_cast<int>(kTrendFeatureNames.size())) continue;
-    *req.add_steps()->mutable_values() = it->trend_features();
-  }
-  if (current) {
+  req.add_feature_names(temporal::kGapDaysFeature);
+  for (size_t i = 0; i < steps.size(); ++i) {
     auto* step = req.add_steps();
-    for (float f : *current) step->add_values(f);
+    *step->mutable_values() = steps[i]->trend_features();
+    const double gap_days =
+        i == 0 ? 0.0
+               : std::max<int64_t>(0, steps[i]->created_at_ms() - steps[i - 1]->created_at_ms()) /
+                     static_cast<double>(kDayMs);
+    step->add_values(static_cast<float>(temporal::EncodeGapDays(gap_days)));
   }
   out.set_assessments_used(req.steps_size());
   if (req.steps_size() < options_.min_trend_assessments) {
@@ -355,31 +465,189 @@ absl::StatusOr<burnout::v1::HistoryResponse> Assessor::History(
 absl::StatusOr<burnout::v1::TrendSummary> Assessor::Trend(const std::string& user_id,
                                                           Deadline deadline) {
   BR_RETURN_IF_ERROR(CheckUserId(user_id));
-  return ComputeTrend(user_id, nullptr, deadline);
+  BR_ASSIGN_OR_RETURN(auto history, deps_.store->History(user_id, options_.trend_window, 0));
+  return ComputeTrend(history, nullptr, deadline);
 }
 
 absl::StatusOr<burnout::v1::ExportResponse> Assessor::Export(
     const burnout::v1::ExportRequest& request) {
   BR_RETURN_IF_ERROR(CheckUserId(request.user_id()));
-  BR_ASSIGN_OR_RETURN(auto rows, deps_.store->History(request.user_id(), 0, 0));
-  std::reverse(rows.begin(), rows.end());  // oldest first reads naturally in a file
+  const std::string& user = request.user_id();
+  burnout::v1::PersonExport person;
+  person.set_user_id(user);
+  person.set_exported_at_ms(NowMs());
+  absl::Status status = [&]() -> absl::Status {
+    BR_ASSIGN_OR_RETURN(auto rows, deps_.store->History(user, 0, 0));
+    for (auto it = rows.rbegin(); it != rows.rend(); ++it) {  // oldest first reads naturally
+      *person.add_assessments() = std::move(*it);
+    }
+    BR_ASSIGN_OR_RETURN(auto checkins, deps_.store->CheckIns(user, 0));
+    for (auto& c : checkins) *person.add_checkins() = std::move(c);
+    BR_ASSIGN_OR_RETURN(auto alerts, deps_.store->Alerts(user));
+    for (auto& a : alerts) *person.add_alerts() = std::move(a);
+    BR_ASSIGN_OR_RETURN(auto baseline, deps_.store->GetBaseline(user));
+    if (baseline) *person.mutable_baseline() = std::move(*baseline);
+    BR_ASSIGN_OR_RETURN(*person.mutable_group(), deps_.store->Group(user));
+    BR_ASSIGN_OR_RETURN(auto audit, deps_.store->AuditLog(user));
+    for (const auto& e : audit) {
+      auto* r = person.add_audit();
+      r->set_at_ms(e.at_ms);
+      r->set_action(e.action);
+      r->set_outcome(e.outcome);
+      r->set_detail(e.detail);
+    }
+    return absl::OkStatus();
+  }();
+  const bool json = request.format() == burnout::v1::EXPORT_FORMAT_JSON;
+  AuditEvent(user, "export", status,
+             absl::StrCat(json ? "JSON" : "CSV", ": ", person.assessments_size(), " assessments, ",
+                          person.checkins_size(), " check-ins, ", person.alerts_size(), " alerts"));
+  BR_RETURN_IF_ERROR(status);
   burnout::v1::ExportResponse out;
-  out.set_assessments(static_cast<int>(rows.size()));
-  if (request.format() == burnout::v1::EXPORT_FORMAT_JSON) {
+  out.set_assessments(person.assessments_size());
+  out.set_checkins(person.checkins_size());
+  out.set_alerts(person.alerts_size());
+  if (json) {
     out.set_content_type("application/json");
-    BR_ASSIGN_OR_RETURN(*out.mutable_data(), ToJson(rows));
+    BR_ASSIGN_OR_RETURN(*out.mutable_data(), ToJson(person));
   } else {
     out.set_content_type("text/csv");
-    out.set_data(ToCsv(rows));
+    out.set_data(ToCsv(person));
   }
   return out;
 }
 
 absl::StatusOr<burnout::v1::DeleteUserDataResponse> Assessor::Delete(const std::string& user_id) {
   BR_RETURN_IF_ERROR(CheckUserId(user_id));
-  BR_ASSIGN_OR_RETURN(int n, deps_.store->DeleteUser(user_id));
+  BR_ASSIGN_OR_RETURN(store::DeleteCounts n, deps_.store->DeleteUser(user_id));
   burnout::v1::DeleteUserDataResponse out;
-  out.set_assessments_deleted(n);
+  out.set_assessments_deleted(n.assessments);
+  out.set_checkins_deleted(n.checkins);
+  out.set_alerts_deleted(n.alerts);
+  out.set_baseline_deleted(n.baseline);
+  out.set_group_membership_deleted(n.group);
+  out.set_audit_entries_deleted(n.audit);
+  return out;
+}
+
+burnout::v1::CheckInForm Assessor::CheckInForm() const { return MakeCheckInForm(); }
+
+absl::StatusOr<burnout::v1::CheckInResponse> Assessor::CheckIn(
+    const burnout::v1::CheckInRequest& request) {
+  BR_RETURN_IF_ERROR(CheckUserId(request.user_id()));
+  BR_RETURN_IF_ERROR(CheckOptionalId(request.request_id(), "request_id"));
+  const std::string& user = request.user_id();
+  burnout::v1::CheckInResponse out;
+  if (!request.request_id().empty()) {
+    BR_ASSIGN_OR_RETURN(auto stored, deps_.store->FindCheckIn(user, request.request_id()));
+    if (stored) {
+      *out.mutable_checkin() = std::move(*stored);
+      out.set_replayed(true);
+    }
+  }
+  const int64_t now = NowMs();
+  BR_ASSIGN_OR_RETURN(auto history,
+                      deps_.store->History(user, kMaxPersonHistory,
+                                           now - (options_.checkin.window_days() + 365) * kDayMs));
+  if (!out.replayed()) {
+    BR_ASSIGN_OR_RETURN(burnout::v1::CheckIn c, ScoreCheckIn(request, history, now, options_.checkin));
+    absl::Status put = deps_.store->PutCheckIn(c);
+    if (absl::IsAlreadyExists(put)) {
+      BR_ASSIGN_OR_RETURN(auto stored, deps_.store->FindCheckIn(user, request.request_id()));
+      if (stored) {
+        c = std::move(*stored);
+        out.set_replayed(true);
+        put = absl::OkStatus();
+      }
+    }
+    if (!put.ok()) {
+      return absl::UnavailableError(absl::StrCat("could not store the check-in: ", put.message()));
+    }
+    *out.mutable_checkin() = std::move(c);
+  }
+  BR_ASSIGN_OR_RETURN(auto checkins, deps_.store->CheckIns(user, 0));
+  *out.mutable_agreement() = AgreementOf(checkins, history, options_.checkin);
+  return out;
+}
+
+absl::StatusOr<burnout::v1::CheckInsResponse> Assessor::CheckIns(
+    const burnout::v1::CheckInsRequest& request) {
+  BR_RETURN_IF_ERROR(CheckUserId(request.user_id()));
+  BR_ASSIGN_OR_RETURN(auto all, deps_.store->CheckIns(request.user_id(), 0));
+  BR_ASSIGN_OR_RETURN(auto history, deps_.store->History(request.user_id(), kMaxPersonHistory, 0));
+  burnout::v1::CheckInsResponse out;
+  *out.mutable_agreement() = AgreementOf(all, history, options_.checkin);
+  for (auto& c : all) {
+    if (c.created_at_ms() >= request.since_ms()) *out.add_checkins() = std::move(c);
+  }
+  return out;
+}
+
+absl::StatusOr<burnout::v1::PersonalBaseline> Assessor::Baseline(const std::string& user_id) {
+  BR_RETURN_IF_ERROR(CheckUserId(user_id));
+  BR_ASSIGN_OR_RETURN(auto history, deps_.store->History(user_id, options_.baseline.window(), 0));
+  return BuildBaseline(user_id, history, options_.baseline, NowMs());
+}
+
+absl::StatusOr<burnout::v1::AlertsResponse> Assessor::Alerts(
+    const burnout::v1::AlertsRequest& request) {
+  BR_RETURN_IF_ERROR(CheckUserId(request.user_id()));
+  BR_ASSIGN_OR_RETURN(auto alerts, deps_.store->Alerts(request.user_id()));
+  burnout::v1::AlertsResponse out;
+  for (auto& a : alerts) {
+    if (request.include_cleared() || a.state() == burnout::v1::ALERT_STATE_ACTIVE) {
+      *out.add_alerts() = std::move(a);
+    }
+  }
+  return out;
+}
+
+absl::StatusOr<burnout::v1::PersonSummary> Assessor::Summary(
+    const burnout::v1::SummaryRequest& request, Deadline deadline) {
+  BR_RETURN_IF_ERROR(CheckUserId(request.user_id()));
+  const std::string& user = request.user_id();
+  const int64_t until = request.until_ms() > 0 ? request.until_ms() : NowMs() + 1;
+  const int64_t since = request.since_ms() > 0 ? request.since_ms() : until - 30 * kDayMs;
+  if (since >= until) {
+    return absl::InvalidArgumentError("since_ms must be before until_ms");
+  }
+  BR_ASSIGN_OR_RETURN(auto history, deps_.store->History(user, 0, 0));
+  BR_ASSIGN_OR_RETURN(auto checkins, deps_.store->CheckIns(user, 0));
+  BR_ASSIGN_OR_RETURN(auto alerts, deps_.store->Alerts(user));
+  burnout::v1::PersonSummary out = SummarizePerson(user, since, until, history, checkins, alerts,
+                                                   options_.checkin);
+  *out.mutable_baseline() = BuildBaseline(user, history, options_.baseline, NowMs());
+  std::vector<Assessment> in_period;
+  for (const auto& a : history) {
+    if (a.created_at_ms() < until) in_period.push_back(a);
+  }
+  *out.mutable_trend() = ComputeTrend(in_period, nullptr, deadline);
+  out.set_notice(kNotice);
+  return out;
+}
+
+absl::StatusOr<burnout::v1::OrgSummary> Assessor::OrgSummary(
+    const burnout::v1::OrgSummaryRequest& request) {
+  const int64_t until = request.until_ms() > 0 ? request.until_ms() : NowMs() + 1;
+  const int64_t since = request.since_ms() > 0 ? request.since_ms() : until - 30 * kDayMs;
+  if (since >= until) {
+    return absl::InvalidArgumentError("since_ms must be before until_ms");
+  }
+  BR_ASSIGN_OR_RETURN(auto groups, deps_.store->GroupAggregates(since, until));
+  return SummarizeOrg(groups, since, until, options_.min_group_size);
+}
+
+absl::StatusOr<burnout::v1::SetGroupResponse> Assessor::SetGroup(
+    const burnout::v1::SetGroupRequest& request) {
+  BR_RETURN_IF_ERROR(CheckUserId(request.user_id()));
+  if (request.group().size() > 64) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("group is ", request.group().size(), " bytes; the limit is 64"));
+  }
+  BR_RETURN_IF_ERROR(CheckOptionalId(request.group(), "group"));
+  BR_RETURN_IF_ERROR(deps_.store->SetGroup(request.user_id(), request.group()));
+  burnout::v1::SetGroupResponse out;
+  out.set_group(request.group());
   return out;
 }
 

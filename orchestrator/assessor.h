@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "burnout/v1/burnout_risk.pb.h"
+#include "burnout/v1/config.pb.h"
 #include "orchestrator/clients.h"
 #include "orchestrator/store/store.h"
 
@@ -24,6 +25,13 @@ struct AssessorOptions {
   int max_text_bytes = 16384;
   int max_media_bytes = 16 << 20;
   bool keep_text = false;          // return/store the journal text with the assessment
+  // Personal baselines, alerts, check-ins, privacy: filled by PrepareInsightConfig.
+  burnout::v1::BaselineConfig baseline;
+  burnout::v1::AlertConfig alerts;
+  burnout::v1::CheckInConfig checkin;
+  int min_group_size = 5;
+  float contradiction_threshold = 0.35f;
+  burnout::v1::RecommendationCatalog recommendations;  // empty: none are made
 };
 
 // Not owned; null analyzers mean "modality not deployed" (masked with that reason).
@@ -67,18 +75,51 @@ class Assessor {
   // The trend over the stored history (no new assessment).
   absl::StatusOr<burnout::v1::TrendSummary> Trend(const std::string& user_id, Deadline deadline);
   absl::StatusOr<burnout::v1::ExportResponse> Export(const burnout::v1::ExportRequest& request);
+  // Deletes everything of the person (assessments, check-ins, alerts, baseline, group
+  // membership, audit entries), with no trace left in the store's files.
   absl::StatusOr<burnout::v1::DeleteUserDataResponse> Delete(const std::string& user_id);
 
+  // The CBI form; a scored, stored check-in (INVALID_ARGUMENT naming the item for a bad
+  // answer); the person's check-ins with their agreement with the passive estimate.
+  burnout::v1::CheckInForm CheckInForm() const;
+  absl::StatusOr<burnout::v1::CheckInResponse> CheckIn(const burnout::v1::CheckInRequest& request);
+  absl::StatusOr<burnout::v1::CheckInsResponse> CheckIns(const burnout::v1::CheckInsRequest& request);
+  // The person's baseline, recomputed from the stored history.
+  absl::StatusOr<burnout::v1::PersonalBaseline> Baseline(const std::string& user_id);
+  absl::StatusOr<burnout::v1::AlertsResponse> Alerts(const burnout::v1::AlertsRequest& request);
+  absl::StatusOr<burnout::v1::PersonSummary> Summary(const burnout::v1::SummaryRequest& request,
+                                                     Deadline deadline);
+  // Aggregates over groups of at least min_group_size people; smaller groups suppressed.
+  absl::StatusOr<burnout::v1::OrgSummary> OrgSummary(const burnout::v1::OrgSummaryRequest& request);
+  absl::StatusOr<burnout::v1::SetGroupResponse> SetGroup(const burnout::v1::SetGroupRequest& request);
+
  private:
+  // What the store knows of a person that a new assessment is read against.
+  struct Person {
+    std::vector<burnout::v1::Assessment> history;  // newest first, alerts.history_days back
+    std::vector<burnout::v1::CheckIn> checkins;    // oldest first
+    burnout::v1::PersonalBaseline baseline;         // from `history`
+  };
+  absl::StatusOr<Person> LoadPerson(const std::string& user_id, int64_t now_ms);
+
   burnout::v1::Assessment NewAssessment(const std::string& user_id,
                                         const std::string& request_id) const;
-  // Fuses the used modalities of `a` and fills risk, attention, state and trend features.
-  absl::Status FuseInto(burnout::v1::Assessment* a, Deadline deadline);
-  // Trend (with this assessment), narratives, store; a concurrent twin's stored answer wins.
+  // Fuses the used modalities of `a` and fills risk, attention, state and trend features;
+  // the person's baselines (when given and ready) make fusion read some indicators
+  // relative to them.
+  absl::Status FuseInto(burnout::v1::Assessment* a, Deadline deadline,
+                        const Person* person = nullptr);
+  // Trend (with this assessment), baseline deviations, alerts, check-ins, contradictions,
+  // recommendations, narratives, store; a concurrent twin's stored answer wins.
   absl::StatusOr<burnout::v1::Assessment> TrendExplainStore(burnout::v1::Assessment a,
+                                                            const Person& person,
                                                             Deadline deadline);
-  burnout::v1::TrendSummary ComputeTrend(const std::string& user_id,
-                                         const std::vector<float>* current, Deadline deadline);
+  // `history` newest first; `current` (with its time) is appended as the newest step.
+  burnout::v1::TrendSummary ComputeTrend(const std::vector<burnout::v1::Assessment>& history,
+                                         const burnout::v1::Assessment* current,
+                                         Deadline deadline);
+  void AuditEvent(const std::string& user_id, const std::string& action,
+                  const absl::Status& outcome, const std::string& detail);
 
   AssessorOptions options_;
   AssessorDeps deps_;

@@ -297,6 +297,36 @@ std::vector<Narrative> Explain(const Assessment& a) {
   } else if (!t.unavailable_reason().empty()) {
     out.push_back(Make("trend", absl::StrCat("No trend yet: ", t.unavailable_reason(), ".")));
   }
+  // Against the person's own usual: the notable deviations, or how long until there is one.
+  const auto& b = a.baseline();
+  if (b.ready()) {
+    std::vector<std::string> said, evidence;
+    for (const auto& d : b.deviations()) {
+      if (d.text().empty()) continue;
+      if (said.size() < 3) said.push_back(d.text());
+      evidence.push_back(absl::StrFormat("%s %.3g against your usual %.3g (z %+.1f)", d.name(),
+                                         d.value(), d.baseline_median(), d.z()));
+    }
+    std::string text = said.empty()
+                           ? std::string("Compared with your own usual, nothing stands out today.")
+                           : absl::StrCat("Compared with your own usual: ", absl::StrJoin(said, "; "),
+                                          ".");
+    if (b.personalized_size() > 0) {
+      std::vector<std::string> names;
+      for (const auto& p : b.personalized()) names.push_back(Readable(p.substr(p.find('.') + 1)));
+      absl::StrAppend(&text, " The estimate read your ", absl::StrJoin(names, ", "),
+                      " relative to how you usually sound.");
+    }
+    out.push_back(Make("baseline", text, evidence));
+  } else if (!b.message().empty()) {
+    out.push_back(Make("baseline", absl::StrCat(b.message(), "; until then, your signals are "
+                                                             "compared with people in general.")));
+  }
+  for (const auto& c : a.contradictions()) out.push_back(Make("contradiction", c.text()));
+  for (const auto& al : a.alerts()) {
+    if (!al.message().empty()) out.push_back(Make("alert", al.message()));
+  }
+  if (!a.self_report().text().empty()) out.push_back(Make("checkin", a.self_report().text()));
   if (a.has_session()) out.push_back(ExplainSession(a.session()));
   return out;
 }

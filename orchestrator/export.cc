@@ -67,6 +67,66 @@ std::string ToCsv(const std::vector<burnout::v1::Assessment>& rows) {
   return out;
 }
 
+std::string ToCsv(const burnout::v1::PersonExport& p) {
+  std::string out = ToCsv(std::vector<burnout::v1::Assessment>(p.assessments().begin(),
+                                                               p.assessments().end()));
+  auto f4 = [](double v) { return absl::StrFormat("%.4f", v); };
+  auto f1 = [](double v) { return absl::StrFormat("%.1f", v); };
+  if (p.checkins_size() > 0) {
+    absl::StrAppend(&out, "\n# check-ins\n",
+                    "checkin_id,created_at,personal,personal_band,work,work_band,passive,answers\n");
+    for (const auto& c : p.checkins()) {
+      absl::StrAppend(
+          &out,
+          absl::StrJoin({Csv(c.checkin_id()), Iso8601(c.created_at_ms()),
+                         c.has_personal() ? f1(c.personal()) : std::string(), c.personal_band(),
+                         c.has_work() ? f1(c.work()) : std::string(), c.work_band(),
+                         c.has_passive() ? f1(c.passive()) : std::string(),
+                         absl::StrJoin(c.answers(), " ")},
+                        ","),
+          "\n");
+    }
+  }
+  if (p.alerts_size() > 0) {
+    absl::StrAppend(&out, "\n# alerts\n",
+                    "alert_id,kind,state,raised_at,cleared_at,baseline,value_at_raise,z_at_raise,"
+                    "peak_value,message\n");
+    for (const auto& a : p.alerts()) {
+      absl::StrAppend(
+          &out,
+          absl::StrJoin({Csv(a.alert_id()), Csv(a.kind()),
+                         std::string(a.state() == burnout::v1::ALERT_STATE_ACTIVE ? "active" : "cleared"),
+                         Iso8601(a.raised_at_ms()),
+                         a.cleared_at_ms() > 0 ? Iso8601(a.cleared_at_ms()) : std::string(), f4(a.baseline()),
+                         f4(a.value_at_raise()), f4(a.z_at_raise()), f4(a.peak_value()),
+                         Csv(a.message())},
+                        ","),
+          "\n");
+    }
+  }
+  if (p.baseline().stats_size() > 0) {
+    absl::StrAppend(&out, "\n# baseline\n", "name,median,mad,scale,n\n");
+    for (const auto& b : p.baseline().stats()) {
+      absl::StrAppend(&out,
+                      absl::StrJoin({Csv(b.name()), f4(b.median()), f4(b.mad()), f4(b.scale()),
+                                     absl::StrCat(b.n())},
+                                    ","),
+                      "\n");
+    }
+  }
+  return out;
+}
+
+absl::StatusOr<std::string> ToJson(const burnout::v1::PersonExport& p) {
+  google::protobuf::util::JsonPrintOptions opts;
+  opts.add_whitespace = true;
+  opts.preserve_proto_field_names = true;
+  std::string out;
+  auto s = google::protobuf::util::MessageToJsonString(p, &out, opts);
+  if (!s.ok()) return absl::InternalError(std::string(s.message()));
+  return out;
+}
+
 absl::StatusOr<std::string> ToJson(const std::vector<burnout::v1::Assessment>& rows) {
   burnout::v1::HistoryResponse all;
   for (const auto& a : rows) *all.add_assessments() = a;

@@ -2,12 +2,14 @@
 
 #include <algorithm>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/config/config.h"
 #include "common/grpc/server.h"
 #include "common/grpc/service_main.h"
 #include "common/status/macros.h"
 #include "orchestrator/grpc_clients.h"
+#include "orchestrator/insight/recommendations.h"
 
 namespace burnout::orchestrator {
 
@@ -38,6 +40,7 @@ absl::Status PrepareOrchestratorConfig(const std::string& config_path, const Ove
   if (c->max_text_bytes() == 0) c->set_max_text_bytes(16384);
   if (c->max_media_bytes() == 0) c->set_max_media_bytes(16 << 20);
   if (c->store().busy_timeout_ms() == 0) c->mutable_store()->set_busy_timeout_ms(5000);
+  BR_RETURN_IF_ERROR(PrepareInsightConfig(config_path, c));
 
   BR_RETURN_IF_ERROR(grpcx::ValidateServerConfig(c->server()));
   BR_RETURN_IF_ERROR(PrepareSessionConfig(c->mutable_session()));
@@ -72,6 +75,83 @@ absl::Status PrepareOrchestratorConfig(const std::string& config_path, const Ove
   return grpcx::CheckRange("store.busy_timeout_ms", c->store().busy_timeout_ms(), 1, 600000);
 }
 
+absl::Status PrepareInsightConfig(const std::string& config_path,
+                                  burnout::v1::OrchestratorConfig* c) {
+  auto* b = c->mutable_baseline();
+  if (b->window() == 0) b->set_window(30);
+  if (b->min_assessments() == 0) b->set_min_assessments(5);
+  if (b->personal_indicators_size() == 0) {
+    for (const char* name : {"voice.pitch_variability_st", "voice.speaking_rate_sps",
+                             "voice.speech_ratio"}) {
+      b->add_personal_indicators(name);
+    }
+  }
+  BR_RETURN_IF_ERROR(grpcx::CheckRange("baseline.window", b->window(), 3, 1000));
+  BR_RETURN_IF_ERROR(
+      grpcx::CheckRange("baseline.min_assessments", b->min_assessments(), 3, b->window()));
+  for (const auto& name : b->personal_indicators()) {
+    if (name == "none") continue;
+    if (!absl::StartsWith(name, "voice.") && !absl::StartsWith(name, "face.") &&
+        !absl::StartsWith(name, "text.")) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "baseline.personal_indicators: \"", name,
+          "\" must be <modality>.<indicator> with modality text, voice or face, or \"none\""));
+    }
+  }
+  auto* a = c->mutable_alerts();
+  if (a->raise_z() == 0) a->set_raise_z(2.0);
+  if (a->clear_z() == 0) a->set_clear_z(1.0);
+  if (a->raise_days() == 0) a->set_raise_days(3);
+  if (a->clear_days() == 0) a->set_clear_days(2);
+  if (a->cooldown_days() == 0) a->set_cooldown_days(7);
+  if (a->baseline_days() == 0) a->set_baseline_days(28);
+  if (a->min_baseline_days() == 0) a->set_min_baseline_days(5);
+  if (a->min_scale() == 0) a->set_min_scale(0.05);
+  if (a->history_days() == 0) a->set_history_days(120);
+  if (!(a->clear_z() < a->raise_z())) {
+    return absl::InvalidArgumentError("alerts.clear_z must be below alerts.raise_z (hysteresis)");
+  }
+  if (!(a->min_scale() > 0)) return absl::InvalidArgumentError("alerts.min_scale must be positive");
+  BR_RETURN_IF_ERROR(grpcx::CheckRange("alerts.raise_days", a->raise_days(), 1, 60));
+  BR_RETURN_IF_ERROR(grpcx::CheckRange("alerts.clear_days", a->clear_days(), 1, 60));
+  BR_RETURN_IF_ERROR(grpcx::CheckRange("alerts.cooldown_days", a->cooldown_days(), 0, 365));
+  BR_RETURN_IF_ERROR(grpcx::CheckRange("alerts.baseline_days", a->baseline_days(), 3, 365));
+  BR_RETURN_IF_ERROR(
+      grpcx::CheckRange("alerts.min_baseline_days", a->min_baseline_days(), 2, a->baseline_days()));
+  BR_RETURN_IF_ERROR(grpcx::CheckRange("alerts.history_days", a->history_days(),
+                                       a->baseline_days() + a->raise_days(), 3650));
+  auto* k = c->mutable_checkin();
+  if (k->window_days() == 0) k->set_window_days(7);
+  if (k->min_calibration_pairs() == 0) k->set_min_calibration_pairs(4);
+  if (k->prior_pairs() == 0) k->set_prior_pairs(4);
+  BR_RETURN_IF_ERROR(grpcx::CheckRange("checkin.window_days", k->window_days(), 1, 90));
+  BR_RETURN_IF_ERROR(
+      grpcx::CheckRange("checkin.min_calibration_pairs", k->min_calibration_pairs(), 2, 1000));
+  if (!(k->prior_pairs() > 0)) return absl::InvalidArgumentError("checkin.prior_pairs must be positive");
+  if (c->privacy().min_group_size() == 0) c->mutable_privacy()->set_min_group_size(5);
+  BR_RETURN_IF_ERROR(
+      grpcx::CheckRange("privacy.min_group_size", c->privacy().min_group_size(), 2, 100000));
+  auto* r = c->mutable_retention();
+  if (r->interval_s() == 0) r->set_interval_s(3600);
+  for (const auto& [key, v] : std::initializer_list<std::pair<const char*, int>>{
+           {"retention.assessments_days", r->assessments_days()},
+           {"retention.session_series_days", r->session_series_days()},
+           {"retention.checkins_days", r->checkins_days()},
+           {"retention.audit_days", r->audit_days()}}) {
+    BR_RETURN_IF_ERROR(grpcx::CheckRange(key, v, 0, 36500));
+  }
+  BR_RETURN_IF_ERROR(grpcx::CheckRange("retention.interval_s", r->interval_s(), 1, 86400 * 7));
+  if (c->contradiction_threshold() == 0) c->set_contradiction_threshold(0.35f);
+  if (!(c->contradiction_threshold() > 0 && c->contradiction_threshold() < 1)) {
+    return absl::InvalidArgumentError("contradiction_threshold must be in (0, 1)");
+  }
+  if (c->recommendations().empty()) c->set_recommendations("recommendations.textproto");
+  if (c->recommendations() != "none") {
+    c->set_recommendations(config::ResolveRelativeTo(config_path, c->recommendations()));
+  }
+  return absl::OkStatus();
+}
+
 AssessorOptions ToAssessorOptions(const burnout::v1::OrchestratorConfig& c) {
   AssessorOptions o;
   o.text_timeout_ms = c.text().timeout_ms();
@@ -84,6 +164,11 @@ AssessorOptions ToAssessorOptions(const burnout::v1::OrchestratorConfig& c) {
   o.max_text_bytes = c.max_text_bytes();
   o.max_media_bytes = c.max_media_bytes();
   o.keep_text = c.store().keep_text();
+  o.baseline = c.baseline();
+  o.alerts = c.alerts();
+  o.checkin = c.checkin();
+  o.min_group_size = c.privacy().min_group_size();
+  o.contradiction_threshold = c.contradiction_threshold();
   return o;
 }
 
@@ -108,7 +193,12 @@ absl::StatusOr<std::unique_ptr<Stack>> Stack::Create(const burnout::v1::Orchestr
   deps.fusion = s->fusion_.get();
   deps.temporal = s->temporal_.get();
   deps.store = s->store_.get();
-  s->assessor_ = std::make_unique<Assessor>(ToAssessorOptions(c), deps);
+  AssessorOptions options = ToAssessorOptions(c);
+  if (c.recommendations() != "none") {
+    BR_ASSIGN_OR_RETURN(options.recommendations,
+                        insight::LoadRecommendationCatalog(c.recommendations()));
+  }
+  s->assessor_ = std::make_unique<Assessor>(options, deps);
   SessionDeps sd;
   sd.assessor = s->assessor_.get();
   sd.text = s->text_.get();
@@ -121,6 +211,7 @@ absl::StatusOr<std::unique_ptr<Stack>> Stack::Create(const burnout::v1::Orchestr
   sd.store_timeout_ms = std::max(10000, c.fusion().timeout_ms() + c.temporal().timeout_ms() +
                                             c.store().busy_timeout_ms());
   s->sessions_ = std::make_unique<SessionHub>(c.session(), sd);
+  s->retention_ = std::make_unique<RetentionJob>(s->store_.get(), c.retention());
   return s;
 }
 

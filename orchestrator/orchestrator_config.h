@@ -8,6 +8,7 @@
 #include "absl/status/statusor.h"
 #include "burnout/v1/config.pb.h"
 #include "orchestrator/assessor.h"
+#include "orchestrator/retention.h"
 #include "orchestrator/session.h"
 #include "orchestrator/store/sqlite_store.h"
 
@@ -23,6 +24,11 @@ struct Overrides {
 // directory, and checks ranges (INVALID_ARGUMENT naming the key).
 absl::Status PrepareOrchestratorConfig(const std::string& config_path, const Overrides& overrides,
                                        burnout::v1::OrchestratorConfig* config);
+
+// The baseline, alerts, check-in, privacy, retention and recommendation settings: defaults
+// filled, ranges checked (INVALID_ARGUMENT naming the key), the catalogue path resolved.
+absl::Status PrepareInsightConfig(const std::string& config_path,
+                                  burnout::v1::OrchestratorConfig* config);
 
 AssessorOptions ToAssessorOptions(const burnout::v1::OrchestratorConfig& config);
 
@@ -42,6 +48,7 @@ class Stack {
   std::unique_ptr<TemporalClient> temporal_;
   std::unique_ptr<Assessor> assessor_;
   std::unique_ptr<SessionHub> sessions_;
+  std::unique_ptr<RetentionJob> retention_;  // stops before the store closes
 };
 
 }  // namespace burnout::orchestrator

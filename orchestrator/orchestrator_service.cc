@@ -71,4 +71,60 @@ grpc::ServerUnaryReactor* OrchestratorService::DeleteUserData(
       Into([this, request](Deadline) { return assessor_->Delete(request->user_id()); }, response));
 }
 
+grpc::ServerUnaryReactor* OrchestratorService::GetCheckInForm(grpc::CallbackServerContext* ctx,
+                                                   const burnout::v1::CheckInFormRequest* request,
+                                                   burnout::v1::CheckInForm* response) {
+  return grpcx::ScheduleUnary(ctx, &executor_, deadline_cap_ms_, "orchestrator",
+                              Into([this](Deadline) -> absl::StatusOr<burnout::v1::CheckInForm> { return assessor_->CheckInForm(); }, response));
+}
+
+grpc::ServerUnaryReactor* OrchestratorService::CheckIn(grpc::CallbackServerContext* ctx,
+                                                   const burnout::v1::CheckInRequest* request,
+                                                   burnout::v1::CheckInResponse* response) {
+  return grpcx::ScheduleUnary(ctx, &executor_, deadline_cap_ms_, "orchestrator",
+                              Into([this, request](Deadline) { return assessor_->CheckIn(*request); }, response));
+}
+
+grpc::ServerUnaryReactor* OrchestratorService::GetCheckIns(grpc::CallbackServerContext* ctx,
+                                                   const burnout::v1::CheckInsRequest* request,
+                                                   burnout::v1::CheckInsResponse* response) {
+  return grpcx::ScheduleUnary(ctx, &executor_, deadline_cap_ms_, "orchestrator",
+                              Into([this, request](Deadline) { return assessor_->CheckIns(*request); }, response));
+}
+
+grpc::ServerUnaryReactor* OrchestratorService::GetBaseline(grpc::CallbackServerContext* ctx,
+                                                   const burnout::v1::TrendQuery* request,
+                                                   burnout::v1::PersonalBaseline* response) {
+  return grpcx::ScheduleUnary(ctx, &executor_, deadline_cap_ms_, "orchestrator",
+                              Into([this, request](Deadline) { return assessor_->Baseline(request->user_id()); }, response));
+}
+
+grpc::ServerUnaryReactor* OrchestratorService::GetAlerts(grpc::CallbackServerContext* ctx,
+                                                   const burnout::v1::AlertsRequest* request,
+                                                   burnout::v1::AlertsResponse* response) {
+  return grpcx::ScheduleUnary(ctx, &executor_, deadline_cap_ms_, "orchestrator",
+                              Into([this, request](Deadline) { return assessor_->Alerts(*request); }, response));
+}
+
+grpc::ServerUnaryReactor* OrchestratorService::GetSummary(grpc::CallbackServerContext* ctx,
+                                                   const burnout::v1::SummaryRequest* request,
+                                                   burnout::v1::PersonSummary* response) {
+  return grpcx::ScheduleUnary(ctx, &executor_, deadline_cap_ms_, "orchestrator",
+                              Into([this, request](Deadline d) { return assessor_->Summary(*request, d); }, response));
+}
+
+grpc::ServerUnaryReactor* OrchestratorService::GetOrgSummary(grpc::CallbackServerContext* ctx,
+                                                   const burnout::v1::OrgSummaryRequest* request,
+                                                   burnout::v1::OrgSummary* response) {
+  return grpcx::ScheduleUnary(ctx, &executor_, deadline_cap_ms_, "orchestrator",
+                              Into([this, request](Deadline) { return assessor_->OrgSummary(*request); }, response));
+}
+
+grpc::ServerUnaryReactor* OrchestratorService::SetGroup(grpc::CallbackServerContext* ctx,
+                                                   const burnout::v1::SetGroupRequest* request,
+                                                   burnout::v1::SetGroupResponse* response) {
+  return grpcx::ScheduleUnary(ctx, &executor_, deadline_cap_ms_, "orchestrator",
+                              Into([this, request](Deadline) { return assessor_->SetGroup(*request); }, response));
+}
+
 }  // namespace burnout::orchestrator

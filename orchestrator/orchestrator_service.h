@@ -34,6 +34,31 @@ class OrchestratorService final : public burnout::v1::BurnoutRisk::CallbackServi
                                            const burnout::v1::DeleteUserDataRequest* request,
                                            burnout::v1::DeleteUserDataResponse* response) override;
 
+  grpc::ServerUnaryReactor* GetCheckInForm(grpc::CallbackServerContext* ctx,
+                                     const burnout::v1::CheckInFormRequest* request,
+                                     burnout::v1::CheckInForm* response) override;
+  grpc::ServerUnaryReactor* CheckIn(grpc::CallbackServerContext* ctx,
+                                     const burnout::v1::CheckInRequest* request,
+                                     burnout::v1::CheckInResponse* response) override;
+  grpc::ServerUnaryReactor* GetCheckIns(grpc::CallbackServerContext* ctx,
+                                     const burnout::v1::CheckInsRequest* request,
+                                     burnout::v1::CheckInsResponse* response) override;
+  grpc::ServerUnaryReactor* GetBaseline(grpc::CallbackServerContext* ctx,
+                                     const burnout::v1::TrendQuery* request,
+                                     burnout::v1::PersonalBaseline* response) override;
+  grpc::ServerUnaryReactor* GetAlerts(grpc::CallbackServerContext* ctx,
+                                     const burnout::v1::AlertsRequest* request,
+                                     burnout::v1::AlertsResponse* response) override;
+  grpc::ServerUnaryReactor* GetSummary(grpc::CallbackServerContext* ctx,
+                                     const burnout::v1::SummaryRequest* request,
+                                     burnout::v1::PersonSummary* response) override;
+  grpc::ServerUnaryReactor* GetOrgSummary(grpc::CallbackServerContext* ctx,
+                                     const burnout::v1::OrgSummaryRequest* request,
+                                     burnout::v1::OrgSummary* response) override;
+  grpc::ServerUnaryReactor* SetGroup(grpc::CallbackServerContext* ctx,
+                                     const burnout::v1::SetGroupRequest* request,
+                                     burnout::v1::SetGroupResponse* response) override;
+
   grpc::ServerBidiReactor<burnout::v1::SessionRequest, burnout::v1::SessionUpdate>* StreamSession(
       grpc::CallbackServerContext* ctx) override;
 

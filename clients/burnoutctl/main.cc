@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -12,6 +13,8 @@
 #include <vector>
 
 #include "CLI/CLI.hpp"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "burnout/v1/burnout_risk.grpc.pb.h"
 #include "clients/burnoutctl/render.h"
@@ -106,9 +109,34 @@ int main(int argc, char** argv) {
   auto* del = app.add_subcommand("delete", "delete everything stored for a user");
   bool yes = false;
   del->add_flag("--yes", yes, "confirm");
-  for (auto* sc : {history, trend, exp, del}) {
+  auto* checkin = app.add_subcommand(
+      "checkin", "answer the Copenhagen Burnout Inventory (13 questions) as a self-check");
+  std::string answers;
+  checkin->add_option("--answers", answers,
+                      "13 answers 1..5 in item order (1 = never / very low degree, 5 = always / "
+                      "very high degree; 0 = skip); without it, asks each question");
+  checkin->add_option("--request_id", request_id, "makes a retried check-in return the stored one");
+  auto* checkins = app.add_subcommand("checkins", "your check-ins and how your passive estimate agrees");
+  auto* baseline = app.add_subcommand("baseline", "your personal baseline (your own usual)");
+  auto* alerts = app.add_subcommand("alerts", "escalation alerts: rising risk or stress against your usual");
+  bool all_alerts = false;
+  alerts->add_flag("--all", all_alerts, "also the cleared ones");
+  auto* summary = app.add_subcommand("summary", "your period: risk levels, means, alerts, check-ins");
+  int days = 30;
+  summary->add_option("--days", days, "the period: the last N days")->capture_default_str();
+  auto* org = app.add_subcommand(
+      "org-summary", "aggregates over groups of at least privacy.min_group_size people, no individual rows");
+  org->add_option("--days", days, "the period: the last N days")->capture_default_str();
+  org->add_flag("--json", json, "print proto JSON");
+  auto* group = app.add_subcommand(
+      "group", "choose the group your assessments count in for org-summary (or --leave)");
+  std::string group_name;
+  bool leave = false;
+  group->add_option("--set", group_name, "the group's name");
+  group->add_flag("--leave", leave, "count in no group");
+  for (auto* sc : {history, trend, exp, del, checkin, checkins, baseline, alerts, summary, group}) {
     sc->add_option("--user", user, "whose data")->capture_default_str();
-    if (sc != exp && sc != del) sc->add_flag("--json", json, "print proto JSON");
+    if (sc != exp && sc != del && sc != group) sc->add_flag("--json", json, "print proto JSON");
   }
   CLI11_PARSE(app, argc, argv);
 
@@ -230,13 +258,129 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (del->parsed()) {
-    if (!yes) return Fail("delete removes every stored assessment of " + user + "; add --yes");
+    if (!yes) {
+      return Fail("delete removes every stored assessment, check-in, alert and baseline of " +
+                  user + "; add --yes");
+    }
     v1::DeleteUserDataRequest req;
     req.set_user_id(user);
     v1::DeleteUserDataResponse r;
     grpc::Status s = stub->DeleteUserData(&ctx, req, &r);
     if (!s.ok()) return FailRpc(s);
-    std::cout << "deleted " << r.assessments_deleted() << " assessments of " << user << "\n";
+    std::cout << absl::StrFormat(
+        "deleted %d assessments, %d check-ins, %d alerts%s%s of %s; nothing of it is left in the "
+        "store's files\n",
+        r.assessments_deleted(), r.checkins_deleted(), r.alerts_deleted(),
+        r.baseline_deleted() ? ", the baseline" : "",
+        r.group_membership_deleted() ? ", the group membership" : "", user);
+    return 0;
+  }
+  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+  if (checkin->parsed()) {
+    v1::CheckInRequest req;
+    req.set_user_id(user);
+    req.set_request_id(request_id);
+    if (!answers.empty()) {
+      auto parsed = ctl::ParseAnswers(answers);
+      if (!parsed.ok()) return Fail(std::string(parsed.status().message()));
+      for (int a : *parsed) req.add_answers(a);
+    } else {
+      grpc::ClientContext form_ctx;
+      form_ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(timeout_ms));
+      v1::CheckInForm form;
+      grpc::Status s = stub->GetCheckInForm(&form_ctx, v1::CheckInFormRequest(), &form);
+      if (!s.ok()) return FailRpc(s);
+      std::cout << form.instrument() << "\n" << form.notice() << "\n";
+      for (const auto& item : form.items()) {
+        std::cout << "\n" << item.number() << ". " << item.text() << "\n";
+        for (int k = item.responses_size(); k >= 1; --k) {
+          std::cout << "   " << k << " " << item.responses(k - 1) << "\n";
+        }
+        for (;;) {
+          std::cout << "   your answer (1-5, 0 to skip): " << std::flush;
+          std::string line;
+          if (!std::getline(std::cin, line)) return Fail("check-in cancelled; nothing was stored");
+          int v = -1;
+          if (absl::SimpleAtoi(line, &v) && v >= 0 && v <= 5) {
+            req.add_answers(v);
+            break;
+          }
+          std::cout << "   please type a number from 1 to 5, or 0 to skip\n";
+        }
+      }
+      std::cout << "\n";
+    }
+    v1::CheckInResponse r;
+    grpc::Status s = stub->CheckIn(&ctx, req, &r);
+    if (!s.ok()) return FailRpc(s);
+    std::cout << (json ? ctl::ToJson(r) + "\n" : ctl::RenderCheckIn(r));
+    return 0;
+  }
+  if (checkins->parsed()) {
+    v1::CheckInsRequest req;
+    req.set_user_id(user);
+    v1::CheckInsResponse r;
+    grpc::Status s = stub->GetCheckIns(&ctx, req, &r);
+    if (!s.ok()) return FailRpc(s);
+    std::cout << (json ? ctl::ToJson(r) + "\n" : ctl::RenderCheckIns(r));
+    return 0;
+  }
+  if (baseline->parsed()) {
+    v1::TrendQuery req;
+    req.set_user_id(user);
+    v1::PersonalBaseline r;
+    grpc::Status s = stub->GetBaseline(&ctx, req, &r);
+    if (!s.ok()) return FailRpc(s);
+    std::cout << (json ? ctl::ToJson(r) + "\n" : ctl::RenderBaseline(r));
+    return 0;
+  }
+  if (alerts->parsed()) {
+    v1::AlertsRequest req;
+    req.set_user_id(user);
+    req.set_include_cleared(all_alerts);
+    v1::AlertsResponse r;
+    grpc::Status s = stub->GetAlerts(&ctx, req, &r);
+    if (!s.ok()) return FailRpc(s);
+    std::cout << (json ? ctl::ToJson(r) + "\n" : ctl::RenderAlerts(r));
+    return 0;
+  }
+  if (summary->parsed() || org->parsed()) {
+    if (days < 1) return Fail("--days must be at least 1");
+    const int64_t since = now_ms - static_cast<int64_t>(days) * 86400000;
+    if (summary->parsed()) {
+      v1::SummaryRequest req;
+      req.set_user_id(user);
+      req.set_since_ms(since);
+      req.set_until_ms(now_ms + 1);
+      v1::PersonSummary r;
+      grpc::Status s = stub->GetSummary(&ctx, req, &r);
+      if (!s.ok()) return FailRpc(s);
+      std::cout << (json ? ctl::ToJson(r) + "\n" : ctl::RenderSummary(r));
+    } else {
+      v1::OrgSummaryRequest req;
+      req.set_since_ms(since);
+      req.set_until_ms(now_ms + 1);
+      v1::OrgSummary r;
+      grpc::Status s = stub->GetOrgSummary(&ctx, req, &r);
+      if (!s.ok()) return FailRpc(s);
+      std::cout << (json ? ctl::ToJson(r) + "\n" : ctl::RenderOrgSummary(r));
+    }
+    return 0;
+  }
+  if (group->parsed()) {
+    if (leave == !group_name.empty()) return Fail("group: give --set NAME or --leave");
+    v1::SetGroupRequest req;
+    req.set_user_id(user);
+    req.set_group(group_name);
+    v1::SetGroupResponse r;
+    grpc::Status s = stub->SetGroup(&ctx, req, &r);
+    if (!s.ok()) return FailRpc(s);
+    std::cout << (r.group().empty()
+                      ? "Your assessments count in no group.\n"
+                      : absl::StrCat("Your assessments now count in the aggregates of group \"",
+                                     r.group(), "\" (shown only while it has enough people).\n"));
     return 0;
   }
   return 0;

@@ -318,6 +318,44 @@ const ModalityResult* FindModality(const FuseRequest& request, Modality modality
   }
 }
 
+absl::StatusOr<std::vector<std::string>> PersonalizeIndicators(const FusionSpec& spec,
+                                                               FuseRequest* request) {
+  std::vector<std::string> read;
+  for (const auto& b : request->baselines()) {
+    const std::string where = absl::StrCat(ModalityName(b.modality()), ".", b.name());
+    if (b.modality() != burnout::v1::MODALITY_TEXT && b.modality() != burnout::v1::MODALITY_VOICE &&
+        b.modality() != burnout::v1::MODALITY_FACE) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("baseline for ", b.name(), ": unknown modality ", b.modality()));
+    }
+    if (!std::isfinite(b.median()) || !std::isfinite(b.scale()) || b.scale() <= 0.0) {
+      return absl::InvalidArgumentError(absl::StrCat("baseline ", where, ": median ", b.median(),
+                                                     " and scale ", b.scale(),
+                                                     " must be finite, the scale positive"));
+    }
+    if (FindModality(*request, b.modality()) == nullptr) continue;
+    const burnout::v1::FeatureSpec* ind_spec = nullptr;
+    for (const auto& in : spec.inputs()) {
+      if (in.modality() != b.modality()) continue;
+      for (const auto& f : in.indicators()) {
+        if (f.name() == b.name()) ind_spec = &f;
+      }
+    }
+    if (ind_spec == nullptr) continue;
+    ModalityResult* result = b.modality() == burnout::v1::MODALITY_TEXT    ? request->mutable_text()
+                             : b.modality() == burnout::v1::MODALITY_VOICE ? request->mutable_voice()
+                                                                            : request->mutable_face();
+    for (auto& ind : *result->mutable_indicators()) {
+      if (ind.name() != b.name() || !std::isfinite(ind.value())) continue;
+      const double z = std::clamp((ind.value() - b.median()) / b.scale(), -3.0, 3.0);
+      ind.set_value(ind_spec->mean() + ind_spec->std() * z);
+      read.push_back(where);
+      break;
+    }
+  }
+  return read;
+}
+
 absl::StatusOr<FusionFeatures> ExtractFusionFeatures(const FusionSpec& spec,
                                                      const FuseRequest& request) {
   FusionFeatures out;

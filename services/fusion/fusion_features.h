@@ -79,4 +79,14 @@ float Evidence(const FusionFeatures& features);
 absl::StatusOr<FusionFeatures> ExtractFusionFeatures(const burnout::v1::FusionSpec& spec,
                                                      const burnout::v1::FuseRequest& request);
 
+// Reads the request's indicators relative to the person: for each of `request.baselines` whose
+// modality is present, whose indicator the result carries and the spec reads, the value
+// becomes mean + std * clamp((value - median) / scale, -3, 3), with the spec's (training
+// population's) mean and std. So a person whose pitch always varies little is read as typical
+// on a typical day for them, and as flat only when flatter than their own usual. Returns the
+// indicators so read ("voice.pitch_variability_st"), in request order. INVALID_ARGUMENT for a
+// baseline with a non-finite median or a scale that is not positive, or an unknown modality.
+absl::StatusOr<std::vector<std::string>> PersonalizeIndicators(const burnout::v1::FusionSpec& spec,
+                                                               burnout::v1::FuseRequest* request);
+
 }  // namespace burnout::fusion

@@ -62,7 +62,15 @@ class TorchFusionModel final : public FusionModel {
     }
     const int mc = options.mc_samples;
     const FusionSpec& spec = manifest_.fusion();
-    BR_ASSIGN_OR_RETURN(FusionFeatures features, ExtractFusionFeatures(spec, request));
+    FuseRequest personal;
+    const FuseRequest* input = &request;
+    std::vector<std::string> personalized;
+    if (request.baselines_size() > 0) {
+      personal = request;
+      BR_ASSIGN_OR_RETURN(personalized, PersonalizeIndicators(spec, &personal));
+      input = &personal;
+    }
+    BR_ASSIGN_OR_RETURN(FusionFeatures features, ExtractFusionFeatures(spec, *input));
     const float temperature = spec.temperature();
     FuseResponse response;
     try {
@@ -92,6 +100,37 @@ class TorchFusionModel final : public FusionModel {
                           at::make_generator<at::CPUGeneratorImpl>(InputSeed(features, mc)));
         const torch::Tensor probs = torch::softmax(sampled.logits / temperature, 1);
         uncertainty = probs.std(0, /*unbiased=*/false).mean().item<float>();
+      }
+      // Each present modality alone (deterministic, calibrated), when there is more than one:
+      // what the model makes of that side by itself, for contradictions.
+      std::vector<int> present_slots;
+      for (size_t i = 0; i < features.present.size(); ++i) {
+        if (features.present[i]) present_slots.push_back(static_cast<int>(i));
+      }
+      if (present_slots.size() > 1) {
+        const int64_t k = static_cast<int64_t>(present_slots.size());
+        std::vector<torch::Tensor> solo_inputs;
+        for (const auto& t : inputs) solo_inputs.push_back(t.expand({k, t.size(1)}).contiguous());
+        torch::Tensor solo_present = torch::zeros({k, present.size(1)}, torch::kBool);
+        for (int64_t j = 0; j < k; ++j) solo_present[j][present_slots[j]] = true;
+        const FusionNetOutput solo = net_->Forward(solo_inputs, solo_present, /*stochastic=*/false);
+        const torch::Tensor solo_p = torch::softmax(solo.logits / temperature, 1).contiguous();
+        const float* sp = solo_p.data_ptr<float>();
+        const int classes = spec.risk_labels_size();
+        for (int64_t j = 0; j < k; ++j) {
+          float score = 0.0f;
+          int solo_best = 0;
+          for (int c = 0; c < classes; ++c) {
+            const float p = sp[j * classes + c];
+            if (levels_[c] == burnout::v1::RISK_LEVEL_MODERATE) score += 0.5f * p;
+            if (levels_[c] == burnout::v1::RISK_LEVEL_HIGH) score += p;
+            if (p > sp[j * classes + solo_best]) solo_best = c;
+          }
+          auto* r = response.add_solo();
+          r->set_modality(spec.inputs(present_slots[j]).modality());
+          r->set_risk_score(score);
+          r->set_level(levels_[solo_best]);
+        }
       }
       const float* raw_p = raw.data_ptr<float>();
       const float* cal_p = calibrated.data_ptr<float>();
@@ -151,6 +190,7 @@ class TorchFusionModel final : public FusionModel {
     }
     response.set_temperature(temperature);
     response.set_variant(variant_);
+    for (auto& p : personalized) response.add_personalized(std::move(p));
     *response.mutable_model() = info_;
     auto* timing = response.add_timings();
     timing->set_stage("fusion_model");

@@ -15,6 +15,7 @@
 #include "common/status/macros.h"
 #include "common/torch/checkpoint.h"
 #include "services/temporal/temporal_net.h"
+#include "services/temporal/trend_features.h"
 
 namespace burnout::temporal {
 namespace {
@@ -64,6 +65,10 @@ class TorchTemporalModel final : public TemporalModel {
     info_.set_name(manifest_.name());
     info_.set_version(manifest_.version());
     info_.set_sha256(manifest_.sha256());
+    const auto& names = manifest_.temporal().feature_names();
+    for (int f = 0; f < names.size(); ++f) {
+      if (names[f] == kGapDaysFeature) gap_feature_ = f;
+    }
   }
 
   absl::StatusOr<TrendResponse> Predict(const TrendRequest& request, int max_steps) const override {
@@ -105,6 +110,9 @@ class TorchTemporalModel final : public TemporalModel {
         if (t >= first) values.push_back(std::clamp(v, 0.0f, 1.0f));
       }
     }
+    // The first step used has no previous step in what the model sees (it may have one in the
+    // request, cut off by max_steps): its gap is 0, as in training.
+    if (gap_feature_ >= 0) values[gap_feature_] = 0.0f;
     TrendResponse response;
     try {
       c10::InferenceMode guard;
@@ -151,13 +159,15 @@ class TorchTemporalModel final : public TemporalModel {
   std::string model_path_;
   std::shared_ptr<TemporalNetImpl> net_;  // in eval mode, immutable after Load
   burnout::v1::ModelInfo info_;
+  int gap_feature_ = -1;  // position of gap_days in the manifest's features, if there
 };
 
 }  // namespace
 
 const std::vector<std::string>& DefaultTrendFeatureNames() {
   static const auto* names = new std::vector<std::string>{
-      "energy", "stress", "work", "risk", "anger", "disgust", "fear", "joy", "neutral", "sadness"};
+      "energy", "stress", "work", "risk", "anger", "disgust", "fear", "joy", "neutral", "sadness",
+      kGapDaysFeature};
   return *names;
 }
 

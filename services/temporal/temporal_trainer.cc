@@ -23,20 +23,23 @@ namespace {
 
 // Right-padded sequences as tensors, with what the metrics need to slice them.
 struct Batch {
-  torch::Tensor x;               // [N, T, F]
-  torch::Tensor lengths;         // [N] int64
-  torch::Tensor label;           // [N] int64
-  torch::Tensor latent;          // [N] int64
-  torch::Tensor newest_outlier;  // [N] bool
+  torch::Tensor x;                 // [N, T, F]
+  torch::Tensor lengths;           // [N] int64
+  torch::Tensor label;             // [N] int64
+  torch::Tensor latent;            // [N] int64
+  torch::Tensor newest_outlier;    // [N] bool
+  torch::Tensor newest_bad_burst;  // [N] bool: the newest day is bad and has >= 2 assessments
   int64_t size() const { return label.size(0); }
 };
+
+constexpr int kBurstProbes = 200;
 
 Batch ToTensors(const std::vector<SyntheticSequence>& seqs, int features) {
   int64_t longest = 1;
   for (const auto& s : seqs) longest = std::max<int64_t>(longest, s.steps.size());
   const int64_t n = static_cast<int64_t>(seqs.size());
   std::vector<float> x(static_cast<size_t>(n * longest * features), 0.0f);
-  std::vector<int64_t> lengths, labels, latent, outlier;
+  std::vector<int64_t> lengths, labels, latent, outlier, burst;
   for (int64_t i = 0; i < n; ++i) {
     const auto& s = seqs[i];
     for (size_t t = 0; t < s.steps.size(); ++t) {
@@ -47,9 +50,14 @@ Batch ToTensors(const std::vector<SyntheticSequence>& seqs, int features) {
     labels.push_back(s.label);
     latent.push_back(s.latent_trend);
     outlier.push_back(s.newest_is_outlier ? 1 : 0);
+    burst.push_back(s.newest_day_is_bad && s.newest_day_assessments >= 2 ? 1 : 0);
   }
-  return {torch::tensor(x).reshape({n, longest, features}), torch::tensor(lengths),
-          torch::tensor(labels), torch::tensor(latent), torch::tensor(outlier).to(torch::kBool)};
+  return {torch::tensor(x).reshape({n, longest, features}),
+          torch::tensor(lengths),
+          torch::tensor(labels),
+          torch::tensor(latent),
+          torch::tensor(outlier).to(torch::kBool),
+          torch::tensor(burst).to(torch::kBool)};
 }
 
 torch::Tensor Predict(TemporalNetImpl& net, const Batch& b) {
@@ -108,8 +116,8 @@ void Train(TemporalNetImpl& net, const Batch& train, const Batch& val,
 
 // Validation accuracy overall, per class, per length; outlier robustness; longer sequences.
 void RecordMetrics(TemporalNetImpl& net, const burnout::v1::TemporalSpec& spec, const Batch& val,
-                   const Batch& extra, burnout::v1::TrainingRecord* record,
-                   const TemporalTrainOptions& o) {
+                   const Batch& extra, const Batch (&probes)[2],
+                   burnout::v1::TrainingRecord* record, const TemporalTrainOptions& o) {
   const std::string vsplit = absl::StrCat("validation (", val.size(), " held out)");
   const torch::Tensor pred = Predict(net, val);
   const torch::Tensor hit = pred.eq(val.label);
@@ -125,11 +133,29 @@ void RecordMetrics(TemporalNetImpl& net, const burnout::v1::TemporalSpec& spec, 
   }
   AddMetric(record, "val_stable_called_stable_when_newest_is_outlier",
             Share(pred.eq(1), val.latent.eq(1).logical_and(val.newest_outlier)),
-            "validation, latent-stable sequences whose newest step is an outlier day");
+            "validation, latent-stable sequences whose newest day is an outlier day");
+  AddMetric(record, "val_stable_called_stable_when_newest_day_is_a_bad_burst",
+            Share(pred.eq(1), val.latent.eq(1).logical_and(val.newest_bad_burst)),
+            "validation, latent-stable sequences whose newest day is a bad day with 2 or more "
+            "assessments");
   const torch::Tensor extra_hit = Predict(net, extra).eq(extra.label);
   AddMetric(record, absl::StrCat("val_accuracy_len_", o.max_steps + 1, "_", o.max_steps + 10),
             Share(extra_hit, torch::ones({extra.size()}, torch::kBool)),
             "1000 longer sequences than trained on (seed + 1)");
+  // The same values, a bad day's burst vs spread over weeks (GenerateBurstProbes).
+  const std::string psplit =
+      absl::StrCat(kBurstProbes,
+                   " probes (GenerateBurstProbes, seed + 2): a stable stretch, then 4 "
+                   "assessments at burden + 0.3-0.45");
+  torch::NoGradGuard no_grad;
+  for (const auto& [name, batch] :
+       {std::pair<std::string, const Batch*>{"clustered", &probes[0]}, {"spread", &probes[1]}}) {
+    const torch::Tensor p = torch::softmax(net.Forward(batch->x, batch->lengths), 1);
+    AddMetric(record, absl::StrCat("probe_", name, "_p_worsening_mean"),
+              p.select(1, 2).to(torch::kDouble).mean().item<double>(),
+              absl::StrCat(psplit, name == "clustered" ? " on one day (stable)"
+                                                       : " a week apart (worsening)"));
+  }
 }
 
 }  // namespace
@@ -155,10 +181,16 @@ absl::StatusOr<TemporalTrainReport> TrainTemporal(const TemporalTrainOptions& o)
   longer.min_steps = o.max_steps + 1;
   longer.max_steps = o.max_steps + 10;
   const Batch extra = ToTensors(GenerateSequences(1000, o.seed + 1, longer), features);
+  std::vector<SyntheticSequence> clustered, spread;
+  for (auto& p : GenerateBurstProbes(kBurstProbes, o.seed + 2)) {
+    clustered.push_back(std::move(p.clustered));
+    spread.push_back(std::move(p.spread));
+  }
+  const Batch probes[2] = {ToTensors(clustered, features), ToTensors(spread, features)};
 
   burnout::v1::ModelManifest manifest;
   manifest.set_name(kTemporalModelKind);
-  manifest.set_version("1");
+  manifest.set_version(o.version);
   manifest.set_kind(kTemporalModelKind);
   manifest.set_file(torchx::kWeightsFile);
   auto* spec = manifest.mutable_temporal();
@@ -170,16 +202,18 @@ absl::StatusOr<TemporalTrainReport> TrainTemporal(const TemporalTrainOptions& o)
   spec->set_dropout(static_cast<float>(o.dropout));
   auto* record = manifest.mutable_training();
   record->set_seed(o.seed);
-  record->set_data(absl::StrCat(o.sequences, " synthetic sequences of 3-", o.max_steps,
-                                " assessments from services/temporal/synthetic_sequences.h (seed ",
-                                o.seed, "); no real people; see services/temporal/README.md"));
+  record->set_data(
+      absl::StrCat(o.sequences, " synthetic sequences of 3-", o.max_steps,
+                   " irregularly spaced assessments (gap_days) with outlier days, from "
+                   "services/temporal/synthetic_sequences.h (seed ",
+                   o.seed, "); no real people; see services/temporal/README.md"));
   record->set_program(o.program.empty() ? "TrainTemporal (library call)" : o.program);
   try {
     torch::manual_seed(o.seed);
     TemporalNet net(features, o.hidden_dim, o.layers, o.dropout, spec->trend_labels_size());
     Train(*net, train, val, o);
     net->eval();
-    RecordMetrics(*net, *spec, val, extra, record, o);
+    RecordMetrics(*net, *spec, val, extra, probes, record, o);
     for (const auto& m : record->metrics()) {
       if (o.log) o.log(absl::StrFormat("  %-50s %.4f", m.name(), m.value()));
     }

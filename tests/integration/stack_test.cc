@@ -388,6 +388,58 @@ TEST_F(StackTest, ZDeleteRemovesTheUsersData) {  // runs last: it empties the hi
   EXPECT_NE(h.out.find("No assessments stored"), std::string::npos) << h.out;
 }
 
+// A new user tries the person-facing commands: check-in, baseline, alerts, summary, a group,
+// the org view, export, then delete; right after the delete neither the database file nor its
+// WAL holds their id or the words their journal was quoted by.
+TEST_F(StackTest, ZPersonCommandsThenDeleteLeavesNoTraceInTheStoreFiles) {
+  const std::string user = "quokka-7731";
+  for (int i = 0; i < 3; ++i) {
+    Result r = Ctl("assess --user " + user +
+                   " --text 'I walked past the lavender field again and felt nothing, so tired of "
+                   "everything at work, exhausted every single day'");
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("more assessment"), std::string::npos) << r.out;  // cold start said
+  }
+  Result c = Ctl("checkin --user " + user + " --answers 4,4,3,3,4,2,4,3,3,4,4,3,2");
+  ASSERT_EQ(c.code, 0) << c.err;
+  EXPECT_NE(c.out.find("personal burnout"), std::string::npos) << c.out;
+  EXPECT_NE(c.out.find("Passive estimate"), std::string::npos) << c.out;
+  Result bad = Ctl("checkin --user " + user + " --answers 4,4,3");
+  EXPECT_NE(bad.code, 0);
+  EXPECT_NE(bad.err.find("13 items"), std::string::npos) << bad.err;
+  Result base = Ctl("baseline --user " + user);
+  ASSERT_EQ(base.code, 0) << base.err;
+  EXPECT_NE(base.out.find("2 more assessments to learn your baseline"), std::string::npos) << base.out;
+  Result al = Ctl("alerts --user " + user);
+  ASSERT_EQ(al.code, 0) << al.err;
+  EXPECT_NE(al.out.find("No alerts"), std::string::npos) << al.out;
+  Result g = Ctl("group --user " + user + " --set research");
+  ASSERT_EQ(g.code, 0) << g.err;
+  Result sum = Ctl("summary --user " + user);
+  ASSERT_EQ(sum.code, 0) << sum.err;
+  EXPECT_NE(sum.out.find("3 assessments"), std::string::npos) << sum.out;
+  EXPECT_NE(sum.out.find("check-ins:"), std::string::npos) << sum.out;
+  Result org = Ctl("org-summary");
+  ASSERT_EQ(org.code, 0) << org.err;
+  EXPECT_NE(org.out.find("research"), std::string::npos) << org.out;
+  EXPECT_NE(org.out.find("suppressed"), std::string::npos) << org.out;  // one person is too few
+  EXPECT_EQ(org.out.find(user), std::string::npos) << org.out;
+  Result exp = Ctl("export --user " + user + " --format json");
+  ASSERT_EQ(exp.code, 0) << exp.err;
+  EXPECT_NE(exp.out.find("\"checkins\""), std::string::npos);
+
+  const fs::path db = run_ / "burnout.db", wal = run_ / "burnout.db-wal";
+  ASSERT_NE((Slurp(db) + Slurp(wal)).find(user), std::string::npos);  // the grep can see it
+  Result d = Ctl("delete --user " + user + " --yes");
+  ASSERT_EQ(d.code, 0) << d.err;
+  EXPECT_NE(d.out.find("1 check-ins"), std::string::npos) << d.out;
+  for (const fs::path& f : {db, wal}) {
+    const std::string bytes = Slurp(f);
+    EXPECT_EQ(bytes.find(user), std::string::npos) << f;
+    EXPECT_EQ(bytes.find("lavender"), std::string::npos) << f;
+  }
+}
+
 TEST_F(StackTest, ServiceRefusesAConfigWithAnUnknownKey) {
   std::ofstream(run_ / "bad.textproto") << "server { listen: \"127.0.0.1:0\" }\nmodel_dri: \"x\"\n";
   Result r = Run(std::string(BURNOUT_BIN_DIR) + "/burnout-text --config " + (run_ / "bad.textproto").string());

@@ -4,9 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "orchestrator/explainer.h"
 #include "orchestrator/export.h"
 #include "orchestrator/state_engine.h"
@@ -277,8 +279,9 @@ TEST_F(AssessorTest, TrendNeedsEnoughHistoryThenUsesIt) {
   ASSERT_TRUE(a3.ok());
   EXPECT_EQ(a3->trend().trend(), v1::TREND_WORSENING);
   EXPECT_EQ(temporal_.last.steps_size(), 3);
-  ASSERT_EQ(temporal_.last.feature_names_size(), 10);
+  ASSERT_EQ(temporal_.last.feature_names_size(), 11);  // the 10 per assessment, then gap_days
   EXPECT_EQ(temporal_.last.feature_names(0), "energy");
+  EXPECT_EQ(temporal_.last.feature_names(10), "gap_days");
   auto t = assessor_->Trend("alice", In(5000));
   ASSERT_TRUE(t.ok());
   EXPECT_EQ(t->trend(), v1::TREND_WORSENING);
@@ -319,6 +322,236 @@ TEST_F(AssessorTest, ExportAndDelete) {
   ASSERT_TRUE(d.ok());
   EXPECT_EQ(d->assessments_deleted(), 2);
   EXPECT_EQ(Stored(), 0u);
+}
+
+// ---- A person over time: baselines, alerts, check-ins, summaries ----
+
+constexpr int64_t kDayMs = 86400000;
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// A stored past assessment with the given risk score and stress, and a voice whose pitch
+// varies `pitch` semitones.
+v1::Assessment Past(const std::string& user, int64_t t, float risk, float stress, double pitch) {
+  v1::Assessment a;
+  a.set_assessment_id(absl::StrCat(user, "-", t));
+  a.set_user_id(user);
+  a.set_created_at_ms(t);
+  a.mutable_risk()->set_level(risk > 0.5f ? v1::RISK_LEVEL_HIGH : v1::RISK_LEVEL_LOW);
+  a.mutable_state()->set_stress(stress);
+  a.mutable_state()->set_energy(1 - stress);
+  a.mutable_state()->set_work(0.5f);
+  auto* voice = a.add_modalities();
+  voice->set_modality(v1::MODALITY_VOICE);
+  voice->set_used(true);
+  voice->mutable_result()->set_modality(v1::MODALITY_VOICE);
+  auto* ind = voice->mutable_result()->add_indicators();
+  ind->set_name("pitch_variability_st");
+  ind->set_value(pitch);
+  for (float f : TrendFeatures(a.state(), risk, EmotionProfile{})) a.add_trend_features(f);
+  return a;
+}
+
+TEST_F(AssessorTest, BaselineStartsColdThenReportsDeviationsAndPersonalisesFusion) {
+  auto first = assessor_->Assess(TextRequest(), In(5000));
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_FALSE(first->baseline().ready());
+  EXPECT_EQ(first->baseline().message(), "5 more assessments to learn your baseline");
+  EXPECT_EQ(fusion_.last.baselines_size(), 0);  // nothing to personalise yet
+  // A soft-spoken person: their pitch always varies about 1.2 st.
+  const int64_t now = NowMs();
+  for (int d = 1; d <= 8; ++d) {
+    ASSERT_TRUE(store_->Put(Past("alice", now - d * kDayMs, 0.3f, 0.3f, 1.2 + 0.05 * (d % 3))).ok());
+  }
+  auto a = assessor_->Assess(TextRequest(), In(5000));
+  ASSERT_TRUE(a.ok()) << a.status();
+  EXPECT_TRUE(a->baseline().ready());
+  // Fusion was told the person's usual pitch variability, to read it relative to them.
+  ASSERT_EQ(fusion_.last.baselines_size(), 1);
+  EXPECT_EQ(fusion_.last.baselines(0).modality(), v1::MODALITY_VOICE);
+  EXPECT_EQ(fusion_.last.baselines(0).name(), "pitch_variability_st");
+  EXPECT_NEAR(fusion_.last.baselines(0).median(), 1.25, 0.06);
+  // This assessment's risk (0.75, from the fake fusion) is far above the person's usual 0.3.
+  const v1::Deviation* risk = nullptr;
+  for (const auto& d : a->baseline().deviations()) {
+    if (d.name() == "risk") risk = &d;
+  }
+  ASSERT_NE(risk, nullptr);
+  EXPECT_GT(risk->z(), 2.0f);
+  EXPECT_FALSE(risk->text().empty());
+  bool said = false;
+  for (const auto& n : a->narratives()) said |= n.topic() == "baseline" && !n.text().empty();
+  EXPECT_TRUE(said);
+  // The stored baseline is recomputed with this assessment and can be read back.
+  auto b = assessor_->Baseline("alice");
+  ASSERT_TRUE(b.ok());
+  EXPECT_TRUE(b->ready());
+  EXPECT_GE(b->assessments_used(), 10);
+}
+
+TEST_F(AssessorTest, TrendStepsCarryTheTimeSinceThePreviousAssessment) {
+  const int64_t now = NowMs();
+  ASSERT_TRUE(store_->Put(Past("alice", now - 14 * kDayMs, 0.3f, 0.3f, 2)).ok());
+  ASSERT_TRUE(store_->Put(Past("alice", now - 7 * kDayMs, 0.3f, 0.3f, 2)).ok());
+  ASSERT_TRUE(assessor_->Assess(TextRequest(), In(5000)).ok());
+  const auto& req = temporal_.last;
+  ASSERT_EQ(req.feature_names_size(), 11);
+  EXPECT_EQ(req.feature_names(10), "gap_days");
+  ASSERT_EQ(req.steps_size(), 3);
+  EXPECT_FLOAT_EQ(req.steps(0).values(10), 0.0f);  // the oldest has no predecessor
+  const float week = static_cast<float>(std::log1p(7.0) / std::log1p(30.0));
+  EXPECT_NEAR(req.steps(1).values(10), week, 1e-3);
+  EXPECT_NEAR(req.steps(2).values(10), week, 1e-2);
+}
+
+TEST_F(AssessorTest, RisingRiskOverDaysRaisesAnAlertThatImprovementClears) {
+  const int64_t now = NowMs();
+  // Four calm weeks, then five bad days up to yesterday.
+  for (int d = 35; d >= 6; --d) {
+    ASSERT_TRUE(store_->Put(Past("alice", now - d * kDayMs, 0.2f + 0.02f * (d % 3), 0.3f, 2)).ok());
+  }
+  for (int d = 5; d >= 1; --d) {
+    ASSERT_TRUE(store_->Put(Past("alice", now - d * kDayMs, 0.8f, 0.3f, 2)).ok());
+  }
+  auto a = assessor_->Assess(TextRequest(), In(5000));  // high again today
+  ASSERT_TRUE(a.ok()) << a.status();
+  ASSERT_GE(a->alerts_size(), 1);
+  EXPECT_EQ(a->alerts(0).kind(), "risk_rising");
+  EXPECT_EQ(a->alerts(0).state(), v1::ALERT_STATE_ACTIVE);
+  EXPECT_FALSE(a->alerts(0).message().empty());
+  v1::AlertsRequest ar;
+  ar.set_user_id("alice");
+  auto listed = assessor_->Alerts(ar);
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->alerts_size(), 1);
+  EXPECT_EQ(listed->alerts(0).alert_id(), a->alerts(0).alert_id());
+  // The same alert keeps its id when recomputed.
+  ASSERT_TRUE(assessor_->Assess(TextRequest(), In(5000)).ok());
+  EXPECT_EQ(assessor_->Alerts(ar)->alerts(0).alert_id(), a->alerts(0).alert_id());
+}
+
+v1::CheckInRequest CheckInAnswers(int answer) {
+  v1::CheckInRequest r;
+  r.set_user_id("alice");
+  for (int i = 0; i < 13; ++i) r.add_answers(answer);
+  return r;
+}
+
+TEST_F(AssessorTest, CheckInIsScoredStoredAndShownBesideThePassiveEstimate) {
+  ASSERT_TRUE(assessor_->Assess(TextRequest(), In(5000)).ok());
+  auto r = assessor_->CheckIn(CheckInAnswers(4));  // "often" / "to a high degree"
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_FLOAT_EQ(r->checkin().personal(), 75.0f);
+  EXPECT_EQ(r->checkin().personal_band(), "high");
+  // Work: six items at 75 and the reversed item 13 at 25.
+  EXPECT_NEAR(r->checkin().work(), (6 * 75.0 + 25.0) / 7, 1e-3);
+  ASSERT_TRUE(r->checkin().has_passive());
+  EXPECT_NEAR(r->checkin().passive(), 75.0f, 0.5f);  // the fake fusion's 0.3/2 + 0.6
+  EXPECT_EQ(r->checkin().passive_assessments(), 1);
+  auto bad = CheckInAnswers(4);
+  bad.set_answers(6, 9);
+  auto refused = assessor_->CheckIn(bad);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(refused.status().message().find("item 7"), std::string::npos) << refused.status();
+  // The next assessment carries the check-in beside its passive estimate.
+  auto a = assessor_->Assess(TextRequest(), In(5000));
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(a->self_report().latest().checkin_id(), r->checkin().checkin_id());
+  EXPECT_NE(a->self_report().text().find("personal burnout 75/100 (high)"), std::string::npos)
+      << a->self_report().text();
+  // A repeated request id returns the stored check-in.
+  auto once = CheckInAnswers(2);
+  once.set_request_id("weekly-1");
+  auto c1 = assessor_->CheckIn(once);
+  auto c2 = assessor_->CheckIn(once);
+  ASSERT_TRUE(c1.ok() && c2.ok());
+  EXPECT_TRUE(c2->replayed());
+  EXPECT_EQ(c1->checkin().checkin_id(), c2->checkin().checkin_id());
+  v1::CheckInsRequest q;
+  q.set_user_id("alice");
+  EXPECT_EQ(assessor_->CheckIns(q)->checkins_size(), 2);
+}
+
+TEST_F(AssessorTest, SummaryAndOrgSummaryWithSmallGroupsSuppressed) {
+  const int64_t now = NowMs();
+  for (int p = 0; p < 6; ++p) {
+    const std::string user = absl::StrCat("big", p);
+    v1::SetGroupRequest g;
+    g.set_user_id(user);
+    g.set_group("platform");
+    ASSERT_TRUE(assessor_->SetGroup(g).ok());
+    ASSERT_TRUE(store_->Put(Past(user, now - kDayMs, 0.3f, 0.4f, 2)).ok());
+  }
+  for (int p = 0; p < 2; ++p) {
+    const std::string user = absl::StrCat("small", p);
+    v1::SetGroupRequest g;
+    g.set_user_id(user);
+    g.set_group("legal");
+    ASSERT_TRUE(assessor_->SetGroup(g).ok());
+    ASSERT_TRUE(store_->Put(Past(user, now - kDayMs, 0.9f, 0.9f, 2)).ok());
+  }
+  auto org = assessor_->OrgSummary(v1::OrgSummaryRequest());
+  ASSERT_TRUE(org.ok()) << org.status();
+  ASSERT_EQ(org->groups_size(), 2);
+  const v1::GroupSummary* legal = &org->groups(0);
+  const v1::GroupSummary* platform = &org->groups(1);
+  EXPECT_EQ(legal->group(), "legal");
+  EXPECT_TRUE(legal->suppressed());
+  EXPECT_EQ(legal->people(), 0);
+  EXPECT_EQ(legal->assessments(), 0);
+  EXPECT_FALSE(platform->suppressed());
+  EXPECT_EQ(platform->people(), 6);
+  EXPECT_NEAR(platform->mean_risk(), 0.3f, 1e-4);
+  // The overall leaves the suppressed group out, so it cannot be subtracted back to it.
+  EXPECT_EQ(org->overall().people(), 6);
+  EXPECT_NEAR(org->overall().mean_risk(), 0.3f, 1e-4);
+  EXPECT_EQ(org->suppressed_groups(), 1);
+  EXPECT_EQ(org->DebugString().find("small0"), std::string::npos);
+
+  ASSERT_TRUE(store_->Put(Past("alice", now - 2 * kDayMs, 0.2f, 0.3f, 2)).ok());
+  ASSERT_TRUE(assessor_->Assess(TextRequest(), In(5000)).ok());
+  ASSERT_TRUE(assessor_->CheckIn(CheckInAnswers(3)).ok());
+  v1::SummaryRequest sr;
+  sr.set_user_id("alice");
+  auto sum = assessor_->Summary(sr, In(5000));
+  ASSERT_TRUE(sum.ok()) << sum.status();
+  EXPECT_EQ(sum->assessments(), 2);
+  EXPECT_EQ(sum->checkins_size(), 1);
+  int high = 0;
+  for (const auto& l : sum->levels()) high += l.level() == v1::RISK_LEVEL_HIGH ? l.count() : 0;
+  EXPECT_EQ(high, 1);
+  EXPECT_FALSE(sum->notice().empty());
+}
+
+TEST_F(AssessorTest, ExportCarriesCheckInsAlertsAndTheBaseline) {
+  const int64_t now = NowMs();
+  for (int d = 8; d >= 1; --d) ASSERT_TRUE(store_->Put(Past("alice", now - d * kDayMs, 0.3f, 0.3f, 2)).ok());
+  ASSERT_TRUE(assessor_->Assess(TextRequest(), In(5000)).ok());
+  ASSERT_TRUE(assessor_->CheckIn(CheckInAnswers(3)).ok());
+  v1::ExportRequest er;
+  er.set_user_id("alice");
+  er.set_format(v1::EXPORT_FORMAT_CSV);
+  auto csv = assessor_->Export(er);
+  ASSERT_TRUE(csv.ok());
+  EXPECT_NE(csv->data().find("\n# check-ins\n"), std::string::npos);
+  EXPECT_NE(csv->data().find("\n# baseline\n"), std::string::npos);
+  EXPECT_EQ(csv->checkins(), 1);
+  er.set_format(v1::EXPORT_FORMAT_JSON);
+  auto json = assessor_->Export(er);
+  ASSERT_TRUE(json.ok());
+  for (const char* key : {"\"checkins\"", "\"baseline\"", "\"audit\""}) {
+    EXPECT_NE(json->data().find(key), std::string::npos) << key;
+  }
+  auto d = assessor_->Delete("alice");
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->checkins_deleted(), 1);
+  EXPECT_TRUE(d->baseline_deleted());
+  EXPECT_FALSE(store_->GetBaseline("alice")->has_value());
+  EXPECT_TRUE(store_->AuditLog("alice")->empty());
 }
 
 }  // namespace

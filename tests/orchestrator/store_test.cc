@@ -1,9 +1,12 @@
 #include "orchestrator/store/sqlite_store.h"
+#include "orchestrator/store/redact.h"
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 namespace burnout::store {
 namespace {
@@ -100,7 +103,7 @@ TEST_F(StoreTest, DeleteUserRemovesEverythingOfThatUserOnly) {
   ASSERT_TRUE(s->Put(Make("b1", "v", 3)).ok());
   auto n = s->DeleteUser("u");
   ASSERT_TRUE(n.ok());
-  EXPECT_EQ(*n, 2);
+  EXPECT_EQ(n->assessments, 2);
   EXPECT_TRUE(s->History("u", 0, 0)->empty());
   EXPECT_EQ(s->History("v", 0, 0)->size(), 1u);
   s.reset();
@@ -113,6 +116,224 @@ TEST_F(StoreTest, DeleteUserRemovesEverythingOfThatUserOnly) {
   EXPECT_EQ(sqlite3_column_int(st, 0), 1);
   sqlite3_finalize(st);
   sqlite3_close(db);
+}
+
+// The whole of a file's bytes.
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+v1::Assessment WithJournalEvidence(const std::string& id, const std::string& user, int64_t t) {
+  v1::Assessment a = Make(id, user, t);
+  a.set_text("I walked past the lavender field and felt nothing at all");
+  auto* ev = a.mutable_modalities(0)->mutable_result()->add_evidence();
+  ev->set_label("sadness");
+  ev->set_feature("lavender field");
+  ev->set_contribution(0.4f);
+  a.mutable_modalities(0)->mutable_result()->add_findings("you wrote \"lavender field\" twice");
+  a.mutable_narratives(0)->set_text("sadness rests on \"lavender field\"");
+  a.mutable_narratives(0)->add_evidence("sadness: \"lavender field\" pushed sadness by +0.40");
+  return a;
+}
+
+TEST_F(StoreTest, JournalWordsQuotedAsEvidenceFollowTheTextSetting) {
+  {
+    auto s = Open(false);
+    ASSERT_TRUE(s->Put(WithJournalEvidence("a1", "u", 1)).ok());
+    const v1::Assessment got = s->History("u", 0, 0)->at(0);
+    EXPECT_EQ(got.text(), "");
+    EXPECT_EQ(got.DebugString().find("lavender"), std::string::npos) << got.DebugString();
+    EXPECT_EQ(got.modalities(0).result().evidence(0).label(), "sadness");  // the label stays
+    EXPECT_NE(got.narratives(0).text().find(kRedacted), std::string::npos);
+  }
+  auto s = Open(true);
+  ASSERT_TRUE(s->Put(WithJournalEvidence("a2", "u2", 1)).ok());
+  EXPECT_NE(s->History("u2", 0, 0)->at(0).DebugString().find("lavender field"), std::string::npos);
+}
+
+v1::CheckIn MakeCheckIn(const std::string& id, const std::string& user, int64_t t,
+                        const std::string& request_id = "") {
+  v1::CheckIn c;
+  c.set_checkin_id(id);
+  c.set_user_id(user);
+  c.set_request_id(request_id);
+  c.set_created_at_ms(t);
+  c.set_personal(62.5f);
+  c.set_personal_band("moderate");
+  for (int i = 0; i < 13; ++i) c.add_answers(3);
+  return c;
+}
+
+TEST_F(StoreTest, MigratesAVersion1StoreKeepingItsAssessments) {
+  {
+    // A store as the previous release left it: schema 1 only.
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db,
+                           "CREATE TABLE assessments (id TEXT PRIMARY KEY, user_id TEXT NOT NULL, "
+                           "request_id TEXT NOT NULL DEFAULT '', created_at_ms INTEGER NOT NULL, "
+                           "risk_level INTEGER NOT NULL, risk_score REAL NOT NULL, confidence "
+                           "REAL NOT NULL, uncertainty REAL NOT NULL, energy REAL NOT NULL, stress "
+                           "REAL NOT NULL, work REAL NOT NULL, trend INTEGER NOT NULL, "
+                           "fusion_model TEXT NOT NULL, payload BLOB NOT NULL);"
+                           "CREATE TABLE modality_results (assessment_id TEXT, modality INTEGER, "
+                           "used INTEGER, mask_reason TEXT, quality REAL, model_name TEXT, "
+                           "model_version TEXT, model_sha256 TEXT, attention_weight REAL);"
+                           "CREATE TABLE explanations (assessment_id TEXT, position INTEGER, "
+                           "topic TEXT, text TEXT);"
+                           "PRAGMA user_version=1;",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    std::string payload;
+    Make("old", "u", 5).SerializeToString(&payload);
+    sqlite3_stmt* st = nullptr;
+    sqlite3_prepare_v2(db,
+                       "INSERT INTO assessments VALUES ('old','u','',5,2,0.3,0.5,0.01,0.5,0.5,"
+                       "0.5,0,'f/1',?)",
+                       -1, &st, nullptr);
+    sqlite3_bind_blob(st, 1, payload.data(), static_cast<int>(payload.size()), SQLITE_TRANSIENT);
+    ASSERT_EQ(sqlite3_step(st), SQLITE_DONE);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+  }
+  auto s = Open();
+  EXPECT_EQ(s->schema_version(), 2);
+  ASSERT_EQ(s->History("u", 0, 0)->size(), 1u);
+  EXPECT_TRUE(s->PutCheckIn(MakeCheckIn("c1", "u", 6)).ok());
+}
+
+TEST_F(StoreTest, CheckInsAlertsBaselinesAndGroups) {
+  auto s = Open();
+  ASSERT_TRUE(s->PutCheckIn(MakeCheckIn("c2", "u", 200, "r1")).ok());
+  ASSERT_TRUE(s->PutCheckIn(MakeCheckIn("c1", "u", 100)).ok());
+  EXPECT_EQ(s->PutCheckIn(MakeCheckIn("c3", "u", 300, "r1")).code(), absl::StatusCode::kAlreadyExists);
+  auto all = s->CheckIns("u", 0);
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].checkin_id(), "c1");  // oldest first
+  EXPECT_EQ(s->CheckIns("u", 150)->size(), 1u);
+  EXPECT_EQ((*s->FindCheckIn("u", "r1"))->checkin_id(), "c2");
+
+  v1::Alert a1, a2;
+  a1.set_alert_id("x1");
+  a1.set_kind("risk_rising");
+  a1.set_state(v1::ALERT_STATE_ACTIVE);
+  a1.set_raised_at_ms(10);
+  a2 = a1;
+  a2.set_alert_id("x2");
+  a2.set_raised_at_ms(20);
+  ASSERT_TRUE(s->ReplaceAlerts("u", {a1, a2}).ok());
+  ASSERT_TRUE(s->ReplaceAlerts("u", {a2}).ok());  // replaced, not appended
+  auto alerts = s->Alerts("u");
+  ASSERT_EQ(alerts->size(), 1u);
+  EXPECT_EQ((*alerts)[0].alert_id(), "x2");
+
+  v1::PersonalBaseline b;
+  b.set_user_id("u");
+  b.set_ready(true);
+  b.add_stats()->set_name("risk");
+  ASSERT_TRUE(s->PutBaseline(b).ok());
+  b.mutable_stats(0)->set_median(0.4);
+  ASSERT_TRUE(s->PutBaseline(b).ok());
+  EXPECT_DOUBLE_EQ((*s->GetBaseline("u"))->stats(0).median(), 0.4);
+  EXPECT_FALSE(s->GetBaseline("nobody")->has_value());
+
+  ASSERT_TRUE(s->SetGroup("u", "team-a").ok());
+  EXPECT_EQ(*s->Group("u"), "team-a");
+  ASSERT_TRUE(s->SetGroup("u", "").ok());
+  EXPECT_EQ(*s->Group("u"), "");
+}
+
+TEST_F(StoreTest, GroupAggregatesCountPeopleNotRows) {
+  auto s = Open();
+  for (int p = 0; p < 3; ++p) {
+    const std::string user = "p" + std::to_string(p);
+    ASSERT_TRUE(s->SetGroup(user, "team").ok());
+    for (int k = 0; k < 4; ++k) {
+      ASSERT_TRUE(s->Put(Make(user + "-" + std::to_string(k), user, 1000 + k)).ok());
+    }
+  }
+  ASSERT_TRUE(s->Put(Make("loner", "nogroup", 1000)).ok());  // in no group: not counted
+  ASSERT_TRUE(s->Put(Make("late", "p0", 99999)).ok());       // outside the period
+  auto g = s->GroupAggregates(0, 5000);
+  ASSERT_TRUE(g.ok());
+  ASSERT_EQ(g->size(), 1u);
+  EXPECT_EQ((*g)[0].group, "team");
+  EXPECT_EQ((*g)[0].people, 3);
+  EXPECT_EQ((*g)[0].assessments, 12);
+  EXPECT_EQ((*g)[0].moderate, 12);
+}
+
+TEST_F(StoreTest, DeleteLeavesNoTraceInTheDatabaseFileOrItsWal) {
+  auto s = Open(true);  // even with journal text kept
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_TRUE(s->Put(WithJournalEvidence("a" + std::to_string(i), "zebra-person-17", 1000 + i)).ok());
+  }
+  ASSERT_TRUE(s->PutCheckIn(MakeCheckIn("c1", "zebra-person-17", 5000)).ok());
+  ASSERT_TRUE(s->SetGroup("zebra-person-17", "team").ok());
+  ASSERT_TRUE(s->Put(Make("keep", "other", 1)).ok());
+  const std::string before = Slurp(path_) + Slurp(path_ + "-wal");
+  ASSERT_NE(before.find("zebra-person-17"), std::string::npos);  // the test would see it
+  ASSERT_NE(before.find("lavender"), std::string::npos);
+  auto n = s->DeleteUser("zebra-person-17");
+  ASSERT_TRUE(n.ok()) << n.status();
+  EXPECT_EQ(n->assessments, 20);
+  EXPECT_EQ(n->checkins, 1);
+  EXPECT_TRUE(n->group);
+  // Right after the delete, with the store still open.
+  for (const std::string file : {path_, path_ + "-wal"}) {
+    const std::string bytes = Slurp(file);
+    EXPECT_EQ(bytes.find("zebra-person-17"), std::string::npos) << file;
+    EXPECT_EQ(bytes.find("lavender"), std::string::npos) << file;
+  }
+  EXPECT_EQ(s->History("other", 0, 0)->size(), 1u);
+}
+
+TEST_F(StoreTest, RetentionDeletesEachClassByItsOwnAgeWithoutATrace) {
+  auto s = Open(true);
+  constexpr int64_t kDay = 86400000;
+  const int64_t now = 100 * kDay;
+  v1::Assessment old_session = WithJournalEvidence("old", "u", now - 40 * kDay);
+  auto* series = old_session.mutable_session()->add_series();
+  series->add_points()->set_t_s(1.0);
+  old_session.mutable_session()->add_fused_series()->set_t_s(1.0);
+  ASSERT_TRUE(s->Put(old_session).ok());
+  v1::Assessment mid = Make("mid", "u", now - 20 * kDay);
+  *mid.mutable_session() = old_session.session();
+  ASSERT_TRUE(s->Put(mid).ok());
+  ASSERT_TRUE(s->Put(Make("new", "u", now - kDay)).ok());
+  ASSERT_TRUE(s->PutCheckIn(MakeCheckIn("c-old", "u", now - 100 * kDay)).ok());
+  ASSERT_TRUE(s->PutCheckIn(MakeCheckIn("c-new", "u", now - kDay)).ok());
+  ASSERT_TRUE(s->Audit({now - 400 * kDay, "u", "export", "ok", "CSV"}).ok());
+
+  RetentionPolicy p;
+  p.now_ms = now;
+  p.assessments_days = 30;
+  p.session_series_days = 10;
+  p.checkins_days = 60;
+  p.audit_days = 365;
+  auto n = s->ApplyRetention(p);
+  ASSERT_TRUE(n.ok()) << n.status();
+  EXPECT_EQ(n->assessments, 1);
+  EXPECT_EQ(n->session_series, 1);
+  EXPECT_EQ(n->checkins, 1);
+  EXPECT_EQ(n->audit, 1);
+  auto h = *s->History("u", 0, 0);
+  ASSERT_EQ(h.size(), 2u);
+  EXPECT_EQ(h[1].assessment_id(), "mid");
+  EXPECT_TRUE(h[1].session().series().empty());
+  EXPECT_TRUE(h[1].session().fused_series().empty());
+  EXPECT_EQ(s->CheckIns("u", 0)->size(), 1u);
+  for (const std::string file : {path_, path_ + "-wal"}) {
+    EXPECT_EQ(Slurp(file).find("lavender"), std::string::npos) << file;
+  }
+  // A second pass finds nothing more.
+  auto again = s->ApplyRetention(p);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->assessments + again->session_series + again->checkins + again->audit, 0);
 }
 
 TEST_F(StoreTest, RefusesASchemaFromTheFuture) {

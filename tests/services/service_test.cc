@@ -9,6 +9,7 @@
 #include "common/grpc/server.h"
 #include "services/fusion/fusion_service.h"
 #include "services/temporal/temporal_service.h"
+#include "services/temporal/trend_features.h"
 #include "services/text/text_service.h"
 
 namespace burnout {
@@ -151,7 +152,7 @@ TEST(FusionServiceTest, FusesARealTextResultAndRejectsForeignLabels) {
 
 TEST(TemporalServiceTest, PredictsOverARealServer) {
   v1::TemporalServiceConfig tc;
-  tc.set_model_dir("models/temporal-gru/1");
+  tc.set_model_dir("models/temporal-gru/2");
   ASSERT_TRUE(temporal::PrepareTemporalConfig(&tc).ok());
   temporal::TemporalService service(tc);
   ASSERT_TRUE(service.LoadModel().ok());
@@ -159,14 +160,15 @@ TEST(TemporalServiceTest, PredictsOverARealServer) {
   auto stub = v1::Temporal::NewStub(r.channel);
   v1::TrendRequest req;
   for (const char* n : {"energy", "stress", "work", "risk", "anger", "disgust", "fear", "joy",
-                        "neutral", "sadness"}) {
+                        "neutral", "sadness", "gap_days"}) {
     req.add_feature_names(n);
   }
   for (int i = 0; i < 8; ++i) {
-    const float x = i / 7.0f;  // energy falls, stress and risk rise
+    const float x = i / 7.0f;  // energy falls, stress and risk rise, over four weeks
     auto* s = req.add_steps();
-    for (float v : {0.8f - 0.6f * x, 0.2f + 0.6f * x, 0.7f - 0.4f * x, 0.1f + 0.8f * x, 0.05f, 0.02f,
-                    0.1f + 0.2f * x, 0.4f - 0.35f * x, 0.3f, 0.1f + 0.3f * x}) {
+    for (float v : {0.8f - 0.6f * x, 0.2f + 0.6f * x, 0.7f - 0.4f * x, 0.1f + 0.8f * x, 0.05f,
+                    0.02f, 0.1f + 0.2f * x, 0.4f - 0.35f * x, 0.3f, 0.1f + 0.3f * x,
+                    i > 0 ? static_cast<float>(temporal::EncodeGapDays(4.0)) : 0.0f}) {
       s->add_values(v);
     }
   }

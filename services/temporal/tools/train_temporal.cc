@@ -1,7 +1,7 @@
 // burnout-train-temporal: trains the GRU trend model and writes a model directory.
 //
-//   burnout-train-temporal --out models/temporal-gru/1 [--seed 23] [--sequences 8000]
-//                          [--epochs 25]
+//   burnout-train-temporal --out models/temporal-gru/2 [--seed 23] [--sequences 24000]
+//                          [--epochs 12] [--version 2]
 //
 // Runs libtorch on one intra-op thread so the same flags give byte-identical weights.
 #include <cstdint>
@@ -15,7 +15,8 @@
 int main(int argc, char** argv) {
   burnout::torchx::TrainerCommandLine cli(
       "burnout-train-temporal",
-      "usage: burnout-train-temporal --out DIR [--seed N] [--sequences N] [--epochs N]\n");
+      "usage: burnout-train-temporal --out DIR [--seed N] [--sequences N] [--epochs N] "
+      "[--version V]\n");
   burnout::temporal::TemporalTrainOptions options;
   const auto apply = [&options](const std::string& flag, const std::string& value) {
     int number = 0;
@@ -28,6 +29,8 @@ int main(int argc, char** argv) {
       options.sequences = number;
     } else if (flag == "--epochs" && absl::SimpleAtoi(value, &number) && number > 0) {
       options.epochs = number;
+    } else if (flag == "--version" && !value.empty() && value.find('/') == std::string::npos) {
+      options.version = value;
     } else {
       return false;
     }

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <string>
 #include <thread>
 #include <vector>
@@ -323,6 +324,99 @@ TEST_F(FusionModelTest, ReportsPerCallTime) {
     std::printf("fusion Fuse(): %.3f ms per call with mc_samples=%d\n", ms, mc);
     RecordProperty(mc == 1 ? "ms_per_call_mc1" : "ms_per_call_mc20", std::to_string(ms));
   }
+}
+
+float Score(const burnout::v1::FuseResponse& r) {
+  return 0.5f * Prob(r.calibrated_probabilities(), "moderate") +
+         Prob(r.calibrated_probabilities(), "high");
+}
+
+burnout::v1::IndicatorBaseline VoiceBaseline(const std::string& name, double median, double scale) {
+  burnout::v1::IndicatorBaseline b;
+  b.set_modality(burnout::v1::MODALITY_VOICE);
+  b.set_name(name);
+  b.set_median(median);
+  b.set_scale(scale);
+  b.set_n(20);
+  return b;
+}
+
+// A neutral-sounding voice that is flat and slow by population standards. For a person who
+// always speaks like that, the same prosody is their normal, and fusion reads it as typical.
+TEST_F(FusionModelTest, APersonalBaselineReadsTheVoiceRelativeToThePerson) {
+  burnout::v1::FuseRequest req = Only(ClearLowRiskRequest(), {false, true, false});
+  auto* voice = req.mutable_voice();
+  voice->clear_emotions();
+  for (auto [l, p] : std::vector<std::pair<std::string, float>>{
+           {"neutral", 0.7f}, {"happy", 0.1f}, {"angry", 0.1f}, {"sad", 0.1f}}) {
+    auto* e = voice->add_emotions();
+    e->set_label(l);
+    e->set_probability(p);
+  }
+  for (auto& ind : *voice->mutable_indicators()) {
+    if (ind.name() == "pitch_variability_st") ind.set_value(1.0);
+    if (ind.name() == "speaking_rate_sps") ind.set_value(2.2);
+    if (ind.name() == "speech_ratio") ind.set_value(0.5);
+  }
+  auto general = model_->Fuse(req, FuseOptions{});
+  ASSERT_TRUE(general.ok()) << general.status();
+  EXPECT_TRUE(general->personalized().empty());
+
+  burnout::v1::FuseRequest usual = req;
+  *usual.add_baselines() = VoiceBaseline("pitch_variability_st", 1.0, 0.2);
+  *usual.add_baselines() = VoiceBaseline("speaking_rate_sps", 2.2, 0.3);
+  *usual.add_baselines() = VoiceBaseline("speech_ratio", 0.5, 0.05);
+  auto personal = model_->Fuse(usual, FuseOptions{});
+  ASSERT_TRUE(personal.ok()) << personal.status();
+  EXPECT_THAT(personal->personalized(),
+              ::testing::ElementsAre("voice.pitch_variability_st", "voice.speaking_rate_sps",
+                                     "voice.speech_ratio"));
+  EXPECT_LT(Score(*personal), Score(*general) - 0.05f)
+      << "general " << Score(*general) << " personal " << Score(*personal);
+
+  // For a person who is usually far livelier, today's flat voice reads flatter still.
+  burnout::v1::FuseRequest lively = req;
+  *lively.add_baselines() = VoiceBaseline("pitch_variability_st", 5.0, 0.5);
+  *lively.add_baselines() = VoiceBaseline("speaking_rate_sps", 4.5, 0.4);
+  auto flatter = model_->Fuse(lively, FuseOptions{});
+  ASSERT_TRUE(flatter.ok());
+  EXPECT_GE(Score(*flatter), Score(*general) - 1e-4f);
+
+  // A baseline for an absent modality or an indicator the model does not read changes nothing.
+  burnout::v1::FuseRequest other = req;
+  auto face = VoiceBaseline("perclos", 0.1, 0.02);
+  face.set_modality(burnout::v1::MODALITY_FACE);
+  *other.add_baselines() = face;
+  *other.add_baselines() = VoiceBaseline("rms_dbfs", -20, 3);
+  auto same = model_->Fuse(other, FuseOptions{});
+  ASSERT_TRUE(same.ok());
+  EXPECT_TRUE(same->personalized().empty());
+  EXPECT_FLOAT_EQ(Score(*same), Score(*general));
+
+  burnout::v1::FuseRequest bad = req;
+  *bad.add_baselines() = VoiceBaseline("pitch_variability_st", 1.0, 0.0);
+  auto refused = model_->Fuse(bad, FuseOptions{});
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(refused.status().message(), HasSubstr("voice.pitch_variability_st"));
+}
+
+TEST_F(FusionModelTest, EachPresentModalityAloneIsReportedForContradictions) {
+  // Cheerful words, an exhausted voice and face.
+  burnout::v1::FuseRequest req = ClearHighRiskRequest();
+  *req.mutable_text() = ClearLowRiskRequest().text();
+  auto r = model_->Fuse(req, FuseOptions{});
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_EQ(r->solo_size(), 3);
+  std::map<int, float> solo;
+  for (const auto& s : r->solo()) solo[s.modality()] = s.risk_score();
+  EXPECT_LT(solo[burnout::v1::MODALITY_TEXT], 0.3f);
+  EXPECT_GT(solo[burnout::v1::MODALITY_VOICE], solo[burnout::v1::MODALITY_TEXT] + 0.35f);
+  EXPECT_GT(solo[burnout::v1::MODALITY_FACE], solo[burnout::v1::MODALITY_TEXT] + 0.35f);
+  // Each solo score is what the model says for that modality alone.
+  auto text_alone = model_->Fuse(Only(req, {true, false, false}), FuseOptions{});
+  ASSERT_TRUE(text_alone.ok());
+  EXPECT_NEAR(solo[burnout::v1::MODALITY_TEXT], Score(*text_alone), 1e-5);
+  EXPECT_TRUE(text_alone->solo().empty());  // one modality: nothing to contrast
 }
 
 TEST_F(FusionModelTest, AbstainsWhenTheEvidenceIsTooWeak) {
