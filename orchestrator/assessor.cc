@@ -17,7 +17,7 @@
 #include "orchestrator/insight/recommendations.h"
 #include "orchestrator/person_insight.h"
 #include "orchestrator/state_engine.h"
-#include "services/temporal/trend_features.h"
+#include "common/state/trend_features.h"
 
 namespace burnout::orchestrator {
 namespace {

@@ -218,7 +218,9 @@ std::string DescribeDeviation(const Deviation& d) {
   const std::string noun = w != nullptr ? w->noun : d.name;
   const char* where =
       std::abs(d.z) >= 2.0 ? (up ? "well above" : "well below") : (up ? "above" : "below");
-  return absl::StrFormat("%s is %s your usual (z = %.1f)", noun, where, d.z);
+  // The values, not the z-score: "0.53 against your usual 0.35" is what a person can check.
+  return absl::StrFormat("%s is %s your usual (%.3g against your usual %.3g)", noun, where,
+                         d.value, d.median);
 }
 
 std::string ColdStartMessage(int have, int need) {

@@ -25,7 +25,7 @@
 // rate, PERCLOS, blink rate, pause length, ...) are phrased by their relative change ("your
 // pitch varied 40% less than it usually does for you"); the others (the 0..1 scores, dB
 // levels, unknown names) by z: 1 <= |z| < 2 "above"/"below", |z| >= 2 "well above"/"well
-// below" ("stress is well above your usual (z = 2.4)").
+// below" ("stress is well above your usual (0.53 against your usual 0.35)").
 #pragma once
 
 #include <cstdint>
@@ -113,7 +113,7 @@ Deviation Deviate(const std::string& name, double value, const Baseline& baselin
 std::string DisplayName(const std::string& name);
 
 // "your pitch varied 40% less than it usually does for you" / "stress is well above your usual
-// (z = 2.4)"; empty when not ready or |z| < 1 (see the header comment).
+// (0.53 against your usual 0.35)"; empty when not ready or |z| < 1 (see the header comment).
 std::string DescribeDeviation(const Deviation& deviation);
 
 // "3 more assessments to learn your baseline", "1 more assessment to learn your baseline";

@@ -8,7 +8,7 @@
 #include "common/random/rng.h"
 #include "common/state/state_formulas.h"
 #include "common/state/synthetic_text.h"
-#include "services/temporal/trend_features.h"
+#include "common/state/trend_features.h"
 
 namespace burnout::temporal {
 namespace {

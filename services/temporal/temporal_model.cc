@@ -15,7 +15,7 @@
 #include "common/status/macros.h"
 #include "common/torch/checkpoint.h"
 #include "services/temporal/temporal_net.h"
-#include "services/temporal/trend_features.h"
+#include "common/state/trend_features.h"
 
 namespace burnout::temporal {
 namespace {

@@ -226,6 +226,61 @@ TEST_F(CaseSuiteTest, FlatSlowSpeechReadsAsMoreAtRiskThanLivelySpeech) {
   EXPECT_GT(flat_with_text, lively_with_text);
 }
 
+// The burnout seed's claim, as cases through the real analyzers: someone who writes "I'm fine"
+// in a flat, slow voice gets a contradiction naming both sides and the side fusion weighed;
+// agreeing signals get none.
+TEST_F(CaseSuiteTest, ContradictionsAreFoundWhereTheSignalsDisagreeAndOnlyThere) {
+  if (!burnout::voice::EspeakAvailable()) GTEST_SKIP() << "espeak-ng is not installed";
+  const std::string fine = "I'm fine, really. Everything is good and work is going well, no complaints.";
+  auto clip = [&](const std::string& name, const std::string& text, bool flat) {
+    burnout::voice::SpeechSpec spec;
+    spec.text = text;
+    if (flat) {
+      spec.pitch = 25, spec.speed = 110, spec.pitch_range = "x-low";
+    } else {
+      spec.pitch = 60, spec.speed = 190, spec.pitch_range = "x-high";
+    }
+    const auto wav = burnout::voice::SynthesizeWav(spec);
+    EXPECT_TRUE(wav.ok()) << wav.status();
+    const fs::path f = run_ / (name + ".wav");
+    std::ofstream(f, std::ios::binary) << wav.value_or("");
+    return "--audio " + f.string();
+  };
+  const auto modality_of = [](const burnout::v1::ContradictionSide& s) { return s.modality(); };
+
+  const auto contradicted = Assess(fine, clip("fine_flat", fine, true));
+  ASSERT_EQ(contradicted.contradictions_size(), 1) << contradicted.DebugString();
+  const auto& c = contradicted.contradictions(0);
+  EXPECT_EQ(modality_of(c.lighter()), burnout::v1::MODALITY_TEXT);
+  EXPECT_EQ(modality_of(c.heavier()), burnout::v1::MODALITY_VOICE);
+  EXPECT_GT(c.gap(), 0.35f);
+  EXPECT_TRUE(c.weighed() == burnout::v1::MODALITY_TEXT || c.weighed() == burnout::v1::MODALITY_VOICE);
+  EXPECT_NE(c.text().find("You wrote that things are fine"), std::string::npos) << c.text();
+  EXPECT_NE(c.text().find("but your voice sounded"), std::string::npos) << c.text();
+  EXPECT_NE(c.text().find("leaned on"), std::string::npos) << c.text();
+  EXPECT_FALSE(c.lighter().evidence().empty());
+  EXPECT_FALSE(c.heavier().evidence().empty());
+  bool narrated = false;
+  for (const auto& n : contradicted.narratives()) narrated |= n.topic() == "contradiction";
+  EXPECT_TRUE(narrated);
+  std::printf("\"I'm fine\" + flat voice: text alone %.2f, voice alone %.2f, fused %.2f\n",
+              c.lighter().risk_score(), c.heavier().risk_score(), RiskScore(contradicted));
+
+  // Exhausted words in a flat voice agree; so do happy words in a lively one.
+  EXPECT_EQ(Assess(kDemoEntry, clip("demo_flat", kDemoEntry, true)).contradictions_size(), 0);
+  const std::string happy = "Slept well, felt energised all day and really enjoyed the work with my team.";
+  EXPECT_EQ(Assess(happy, clip("happy_lively", happy, false)).contradictions_size(), 0);
+
+  // The demo's words with the smiling astronaut: the face is the lighter side.
+  const fs::path faces = "../shared/data/faces";
+  if (fs::exists(faces / "astronaut.png")) {
+    const auto smiling = Assess(kDemoEntry, "--image " + (faces / "astronaut.png").string());
+    ASSERT_EQ(smiling.contradictions_size(), 1);
+    EXPECT_EQ(modality_of(smiling.contradictions(0).lighter()), burnout::v1::MODALITY_FACE);
+    EXPECT_EQ(smiling.contradictions(0).weighed(), burnout::v1::MODALITY_TEXT);
+  }
+}
+
 // The shared photographs: the smiling astronaut and the cameraman. A face is one signal: with
 // clear burnout words it may lower the risk but not to low; with thriving words it does not
 // raise it to high.

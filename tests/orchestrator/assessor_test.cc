@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "orchestrator/explainer.h"
+#include "orchestrator/retention.h"
 #include "orchestrator/export.h"
 #include "orchestrator/state_engine.h"
 #include "orchestrator/store/sqlite_store.h"
@@ -552,6 +553,26 @@ TEST_F(AssessorTest, ExportCarriesCheckInsAlertsAndTheBaseline) {
   EXPECT_TRUE(d->baseline_deleted());
   EXPECT_FALSE(store_->GetBaseline("alice")->has_value());
   EXPECT_TRUE(store_->AuditLog("alice")->empty());
+}
+
+TEST_F(AssessorTest, TheRetentionJobRunsAtStartAndDeletesWhatIsPastItsAge) {
+  const int64_t now = NowMs();
+  ASSERT_TRUE(store_->Put(Past("alice", now - 40 * kDayMs, 0.3f, 0.3f, 2)).ok());
+  ASSERT_TRUE(store_->Put(Past("alice", now - 2 * kDayMs, 0.3f, 0.3f, 2)).ok());
+  v1::RetentionConfig forever;
+  EXPECT_FALSE(RetentionJob(store_.get(), forever).running());  // nothing to enforce
+  v1::RetentionConfig month;
+  month.set_assessments_days(30);
+  month.set_interval_s(3600);
+  RetentionJob job(store_.get(), month);
+  ASSERT_TRUE(job.running());
+  for (int i = 0; i < 500 && Stored() != 1u; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(Stored(), 1u);
+  auto again = job.RunOnce(now);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->assessments, 0);
 }
 
 }  // namespace

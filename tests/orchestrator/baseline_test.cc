@@ -159,17 +159,17 @@ TEST(BaselineTest, PhrasesOtherIndicators) {
   }());
   // stress: median 0.35, MAD 0.05 -> scale 0.0741; 0.53 is z = 2.4.
   EXPECT_EQ(DescribeDeviation(Deviate("stress", 0.53, b)),
-            "stress is well above your usual (z = 2.4)");
-  EXPECT_EQ(DescribeDeviation(Deviate("stress", 0.26, b)), "stress is below your usual (z = -1.2)");
+            "stress is well above your usual (0.53 against your usual 0.35)");
+  EXPECT_EQ(DescribeDeviation(Deviate("stress", 0.26, b)), "stress is below your usual (0.26 against your usual 0.35)");
   EXPECT_EQ(DescribeDeviation(Deviate("stress", 0.40, b)), "");  // |z| < 1
   EXPECT_EQ(DescribeDeviation(Deviate("voice.speaking_rate_sps", 3.0, b)),
             "you spoke 25% slower than you usually do");
   EXPECT_EQ(DescribeDeviation(Deviate("face.perclos", 0.2, b)),
             "your eyes were closed 100% more of the time than they usually are");
-  // Unknown names fall back to the name and to z.
+  // Unknown names fall back to the name and to the values.
   EXPECT_EQ(DisplayName("voice.jitter_local"), "voice.jitter_local");
   EXPECT_EQ(DescribeDeviation(Deviate("voice.jitter_local", 0.02, b)),
-            "voice.jitter_local is well above your usual (z = 6.0)");
+            "voice.jitter_local is well above your usual (0.02 against your usual 0.011)");
 }
 
 }  // namespace

@@ -9,7 +9,7 @@
 #include "common/grpc/server.h"
 #include "services/fusion/fusion_service.h"
 #include "services/temporal/temporal_service.h"
-#include "services/temporal/trend_features.h"
+#include "common/state/trend_features.h"
 #include "services/text/text_service.h"
 
 namespace burnout {

@@ -17,7 +17,7 @@
 #include "gtest/gtest.h"
 #include "services/temporal/synthetic_sequences.h"
 #include "services/temporal/temporal_trainer.h"
-#include "services/temporal/trend_features.h"
+#include "common/state/trend_features.h"
 #include "tests/testing/temp_dir.h"
 
 namespace burnout::temporal {

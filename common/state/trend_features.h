@@ -1,6 +1,7 @@
 // The trend model's time feature, shared by the orchestrator (which computes it from the
 // assessments' created_at_ms) and the synthetic sequence generator (which trains on it).
-// Header-only, no libtorch: the orchestrator includes it without linking a model.
+// Header-only, no libtorch, in common/ so the orchestrator and the temporal service share it
+// without depending on each other.
 #pragma once
 
 #include <cmath>
