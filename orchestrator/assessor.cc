@@ -51,8 +51,7 @@ int64_t NowMs() {
 }
 
 constexpr int64_t kDayMs = 86400000;
-// Most assessments read back for a person's baseline, alerts and trend.
-constexpr int kMaxPersonHistory = 5000;
+
 Deadline In(int ms) { return Clock::now() + std::chrono::milliseconds(ms); }
 
 // Counts outstanding calls; Wait returns when all have reported.
@@ -233,19 +232,20 @@ absl::StatusOr<Assessment> Assessor::Assess(const burnout::v1::AssessRequest& re
 absl::StatusOr<Assessor::Person> Assessor::LoadPerson(const std::string& user_id,
                                                       int64_t now_ms) {
   Person p;
-  const int64_t since = now_ms - static_cast<int64_t>(options_.alerts.history_days()) * kDayMs;
-  auto history = deps_.store->History(user_id, kMaxPersonHistory, since);
+  const int by_count = std::max(options_.baseline.window(), options_.trend_window);
+  auto history = deps_.store->History(user_id, by_count, 0);
   if (!history.ok()) {
     return absl::UnavailableError(
         absl::StrCat("the person's history is unavailable: ", history.status().message()));
   }
   p.history = std::move(*history);
-  // The baseline and the trend look back by count, not by days: top up a sparse history.
-  const int by_count = std::max(options_.baseline.window(), options_.trend_window);
-  if (static_cast<int>(p.history.size()) < by_count) {
-    auto recent = deps_.store->History(user_id, by_count, 0);
-    if (recent.ok() && recent->size() > p.history.size()) p.history = std::move(*recent);
+  const int64_t since = now_ms - static_cast<int64_t>(options_.alerts.history_days()) * kDayMs;
+  auto series = deps_.store->Series(user_id, since);
+  if (!series.ok()) {
+    return absl::UnavailableError(
+        absl::StrCat("the person's history is unavailable: ", series.status().message()));
   }
+  p.series = std::move(*series);
   auto checkins = deps_.store->CheckIns(user_id, 0);
   if (!checkins.ok()) {
     return absl::UnavailableError(
@@ -325,12 +325,9 @@ absl::StatusOr<Assessment> Assessor::TrendExplainStore(Assessment a, const Perso
 
   const auto insight_start = Steady::now();
   *a.mutable_baseline() = CompareToBaseline(a, person.baseline);
-  std::vector<Assessment> with_current;
-  with_current.reserve(person.history.size() + 1);
-  with_current.push_back(a);
-  with_current.insert(with_current.end(), person.history.begin(), person.history.end());
-  const std::vector<burnout::v1::Alert> alerts =
-      ComputeAlerts(a.user_id(), with_current, options_.alerts);
+  std::vector<store::SeriesPoint> series = person.series;
+  series.push_back(PointOf(a));
+  const std::vector<burnout::v1::Alert> alerts = ComputeAlerts(a.user_id(), series, options_.alerts);
   for (const auto& alert : alerts) {
     // The alerts as they stand now: active ones, and those this assessment's day cleared.
     if (alert.state() == burnout::v1::ALERT_STATE_ACTIVE ||
@@ -338,7 +335,7 @@ absl::StatusOr<Assessment> Assessor::TrendExplainStore(Assessment a, const Perso
       *a.add_alerts() = alert;
     }
   }
-  *a.mutable_self_report() = BuildSelfReport(person.checkins, with_current, a, options_.checkin);
+  *a.mutable_self_report() = BuildSelfReport(person.checkins, series, a, options_.checkin);
   for (auto& c : insight::FindContradictions(a, options_.contradiction_threshold)) {
     *a.add_contradictions() = std::move(c);
   }
@@ -366,6 +363,10 @@ absl::StatusOr<Assessment> Assessor::TrendExplainStore(Assessment a, const Perso
   }
   // Derived state, recomputable from the history: a failure here loses nothing, the next
   // assessment or read recomputes it.
+  std::vector<Assessment> with_current;
+  with_current.reserve(person.history.size() + 1);
+  with_current.push_back(a);
+  with_current.insert(with_current.end(), person.history.begin(), person.history.end());
   if (absl::Status s = deps_.store->PutBaseline(
           BuildBaseline(a.user_id(), with_current, options_.baseline, a.created_at_ms()));
       !s.ok()) {
@@ -546,9 +547,7 @@ absl::StatusOr<burnout::v1::CheckInResponse> Assessor::CheckIn(
     }
   }
   const int64_t now = NowMs();
-  BR_ASSIGN_OR_RETURN(auto history,
-                      deps_.store->History(user, kMaxPersonHistory,
-                                           now - (options_.checkin.window_days() + 365) * kDayMs));
+  BR_ASSIGN_OR_RETURN(auto history, deps_.store->Series(user, 0));
   if (!out.replayed()) {
     BR_ASSIGN_OR_RETURN(burnout::v1::CheckIn c, ScoreCheckIn(request, history, now, options_.checkin));
     absl::Status put = deps_.store->PutCheckIn(c);
@@ -574,7 +573,7 @@ absl::StatusOr<burnout::v1::CheckInsResponse> Assessor::CheckIns(
     const burnout::v1::CheckInsRequest& request) {
   BR_RETURN_IF_ERROR(CheckUserId(request.user_id()));
   BR_ASSIGN_OR_RETURN(auto all, deps_.store->CheckIns(request.user_id(), 0));
-  BR_ASSIGN_OR_RETURN(auto history, deps_.store->History(request.user_id(), kMaxPersonHistory, 0));
+  BR_ASSIGN_OR_RETURN(auto history, deps_.store->Series(request.user_id(), 0));
   burnout::v1::CheckInsResponse out;
   *out.mutable_agreement() = AgreementOf(all, history, options_.checkin);
   for (auto& c : all) {
@@ -614,8 +613,9 @@ absl::StatusOr<burnout::v1::PersonSummary> Assessor::Summary(
   BR_ASSIGN_OR_RETURN(auto history, deps_.store->History(user, 0, 0));
   BR_ASSIGN_OR_RETURN(auto checkins, deps_.store->CheckIns(user, 0));
   BR_ASSIGN_OR_RETURN(auto alerts, deps_.store->Alerts(user));
+  BR_ASSIGN_OR_RETURN(auto series, deps_.store->Series(user, 0));
   burnout::v1::PersonSummary out = SummarizePerson(user, since, until, history, checkins, alerts,
-                                                   options_.checkin);
+                                                   series, options_.checkin);
   *out.mutable_baseline() = BuildBaseline(user, history, options_.baseline, NowMs());
   std::vector<Assessment> in_period;
   for (const auto& a : history) {

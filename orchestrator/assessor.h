@@ -96,7 +96,10 @@ class Assessor {
  private:
   // What the store knows of a person that a new assessment is read against.
   struct Person {
-    std::vector<burnout::v1::Assessment> history;  // newest first, alerts.history_days back
+    // Newest first: the newest max(baseline.window, trend_window) assessments.
+    std::vector<burnout::v1::Assessment> history;
+    // Oldest first, alerts.history_days back: the passive figures alerts and check-ins read.
+    std::vector<store::SeriesPoint> series;
     std::vector<burnout::v1::CheckIn> checkins;    // oldest first
     burnout::v1::PersonalBaseline baseline;         // from `history`
   };

@@ -145,7 +145,7 @@ absl::Status PrepareInsightConfig(const std::string& config_path,
   if (!(c->contradiction_threshold() > 0 && c->contradiction_threshold() < 1)) {
     return absl::InvalidArgumentError("contradiction_threshold must be in (0, 1)");
   }
-  if (c->recommendations().empty()) c->set_recommendations("recommendations.textproto");
+  if (c->recommendations().empty()) c->set_recommendations("none");
   if (c->recommendations() != "none") {
     c->set_recommendations(config::ResolveRelativeTo(config_path, c->recommendations()));
   }

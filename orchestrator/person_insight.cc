@@ -96,15 +96,14 @@ std::optional<double> CheckInScore(const CheckIn& c) {
 }
 
 std::vector<insight::CalibrationPair> Pairs(const std::vector<CheckIn>& checkins,
-                                            const std::vector<Assessment>& history,
+                                            const std::vector<store::SeriesPoint>& series,
                                             const burnout::v1::CheckInConfig& config) {
   std::vector<insight::TimedValue> c, p;
   for (const auto& k : checkins) {
     if (auto s = CheckInScore(k)) c.push_back({k.created_at_ms(), *s});
   }
-  for (const auto& a : history) {
-    const double r = PassiveRisk(a);
-    if (r >= 0) p.push_back({a.created_at_ms(), r});
+  for (const auto& pt : series) {
+    if (!pt.abstained) p.push_back({pt.time_ms, pt.risk});
   }
   return insight::PairCheckins(c, p, std::max(1, config.window_days()) * kDayMs);
 }
@@ -244,8 +243,13 @@ std::vector<burnout::v1::IndicatorBaseline> FusionBaselines(
   return out;
 }
 
+store::SeriesPoint PointOf(const Assessment& a) {
+  const double r = PassiveRisk(a);
+  return {a.created_at_ms(), r >= 0 ? r : 0.0, a.state().stress(), r < 0};
+}
+
 std::vector<burnout::v1::Alert> ComputeAlerts(const std::string& user_id,
-                                              const std::vector<Assessment>& history,
+                                              const std::vector<store::SeriesPoint>& series,
                                               const burnout::v1::AlertConfig& config) {
   insight::AlertOptions o;
   if (config.raise_z() > 0) o.raise_z = config.raise_z();
@@ -258,11 +262,11 @@ std::vector<burnout::v1::Alert> ComputeAlerts(const std::string& user_id,
   if (config.min_scale() > 0) o.min_scale = config.min_scale();
   std::vector<insight::TimedValue> risk, stress;
   int64_t newest = 0;
-  for (const auto& a : history) {
-    newest = std::max(newest, a.created_at_ms());
-    const double r = PassiveRisk(a);
-    if (r >= 0) risk.push_back({a.created_at_ms(), r});
-    if (a.has_state() && !a.risk().abstained()) stress.push_back({a.created_at_ms(), a.state().stress()});
+  for (const auto& pt : series) {
+    newest = std::max(newest, pt.time_ms);
+    if (pt.abstained) continue;
+    risk.push_back({pt.time_ms, pt.risk});
+    stress.push_back({pt.time_ms, pt.stress});
   }
   const int64_t today = insight::LocalDay(newest, 0);
   std::vector<burnout::v1::Alert> out;
@@ -293,9 +297,9 @@ std::vector<burnout::v1::Alert> ComputeAlerts(const std::string& user_id,
 }
 
 burnout::v1::CheckInAgreement AgreementOf(const std::vector<CheckIn>& checkins,
-                                          const std::vector<Assessment>& history,
+                                          const std::vector<store::SeriesPoint>& series,
                                           const burnout::v1::CheckInConfig& config) {
-  const auto pairs = Pairs(checkins, history, config);
+  const auto pairs = Pairs(checkins, series, config);
   const insight::Agreement ag = insight::MeasureAgreement(pairs);
   burnout::v1::CheckInAgreement out;
   out.set_pairs(ag.pairs);
@@ -312,14 +316,14 @@ burnout::v1::CheckInAgreement AgreementOf(const std::vector<CheckIn>& checkins,
 }
 
 burnout::v1::SelfReport BuildSelfReport(const std::vector<CheckIn>& checkins,
-                                        const std::vector<Assessment>& history,
+                                        const std::vector<store::SeriesPoint>& series,
                                         const Assessment& current,
                                         const burnout::v1::CheckInConfig& config) {
   burnout::v1::SelfReport out;
   if (checkins.empty()) return out;
   const CheckIn& latest = checkins.back();
   *out.mutable_latest() = latest;
-  *out.mutable_agreement() = AgreementOf(checkins, history, config);
+  *out.mutable_agreement() = AgreementOf(checkins, series, config);
   const double days = (current.created_at_ms() - latest.created_at_ms()) / double(kDayMs);
   std::string text = absl::StrCat(
       "Your last check-in (",
@@ -338,7 +342,7 @@ burnout::v1::SelfReport BuildSelfReport(const std::vector<CheckIn>& checkins,
   if (risk >= 0) {
     absl::StrAppend(&text, " Today's passive estimate reads ", Points(100 * risk), "/100");
     const insight::PersonalCalibration cal =
-        insight::FitCalibration(Pairs(checkins, history, config), CalOptions(config));
+        insight::FitCalibration(Pairs(checkins, series, config), CalOptions(config));
     if (cal.active) {
       const double calibrated = insight::Calibrate(cal, risk);
       out.set_calibrated(static_cast<float>(calibrated));
@@ -353,7 +357,7 @@ burnout::v1::SelfReport BuildSelfReport(const std::vector<CheckIn>& checkins,
 }
 
 absl::StatusOr<CheckIn> ScoreCheckIn(const burnout::v1::CheckInRequest& request,
-                                     const std::vector<Assessment>& history, int64_t now_ms,
+                                     const std::vector<store::SeriesPoint>& series, int64_t now_ms,
                                      const burnout::v1::CheckInConfig& config) {
   std::vector<int> answers(request.answers().begin(), request.answers().end());
   auto scores = insight::ScoreCbi(answers);
@@ -375,10 +379,9 @@ absl::StatusOr<CheckIn> ScoreCheckIn(const burnout::v1::CheckInRequest& request,
   const int64_t from = now_ms - std::max(1, config.window_days()) * kDayMs;
   double sum = 0;
   int n = 0;
-  for (const auto& a : history) {
-    const double r = PassiveRisk(a);
-    if (r < 0 || a.created_at_ms() <= from || a.created_at_ms() > now_ms) continue;
-    sum += r;
+  for (const auto& pt : series) {
+    if (pt.abstained || pt.time_ms <= from || pt.time_ms > now_ms) continue;
+    sum += pt.risk;
     ++n;
   }
   if (n > 0) c.set_passive(static_cast<float>(100.0 * sum / n));
@@ -413,6 +416,7 @@ burnout::v1::PersonSummary SummarizePerson(const std::string& user_id, int64_t s
                                            int64_t until_ms, const std::vector<Assessment>& history,
                                            const std::vector<CheckIn>& checkins,
                                            const std::vector<burnout::v1::Alert>& alerts,
+                                           const std::vector<store::SeriesPoint>& series,
                                            const burnout::v1::CheckInConfig& config) {
   burnout::v1::PersonSummary out;
   out.set_user_id(user_id);
@@ -452,7 +456,7 @@ burnout::v1::PersonSummary SummarizePerson(const std::string& user_id, int64_t s
   for (const auto& c : checkins) {
     if (c.created_at_ms() >= since_ms && c.created_at_ms() < until_ms) *out.add_checkins() = c;
   }
-  *out.mutable_agreement() = AgreementOf(checkins, history, config);
+  *out.mutable_agreement() = AgreementOf(checkins, series, config);
   return out;
 }
 

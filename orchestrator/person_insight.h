@@ -44,11 +44,14 @@ burnout::v1::BaselineComparison CompareToBaseline(const burnout::v1::Assessment&
 std::vector<burnout::v1::IndicatorBaseline> FusionBaselines(
     const burnout::v1::PersonalBaseline& baseline, const burnout::v1::BaselineConfig& config);
 
-// The person's escalation episodes over `history` (newest first, any span), recomputed from
-// scratch: "risk_rising" over the daily means of the risk score (abstentions left out) and
-// "stress_rising" over those of stress, by UTC day. Newest raised first.
+// An assessment as a point of the person's passive series.
+store::SeriesPoint PointOf(const burnout::v1::Assessment& a);
+
+// The person's escalation episodes over `series` (any order, any span), recomputed from
+// scratch: "risk_rising" over the daily means of the risk score and "stress_rising" over those
+// of stress (abstentions left out of both), by UTC day. Newest raised first.
 std::vector<burnout::v1::Alert> ComputeAlerts(const std::string& user_id,
-                                              const std::vector<burnout::v1::Assessment>& history,
+                                              const std::vector<store::SeriesPoint>& series,
                                               const burnout::v1::AlertConfig& config);
 
 // The check-ins' agreement with the passive risk. A check-in is compared through its personal
@@ -56,20 +59,20 @@ std::vector<burnout::v1::Alert> ComputeAlerts(const std::string& user_id,
 // risk of the assessments in the checkin.window_days up to it; with min_calibration_pairs such
 // pairs, the person's calibration (insight/calibration.h) is fitted and reported.
 burnout::v1::CheckInAgreement AgreementOf(const std::vector<burnout::v1::CheckIn>& checkins,
-                                          const std::vector<burnout::v1::Assessment>& history,
+                                          const std::vector<store::SeriesPoint>& series,
                                           const burnout::v1::CheckInConfig& config);
 
 // The latest check-in beside `current`'s passive estimate, calibrated once enough check-ins
-// allow it. `history` includes `current`.
+// allow it. `series` includes `current`.
 burnout::v1::SelfReport BuildSelfReport(const std::vector<burnout::v1::CheckIn>& checkins,
-                                        const std::vector<burnout::v1::Assessment>& history,
+                                        const std::vector<store::SeriesPoint>& series,
                                         const burnout::v1::Assessment& current,
                                         const burnout::v1::CheckInConfig& config);
 
 // Scores a check-in request (INVALID_ARGUMENT naming the item for a bad answer) into a CheckIn
 // with the passive estimate of the window before `now_ms`.
 absl::StatusOr<burnout::v1::CheckIn> ScoreCheckIn(const burnout::v1::CheckInRequest& request,
-                                                  const std::vector<burnout::v1::Assessment>& history,
+                                                  const std::vector<store::SeriesPoint>& series,
                                                   int64_t now_ms,
                                                   const burnout::v1::CheckInConfig& config);
 
@@ -83,6 +86,7 @@ burnout::v1::PersonSummary SummarizePerson(const std::string& user_id, int64_t s
                                            const std::vector<burnout::v1::Assessment>& history,
                                            const std::vector<burnout::v1::CheckIn>& checkins,
                                            const std::vector<burnout::v1::Alert>& alerts,
+                                           const std::vector<store::SeriesPoint>& series,
                                            const burnout::v1::CheckInConfig& config);
 
 // The groups' aggregates with groups below min_group_size suppressed (name only), and the

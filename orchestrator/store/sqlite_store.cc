@@ -426,6 +426,26 @@ absl::StatusOr<DeleteCounts> SqliteStore::DeleteUser(const std::string& user_id)
   return counts;
 }
 
+absl::StatusOr<std::vector<SeriesPoint>> SqliteStore::Series(const std::string& user_id,
+                                                            int64_t since_ms) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Stmt st(db_,
+          "SELECT created_at_ms, risk_score, stress, risk_level FROM assessments "
+          "WHERE user_id = ? AND created_at_ms >= ? ORDER BY created_at_ms, rowid");
+  if (!st.ok()) return absl::InternalError(st.Error());
+  st.Bind(1, user_id);
+  st.Bind(2, since_ms);
+  std::vector<SeriesPoint> out;
+  for (;;) {
+    const int rc = st.Step();
+    if (rc == SQLITE_DONE) break;
+    if (rc != SQLITE_ROW) return absl::UnavailableError(st.Error());
+    out.push_back({sqlite3_column_int64(st.get(), 0), sqlite3_column_double(st.get(), 1),
+                   sqlite3_column_double(st.get(), 2), sqlite3_column_int(st.get(), 3) == 0});
+  }
+  return out;
+}
+
 absl::Status SqliteStore::PutCheckIn(const burnout::v1::CheckIn& c) {
   std::lock_guard<std::mutex> lock(mu_);
   Stmt st(db_,

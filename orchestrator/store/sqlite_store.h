@@ -41,6 +41,8 @@ class SqliteStore final : public AssessmentStore {
   absl::StatusOr<std::vector<burnout::v1::Assessment>> History(const std::string& user_id,
                                                               int limit,
                                                               int64_t since_ms) override;
+  absl::StatusOr<std::vector<SeriesPoint>> Series(const std::string& user_id,
+                                                  int64_t since_ms) override;
   absl::Status PutCheckIn(const burnout::v1::CheckIn& checkin) override;
   absl::StatusOr<std::optional<burnout::v1::CheckIn>> FindCheckIn(
       const std::string& user_id, const std::string& request_id) override;

@@ -54,6 +54,15 @@ struct GroupAggregate {
   double mean_checkin_personal = 0, mean_checkin_work = 0;
 };
 
+// One assessment's passive figures, read from the store's columns (no payload): what alerts
+// and check-in agreement need over months of history.
+struct SeriesPoint {
+  int64_t time_ms = 0;
+  double risk = 0;         // P(moderate) / 2 + P(high)
+  double stress = 0;
+  bool abstained = false;  // no level was estimated (risk is for the record only)
+};
+
 // One line of the audit log: what was done with a person's data.
 struct AuditEntry {
   int64_t at_ms = 0;
@@ -80,6 +89,10 @@ class AssessmentStore {
   virtual absl::StatusOr<std::vector<burnout::v1::Assessment>> History(const std::string& user_id,
                                                                       int limit,
                                                                       int64_t since_ms) = 0;
+
+  // The person's assessments since `since_ms` as SeriesPoints, oldest first.
+  virtual absl::StatusOr<std::vector<SeriesPoint>> Series(const std::string& user_id,
+                                                          int64_t since_ms) = 0;
 
   // A check-in; ALREADY_EXISTS if (user_id, request_id) is taken (request_id non-empty).
   virtual absl::Status PutCheckIn(const burnout::v1::CheckIn& checkin) = 0;

@@ -247,6 +247,25 @@ TEST_F(StoreTest, CheckInsAlertsBaselinesAndGroups) {
   EXPECT_EQ(*s->Group("u"), "");
 }
 
+TEST_F(StoreTest, SeriesReadsThePassiveFiguresFromTheColumnsOldestFirst) {
+  auto s = Open();
+  v1::Assessment abstained = Make("a2", "u", 2000);
+  abstained.mutable_risk()->set_level(v1::RISK_LEVEL_UNSPECIFIED);
+  abstained.mutable_risk()->set_abstained(true);
+  abstained.mutable_state()->set_stress(0.7f);
+  ASSERT_TRUE(s->Put(abstained).ok());
+  ASSERT_TRUE(s->Put(Make("a1", "u", 1000)).ok());
+  ASSERT_TRUE(s->Put(Make("a0", "u", 10)).ok());
+  auto series = s->Series("u", 500);
+  ASSERT_TRUE(series.ok());
+  ASSERT_EQ(series->size(), 2u);
+  EXPECT_EQ((*series)[0].time_ms, 1000);
+  EXPECT_FALSE((*series)[0].abstained);
+  EXPECT_NEAR((*series)[0].risk, 0.3, 1e-6);  // Make()'s trend features: risk is feature 3
+  EXPECT_TRUE((*series)[1].abstained);
+  EXPECT_NEAR((*series)[1].stress, 0.7, 1e-6);
+}
+
 TEST_F(StoreTest, GroupAggregatesCountPeopleNotRows) {
   auto s = Open();
   for (int p = 0; p < 3; ++p) {
