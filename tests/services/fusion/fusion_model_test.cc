@@ -3,6 +3,7 @@
 #include "services/fusion/fusion_model.h"
 
 #include <chrono>
+#include <cstdio>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -380,6 +381,9 @@ TEST_F(FusionModelTest, APersonalBaselineReadsTheVoiceRelativeToThePerson) {
   *lively.add_baselines() = VoiceBaseline("speaking_rate_sps", 4.5, 0.4);
   auto flatter = model_->Fuse(lively, FuseOptions{});
   ASSERT_TRUE(flatter.ok());
+  std::printf("flat, slow voice: read against people in general %.3f, against a person who always "
+              "sounds like that %.3f, against a usually lively person %.3f\n",
+              Score(*general), Score(*personal), Score(*flatter));
   EXPECT_GE(Score(*flatter), Score(*general) - 1e-4f);
 
   // A baseline for an absent modality or an indicator the model does not read changes nothing.
