@@ -17,6 +17,7 @@
 
 #include "benchmarks/bench_util.h"
 #include "burnout/v1/burnout_risk.grpc.pb.h"
+#include "common/auth/token.h"
 #include "common/grpc/channel.h"
 
 namespace {
@@ -35,6 +36,12 @@ const char* kTexts[] = {
 };
 
 
+
+// The stack's orchestrator requires bearer tokens: one from its local issuer.
+void SignIn(grpc::ClientContext* ctx, const fs::path& run, const std::string& user) {
+  auto token = burnout::auth::LocalToken(run.string(), user);
+  if (token.ok()) ctx->AddMetadata("authorization", "Bearer " + *token);
+}
 
 }  // namespace
 
@@ -61,6 +68,7 @@ int main(int argc, char** argv) {
       grpc::ClientContext ctx;
       burnout::v1::AssessRequest req;
       req.set_user_id("bench-" + std::to_string(concurrency) + "-" + std::to_string(i % concurrency));
+      SignIn(&ctx, run, req.user_id());
       req.set_text(kTexts[i % 5]);
       burnout::v1::Assessment a;
       stub->Assess(&ctx, req, &a);
@@ -78,6 +86,7 @@ int main(int argc, char** argv) {
           ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
           burnout::v1::AssessRequest req;
           req.set_user_id("bench-" + std::to_string(concurrency) + "-" + std::to_string(t));
+          SignIn(&ctx, run, req.user_id());
           req.set_text(kTexts[i % 5]);
           burnout::v1::Assessment a;
           const auto t0 = std::chrono::steady_clock::now();

@@ -34,6 +34,7 @@
 
 #include "benchmarks/bench_util.h"
 #include "clients/capture/capture.h"
+#include "common/auth/token.h"
 #include "clients/capture/media_source.h"
 #include "tests/testing/session_media.h"
 
@@ -193,6 +194,9 @@ int main(int argc, char** argv) {
       burnout::capture::CaptureOptions o;
       o.target = "127.0.0.1:" + std::to_string(port);
       o.user_id = "bench-" + std::to_string(i);  // sessions per person are limited
+      if (auto t = burnout::auth::LocalToken(run.string(), o.user_id, "person", 7200); t.ok()) {
+        o.token = *t;
+      }
       o.realtime = true;
       o.timeout_ms = static_cast<int>((duration + 120) * 1000);
       burnout::capture::MediaOptions mo;

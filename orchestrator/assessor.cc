@@ -10,6 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "common/limits/limits.h"
 #include "common/status/macros.h"
+#include "spdlog/spdlog.h"
 #include "orchestrator/explainer.h"
 #include "orchestrator/export.h"
 #include "orchestrator/orchestrator_config.h"
@@ -256,15 +257,39 @@ absl::StatusOr<Assessor::Person> Assessor::LoadPerson(const std::string& user_id
   return p;
 }
 
-void Assessor::AuditEvent(const std::string& user_id, const std::string& action,
-                          const absl::Status& outcome, const std::string& detail) {
+void Assessor::Audit(const std::string& user_id, const std::string& actor,
+                     const std::string& action, const absl::Status& outcome,
+                     const std::string& detail) {
   store::AuditEntry e;
   e.at_ms = NowMs();
   e.user_id = user_id;
+  e.actor = actor;
   e.action = action;
-  e.outcome = outcome.ok() ? "ok" : std::string(outcome.message());
+  e.outcome = outcome.ok() ? "ok"
+                           : absl::StrCat(absl::StatusCodeToString(outcome.code()), ": ",
+                                          outcome.message());
   e.detail = detail;
-  deps_.store->Audit(e).IgnoreError();  // the audit never fails the person's request
+  if (absl::Status s = deps_.store->Audit(e); !s.ok()) {
+    spdlog::warn("audit entry for {} not written: {}", user_id, std::string(s.message()));
+  }
+}
+
+absl::StatusOr<burnout::v1::AuditLogResponse> Assessor::AuditLog(
+    const burnout::v1::AuditLogRequest& request) {
+  BR_RETURN_IF_ERROR(CheckUserId(request.user_id()));
+  BR_ASSIGN_OR_RETURN(auto entries, deps_.store->AuditLog(request.user_id()));
+  const int limit = request.limit() > 0 ? std::min(request.limit(), 10000) : 100;
+  burnout::v1::AuditLogResponse out;
+  for (const auto& e : entries) {
+    if (out.records_size() >= limit) break;
+    auto* r = out.add_records();
+    r->set_at_ms(e.at_ms);
+    r->set_action(e.action);
+    r->set_outcome(e.outcome);
+    r->set_detail(e.detail);
+    r->set_actor(e.actor);
+  }
+  return out;
 }
 
 Assessment Assessor::NewAssessment(const std::string& user_id,
@@ -496,13 +521,11 @@ absl::StatusOr<burnout::v1::ExportResponse> Assessor::Export(
       r->set_action(e.action);
       r->set_outcome(e.outcome);
       r->set_detail(e.detail);
+      r->set_actor(e.actor);
     }
     return absl::OkStatus();
   }();
   const bool json = request.format() == burnout::v1::EXPORT_FORMAT_JSON;
-  AuditEvent(user, "export", status,
-             absl::StrCat(json ? "JSON" : "CSV", ": ", person.assessments_size(), " assessments, ",
-                          person.checkins_size(), " check-ins, ", person.alerts_size(), " alerts"));
   BR_RETURN_IF_ERROR(status);
   burnout::v1::ExportResponse out;
   out.set_assessments(person.assessments_size());

@@ -93,6 +93,13 @@ class Assessor {
   absl::StatusOr<burnout::v1::OrgSummary> OrgSummary(const burnout::v1::OrgSummaryRequest& request);
   absl::StatusOr<burnout::v1::SetGroupResponse> SetGroup(const burnout::v1::SetGroupRequest& request);
 
+  // Writes to the person's audit log: who (`actor`), what (`action`), the outcome, now. Never
+  // fails the caller's request (a store error is logged).
+  void Audit(const std::string& user_id, const std::string& actor, const std::string& action,
+             const absl::Status& outcome, const std::string& detail = "");
+  // The person's audit log, newest first.
+  absl::StatusOr<burnout::v1::AuditLogResponse> AuditLog(const burnout::v1::AuditLogRequest& request);
+
  private:
   // What the store knows of a person that a new assessment is read against.
   struct Person {
@@ -121,8 +128,6 @@ class Assessor {
   burnout::v1::TrendSummary ComputeTrend(const std::vector<burnout::v1::Assessment>& history,
                                          const burnout::v1::Assessment* current,
                                          Deadline deadline);
-  void AuditEvent(const std::string& user_id, const std::string& action,
-                  const absl::Status& outcome, const std::string& detail);
 
   AssessorOptions options_;
   AssessorDeps deps_;

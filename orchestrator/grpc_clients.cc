@@ -14,6 +14,8 @@
 namespace burnout::orchestrator {
 namespace {
 
+using burnout::v1::TlsConfig;
+
 // Blocking unary call with a deadline; the channel's state machine handles reconnects.
 template <typename Stub, typename Req, typename Resp, typename Method>
 absl::StatusOr<Resp> CallUnary(Stub* stub, Method method, const Req& request, Deadline deadline) {
@@ -31,8 +33,8 @@ template <typename Service, typename Request>
 class GrpcAnalyzerClient final : public AnalyzerClient {
  public:
   using Fill = void (*)(const AnalyzerInput&, Request*);
-  GrpcAnalyzerClient(const std::string& target, int max_bytes, Fill fill)
-      : stub_(Service::NewStub(grpcx::MakeChannel(target, max_bytes))), fill_(fill) {}
+  GrpcAnalyzerClient(const std::string& target, int max_bytes, const TlsConfig& tls, Fill fill)
+      : stub_(Service::NewStub(grpcx::MakeChannel(target, max_bytes, tls))), fill_(fill) {}
 
   void AnalyzeAsync(const AnalyzerInput& input, Deadline deadline, Callback done) override {
     struct Call {
@@ -62,8 +64,8 @@ class GrpcAnalyzerClient final : public AnalyzerClient {
 
 class GrpcFusionClient final : public FusionClient {
  public:
-  GrpcFusionClient(const std::string& target, int max_bytes)
-      : stub_(burnout::v1::Fusion::NewStub(grpcx::MakeChannel(target, max_bytes))) {}
+  GrpcFusionClient(const std::string& target, int max_bytes, const TlsConfig& tls)
+      : stub_(burnout::v1::Fusion::NewStub(grpcx::MakeChannel(target, max_bytes, tls))) {}
   absl::StatusOr<burnout::v1::FuseResponse> Fuse(const burnout::v1::FuseRequest& request,
                                                  Deadline deadline) override {
     return CallUnary<burnout::v1::Fusion::Stub, burnout::v1::FuseRequest,
@@ -77,8 +79,8 @@ class GrpcFusionClient final : public FusionClient {
 
 class GrpcTemporalClient final : public TemporalClient {
  public:
-  GrpcTemporalClient(const std::string& target, int max_bytes)
-      : stub_(burnout::v1::Temporal::NewStub(grpcx::MakeChannel(target, max_bytes))) {}
+  GrpcTemporalClient(const std::string& target, int max_bytes, const TlsConfig& tls)
+      : stub_(burnout::v1::Temporal::NewStub(grpcx::MakeChannel(target, max_bytes, tls))) {}
   absl::StatusOr<burnout::v1::TrendResponse> Predict(const burnout::v1::TrendRequest& request,
                                                      Deadline deadline) override {
     return CallUnary<burnout::v1::Temporal::Stub, burnout::v1::TrendRequest,
@@ -92,31 +94,36 @@ class GrpcTemporalClient final : public TemporalClient {
 
 }  // namespace
 
-std::unique_ptr<AnalyzerClient> MakeTextClient(const std::string& target, int max_bytes) {
+std::unique_ptr<AnalyzerClient> MakeTextClient(const std::string& target, int max_bytes,
+                                                const TlsConfig& tls) {
   return std::make_unique<GrpcAnalyzerClient<burnout::v1::TextAnalyzer, burnout::v1::AnalyzeTextRequest>>(
-      target, max_bytes, [](const AnalyzerInput& in, burnout::v1::AnalyzeTextRequest* r) {
+      target, max_bytes, tls, [](const AnalyzerInput& in, burnout::v1::AnalyzeTextRequest* r) {
         r->set_text(in.text);
       });
 }
-std::unique_ptr<AnalyzerClient> MakeVoiceClient(const std::string& target, int max_bytes) {
+std::unique_ptr<AnalyzerClient> MakeVoiceClient(const std::string& target, int max_bytes,
+                                                const TlsConfig& tls) {
   return std::make_unique<GrpcAnalyzerClient<burnout::v1::VoiceAnalyzer, burnout::v1::AnalyzeAudioRequest>>(
-      target, max_bytes, [](const AnalyzerInput& in, burnout::v1::AnalyzeAudioRequest* r) {
+      target, max_bytes, tls, [](const AnalyzerInput& in, burnout::v1::AnalyzeAudioRequest* r) {
         r->set_audio(in.media);
         r->set_filename(in.filename);
       });
 }
-std::unique_ptr<AnalyzerClient> MakeFaceClient(const std::string& target, int max_bytes) {
+std::unique_ptr<AnalyzerClient> MakeFaceClient(const std::string& target, int max_bytes,
+                                                const TlsConfig& tls) {
   return std::make_unique<GrpcAnalyzerClient<burnout::v1::FaceAnalyzer, burnout::v1::AnalyzeImageRequest>>(
-      target, max_bytes, [](const AnalyzerInput& in, burnout::v1::AnalyzeImageRequest* r) {
+      target, max_bytes, tls, [](const AnalyzerInput& in, burnout::v1::AnalyzeImageRequest* r) {
         r->set_image(in.media);
         r->set_filename(in.filename);
       });
 }
-std::unique_ptr<FusionClient> MakeFusionClient(const std::string& target, int max_bytes) {
-  return std::make_unique<GrpcFusionClient>(target, max_bytes);
+std::unique_ptr<FusionClient> MakeFusionClient(const std::string& target, int max_bytes,
+                                               const TlsConfig& tls) {
+  return std::make_unique<GrpcFusionClient>(target, max_bytes, tls);
 }
-std::unique_ptr<TemporalClient> MakeTemporalClient(const std::string& target, int max_bytes) {
-  return std::make_unique<GrpcTemporalClient>(target, max_bytes);
+std::unique_ptr<TemporalClient> MakeTemporalClient(const std::string& target, int max_bytes,
+                                                   const TlsConfig& tls) {
+  return std::make_unique<GrpcTemporalClient>(target, max_bytes, tls);
 }
 
 }  // namespace burnout::orchestrator

@@ -5,15 +5,23 @@
 #include <memory>
 #include <string>
 
+#include "burnout/v1/config.pb.h"
 #include "orchestrator/clients.h"
 
 namespace burnout::orchestrator {
 
-std::unique_ptr<AnalyzerClient> MakeTextClient(const std::string& target, int max_message_bytes);
-std::unique_ptr<AnalyzerClient> MakeVoiceClient(const std::string& target, int max_message_bytes);
-std::unique_ptr<AnalyzerClient> MakeFaceClient(const std::string& target, int max_message_bytes);
-std::unique_ptr<FusionClient> MakeFusionClient(const std::string& target, int max_message_bytes);
+// `tls`: the CA the services' certificates must chain to, and the orchestrator's own
+// certificate presented to them (mutual TLS); empty: plaintext.
+std::unique_ptr<AnalyzerClient> MakeTextClient(const std::string& target, int max_message_bytes,
+                                               const burnout::v1::TlsConfig& tls = {});
+std::unique_ptr<AnalyzerClient> MakeVoiceClient(const std::string& target, int max_message_bytes,
+                                                const burnout::v1::TlsConfig& tls = {});
+std::unique_ptr<AnalyzerClient> MakeFaceClient(const std::string& target, int max_message_bytes,
+                                               const burnout::v1::TlsConfig& tls = {});
+std::unique_ptr<FusionClient> MakeFusionClient(const std::string& target, int max_message_bytes,
+                                               const burnout::v1::TlsConfig& tls = {});
 std::unique_ptr<TemporalClient> MakeTemporalClient(const std::string& target,
-                                                   int max_message_bytes);
+                                                   int max_message_bytes,
+                                                   const burnout::v1::TlsConfig& tls = {});
 
 }  // namespace burnout::orchestrator

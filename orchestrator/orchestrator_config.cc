@@ -10,6 +10,9 @@
 #include "common/status/macros.h"
 #include "orchestrator/grpc_clients.h"
 #include "orchestrator/insight/recommendations.h"
+#ifdef BURNOUT_WITH_POSTGRES
+#include "orchestrator/store/postgres_store.h"
+#endif
 
 namespace burnout::orchestrator {
 
@@ -20,12 +23,32 @@ absl::Status PrepareOrchestratorConfig(const std::string& config_path, const Ove
   flags.port = o.port;
   flags.port_file = o.port_file;
   flags.log_level = o.log_level;
+  flags.tls_ca = o.tls_ca;
+  flags.tls_cert = o.tls_cert;
+  flags.tls_key = o.tls_key;
   grpcx::ApplyServiceFlags(flags, c->mutable_server());
   if (!o.text_target.empty()) c->mutable_text()->set_target(o.text_target);
   if (!o.voice_target.empty()) c->mutable_voice()->set_target(o.voice_target);
   if (!o.face_target.empty()) c->mutable_face()->set_target(o.face_target);
   if (!o.fusion_target.empty()) c->mutable_fusion()->set_target(o.fusion_target);
   if (!o.temporal_target.empty()) c->mutable_temporal()->set_target(o.temporal_target);
+  if (!o.auth_public_key.empty()) {
+    c->mutable_auth()->set_required(true);
+    c->mutable_auth()->set_public_key_file(o.auth_public_key);
+  } else if (!c->auth().public_key_file().empty()) {
+    c->mutable_auth()->set_public_key_file(
+        config::ResolveRelativeTo(config_path, c->auth().public_key_file()));
+  }
+  if (c->auth().required() && c->auth().public_key_file().empty()) {
+    return absl::InvalidArgumentError("auth.required: needs auth.public_key_file");
+  }
+  if (c->auth().leeway_s() == 0) c->mutable_auth()->set_leeway_s(30);
+  for (auto* f : {c->mutable_server()->mutable_tls()->mutable_ca_file(),
+                  c->mutable_server()->mutable_tls()->mutable_cert_file(),
+                  c->mutable_server()->mutable_tls()->mutable_key_file()}) {
+    if (!f->empty()) *f = config::ResolveRelativeTo(config_path, *f);
+  }
+  if (!o.postgres_url.empty()) c->mutable_store()->set_postgres_url(o.postgres_url);
   if (!o.sqlite_path.empty()) c->mutable_store()->set_sqlite_path(o.sqlite_path);
   else c->mutable_store()->set_sqlite_path(
       config::ResolveRelativeTo(config_path, c->store().sqlite_path()));
@@ -55,8 +78,8 @@ absl::Status PrepareOrchestratorConfig(const std::string& config_path, const Ove
   if (c->temporal().target().empty()) {
     return absl::InvalidArgumentError("temporal.target: must be set");
   }
-  if (c->store().sqlite_path().empty()) {
-    return absl::InvalidArgumentError("store.sqlite_path: must be set");
+  if (c->store().sqlite_path().empty() && c->store().postgres_url().empty()) {
+    return absl::InvalidArgumentError("store.sqlite_path or store.postgres_url: one must be set");
   }
   for (const auto& [key, v] : std::initializer_list<std::pair<const char*, int>>{
            {"text.timeout_ms", c->text().timeout_ms()},
@@ -174,18 +197,34 @@ AssessorOptions ToAssessorOptions(const burnout::v1::OrchestratorConfig& c) {
 
 absl::StatusOr<std::unique_ptr<Stack>> Stack::Create(const burnout::v1::OrchestratorConfig& c) {
   auto s = std::unique_ptr<Stack>(new Stack());
-  store::SqliteOptions so;
-  so.path = c.store().sqlite_path();
-  so.keep_text = c.store().keep_text();
-  so.busy_timeout_ms = c.store().busy_timeout_ms();
-  BR_ASSIGN_OR_RETURN(s->store_, store::SqliteStore::Open(so));
+  if (!c.store().postgres_url().empty()) {
+#ifdef BURNOUT_WITH_POSTGRES
+    store::PostgresOptions po;
+    po.url = c.store().postgres_url();
+    po.keep_text = c.store().keep_text();
+    po.connections = c.store().postgres_connections() > 0 ? c.store().postgres_connections() : 4;
+    BR_ASSIGN_OR_RETURN(s->store_, store::PostgresStore::Open(po));
+#else
+    return absl::FailedPreconditionError(
+        "store.postgres_url is set but this orchestrator was built without libpqxx "
+        "(apt-get install libpqxx-dev, then rebuild)");
+#endif
+  } else {
+    store::SqliteOptions so;
+    so.path = c.store().sqlite_path();
+    so.keep_text = c.store().keep_text();
+    so.busy_timeout_ms = c.store().busy_timeout_ms();
+    BR_ASSIGN_OR_RETURN(s->store_, store::SqliteStore::Open(so));
+  }
   const int max_bytes = c.server().max_message_bytes();
-  s->text_ = MakeTextClient(c.text().target(), max_bytes);
+  // The orchestrator presents its own certificate to the services (mutual TLS).
+  const burnout::v1::TlsConfig& tls = c.server().tls();
+  s->text_ = MakeTextClient(c.text().target(), max_bytes, tls);
   // An empty voice / face target: that modality is not deployed, and is masked as such.
-  if (!c.voice().target().empty()) s->voice_ = MakeVoiceClient(c.voice().target(), max_bytes);
-  if (!c.face().target().empty()) s->face_ = MakeFaceClient(c.face().target(), max_bytes);
-  s->fusion_ = MakeFusionClient(c.fusion().target(), max_bytes);
-  s->temporal_ = MakeTemporalClient(c.temporal().target(), max_bytes);
+  if (!c.voice().target().empty()) s->voice_ = MakeVoiceClient(c.voice().target(), max_bytes, tls);
+  if (!c.face().target().empty()) s->face_ = MakeFaceClient(c.face().target(), max_bytes, tls);
+  s->fusion_ = MakeFusionClient(c.fusion().target(), max_bytes, tls);
+  s->temporal_ = MakeTemporalClient(c.temporal().target(), max_bytes, tls);
   AssessorDeps deps;
   deps.text = s->text_.get();
   deps.voice = s->voice_.get();
@@ -205,6 +244,7 @@ absl::StatusOr<std::unique_ptr<Stack>> Stack::Create(const burnout::v1::Orchestr
   sd.voice_target = c.voice().target();
   sd.face_target = c.face().target();
   sd.max_message_bytes = max_bytes;
+  sd.tls = tls;
   sd.text_timeout_ms = c.text().timeout_ms();
   sd.max_text_bytes = c.max_text_bytes();
   sd.fusion_timeout_ms = c.fusion().timeout_ms();

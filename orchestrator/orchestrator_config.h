@@ -18,6 +18,9 @@ struct Overrides {
   std::string listen, port_file, log_level;
   int port = -1;
   std::string text_target, voice_target, face_target, fusion_target, temporal_target, sqlite_path;
+  std::string tls_ca, tls_cert, tls_key;  // override server.tls
+  std::string postgres_url;               // overrides store.postgres_url
+  std::string auth_public_key;            // sets auth.required with this key
 };
 
 // Fills defaults, applies overrides, resolves the store path against the config file's
@@ -40,7 +43,7 @@ class Stack {
   SessionHub& sessions() { return *sessions_; }
 
  private:
-  std::unique_ptr<store::SqliteStore> store_;
+  std::unique_ptr<store::AssessmentStore> store_;  // SQLite, or PostgreSQL (store.postgres_url)
   std::unique_ptr<AnalyzerClient> text_;
   std::unique_ptr<AnalyzerClient> voice_;
   std::unique_ptr<AnalyzerClient> face_;

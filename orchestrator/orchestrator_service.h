@@ -4,6 +4,7 @@
 
 #include "burnout/v1/burnout_risk.grpc.pb.h"
 #include "common/grpc/executor.h"
+#include "orchestrator/access.h"
 #include "orchestrator/assessor.h"
 #include "orchestrator/session.h"
 
@@ -13,10 +14,14 @@ inline constexpr char kOrchestratorReadiness[] = "burnout.v1.BurnoutRisk";
 
 class OrchestratorService final : public burnout::v1::BurnoutRisk::CallbackService {
  public:
-  // `assessor` and `sessions` are not owned. Calls without a deadline are capped at
-  // `deadline_cap_ms` (sessions have their own limits).
-  OrchestratorService(Assessor* assessor, SessionHub* sessions, int worker_threads, int max_queue,
-                      int deadline_cap_ms);
+  // `assessor`, `sessions` and `access` are not owned; a null `access` serves everyone (tests
+  // of the core). Calls without a deadline are capped at `deadline_cap_ms` (sessions have
+  // their own limits).
+  OrchestratorService(Assessor* assessor, SessionHub* sessions, const Access* access,
+                      int worker_threads, int max_queue, int deadline_cap_ms);
+
+  // The session's opener may stream for `user_id` (SessionDeps::authorize); audited.
+  absl::Status AuthorizeSession(const grpc::CallbackServerContext* ctx, const std::string& user_id);
 
   grpc::ServerUnaryReactor* Assess(grpc::CallbackServerContext* ctx,
                                    const burnout::v1::AssessRequest* request,
@@ -55,6 +60,9 @@ class OrchestratorService final : public burnout::v1::BurnoutRisk::CallbackServi
   grpc::ServerUnaryReactor* GetOrgSummary(grpc::CallbackServerContext* ctx,
                                      const burnout::v1::OrgSummaryRequest* request,
                                      burnout::v1::OrgSummary* response) override;
+  grpc::ServerUnaryReactor* GetAuditLog(grpc::CallbackServerContext* ctx,
+                                     const burnout::v1::AuditLogRequest* request,
+                                     burnout::v1::AuditLogResponse* response) override;
   grpc::ServerUnaryReactor* SetGroup(grpc::CallbackServerContext* ctx,
                                      const burnout::v1::SetGroupRequest* request,
                                      burnout::v1::SetGroupResponse* response) override;
@@ -63,8 +71,16 @@ class OrchestratorService final : public burnout::v1::BurnoutRisk::CallbackServi
       grpc::CallbackServerContext* ctx) override;
 
  private:
+  absl::StatusOr<Principal> Caller(const grpc::ServerContextBase* ctx) const;
+  // A call on one person's data: authenticated, authorised for `user_id`, run on the
+  // executor, and written to that person's audit log as `action` (none when "").
+  template <typename Fn, typename Response>
+  grpc::ServerUnaryReactor* PersonCall(grpc::CallbackServerContext* ctx, const std::string& user_id,
+                                       const char* action, Fn fn, Response* response);
+
   Assessor* assessor_;
   SessionHub* sessions_;
+  const Access* access_;
   grpcx::Executor executor_;
   int deadline_cap_ms_;
 };

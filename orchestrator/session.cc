@@ -111,6 +111,9 @@ class Session final
         .count();
   }
   bool AcquirePerson(const std::string& user_id) override { return hub_->AcquirePerson(user_id); }
+  absl::Status Authorize(const std::string& user_id) override {
+    return hub_->authorize_ ? hub_->authorize_(ctx_, user_id) : absl::OkStatus();
+  }
   void ReleasePerson(const std::string& user_id) override { hub_->ReleasePerson(user_id); }
 
   // Runs `event` (returning the core's actions) under mu_, then issues the actions.
@@ -315,11 +318,11 @@ SessionHub::SessionHub(const burnout::v1::SessionConfig& config, const SessionDe
       registry_(config.max_open_sessions()) {
   if (!deps.voice_target.empty()) {
     streams_->voice = burnout::v1::VoiceAnalyzer::NewStub(
-        grpcx::MakeChannel(deps.voice_target, deps.max_message_bytes));
+        grpcx::MakeChannel(deps.voice_target, deps.max_message_bytes, deps.tls));
   }
   if (!deps.face_target.empty()) {
     streams_->face = burnout::v1::FaceAnalyzer::NewStub(
-        grpcx::MakeChannel(deps.face_target, deps.max_message_bytes));
+        grpcx::MakeChannel(deps.face_target, deps.max_message_bytes, deps.tls));
   }
 }
 

@@ -23,6 +23,7 @@
 // and the summary is sent when the client can still read it.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -46,6 +47,7 @@ struct SessionDeps {
   std::string voice_target;         // empty: voice not deployed (masked)
   std::string face_target;
   int max_message_bytes = 4 << 20;  // toward the analyzers
+  burnout::v1::TlsConfig tls;       // toward the analyzers (grpc_clients.h); empty: plaintext
   int text_timeout_ms = 3000;
   int max_text_bytes = 16384;
   int fusion_timeout_ms = 2000;
@@ -64,6 +66,11 @@ class SessionHub {
   grpc::ServerBidiReactor<burnout::v1::SessionRequest, burnout::v1::SessionUpdate>* Start(
       grpc::CallbackServerContext* ctx);
 
+  using Authorizer =
+      std::function<absl::Status(const grpc::CallbackServerContext*, const std::string& user_id)>;
+  // Asked when a session opens, before anything else of it is done; set before serving.
+  void SetAuthorizer(Authorizer authorize) { authorize_ = std::move(authorize); }
+
  private:
   friend class Session;
   // False when `user_id` has max_sessions_per_person sessions open.
@@ -76,6 +83,7 @@ class SessionHub {
   grpcx::Executor executor_;
   std::mutex mu_;
   std::map<std::string, int> per_person_;
+  Authorizer authorize_;
   grpcx::StreamRegistry registry_;  // last: its watcher stops before the rest goes
 };
 

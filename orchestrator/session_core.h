@@ -43,6 +43,11 @@ class SessionEnv {
   // False when `user_id` has max_sessions_per_person sessions open.
   virtual bool AcquirePerson(const std::string& user_id) = 0;
   virtual void ReleasePerson(const std::string& user_id) = 0;
+  // Whether the caller may stream for `user_id` (UNAUTHENTICATED / PERMISSION_DENIED).
+  virtual absl::Status Authorize(const std::string& user_id) {
+    (void)user_id;
+    return absl::OkStatus();
+  }
 };
 
 struct SessionCoreOptions {

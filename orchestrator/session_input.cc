@@ -87,6 +87,7 @@ absl::Status SessionCore::Handle(SessionRequest* in, SessionActions* a) {
 
 absl::Status SessionCore::Open(const burnout::v1::SessionOpen& o, SessionActions* a) {
   if (auto s = CheckUserId(o.user_id()); !s.ok()) return s;
+  if (auto s = env_->Authorize(o.user_id()); !s.ok()) return s;
   if (auto s = CheckOptionalId(o.session_id(), "session_id"); !s.ok()) return s;
   for (int m : o.modalities()) {
     if (m == burnout::v1::MODALITY_VOICE) {

@@ -20,6 +20,7 @@
 #include "clients/burnoutctl/render.h"
 #include "clients/burnoutctl/stack_control.h"
 #include "clients/burnoutctl/stream_options.h"
+#include "common/auth/token.h"
 #include "common/grpc/channel.h"
 
 namespace {
@@ -61,6 +62,7 @@ std::string DefaultUser() {
 int main(int argc, char** argv) {
   CLI::App app{"burnoutctl: explained burnout-risk signals (a self-awareness tool, not a diagnosis)"};
   app.require_subcommand(1);
+  app.fallthrough();  // global options (--token, --server, ...) also after the subcommand
   ctl::StackOptions stack;
   std::string server;
   int timeout_ms = 30000;
@@ -70,10 +72,19 @@ int main(int argc, char** argv) {
   app.add_option("--run_dir", stack.run_dir, "pid/port/log/store directory (overrides config)");
   app.add_option("--server", server, "orchestrator address (default: the running stack's)");
   app.add_option("--timeout_ms", timeout_ms, "deadline for each call")->capture_default_str();
+  std::string token = std::getenv("BURNOUT_TOKEN") ? std::getenv("BURNOUT_TOKEN") : "";
+  app.add_option("--token", token,
+                 "bearer token for the orchestrator (default: $BURNOUT_TOKEN, else one signed for "
+                 "--user by the local stack's issuer in <run_dir>/auth)");
 
   auto* up = app.add_subcommand("up", "start every service on loopback and wait until ready");
   up->add_option("--base_port", stack.base_port, "service i listens on base_port+i (0: any free)");
   up->add_option("--bin_dir", stack.bin_dir, "where the service binaries are");
+  up->add_option("--store", stack.store, "sqlite, or postgres (a local cluster in <run_dir>/pg)")
+      ->check(CLI::IsMember({"sqlite", "postgres"}))
+      ->capture_default_str();
+  up->add_flag("--tls", stack.tls,
+               "mutual TLS on every port (certificates from deploy/make-certs.sh in <run_dir>/certs)");
   auto* down = app.add_subcommand("down", "stop every service");
   auto* status = app.add_subcommand("status", "health and pid of each service");
 
@@ -128,15 +139,25 @@ int main(int argc, char** argv) {
       "org-summary", "aggregates over groups of at least privacy.min_group_size people, no individual rows");
   org->add_option("--days", days, "the period: the last N days")->capture_default_str();
   org->add_flag("--json", json, "print proto JSON");
+  auto* tok = app.add_subcommand(
+      "token", "print a bearer token signed by the local stack's issuer (development sign-in)");
+  std::string role = "person";
+  int ttl_s = 3600;
+  tok->add_option("--role", role, "person or operator")->check(CLI::IsMember({"person", "operator"}));
+  tok->add_option("--ttl_s", ttl_s, "seconds until it expires")->capture_default_str();
+  auto* audit = app.add_subcommand("audit", "who read, exported or changed your data, and when");
   auto* group = app.add_subcommand(
       "group", "choose the group your assessments count in for org-summary (or --leave)");
   std::string group_name;
   bool leave = false;
   group->add_option("--set", group_name, "the group's name");
   group->add_flag("--leave", leave, "count in no group");
-  for (auto* sc : {history, trend, exp, del, checkin, checkins, baseline, alerts, summary, group}) {
+  for (auto* sc : {history, trend, exp, del, checkin, checkins, baseline, alerts, summary, group, tok,
+                   audit}) {
     sc->add_option("--user", user, "whose data")->capture_default_str();
-    if (sc != exp && sc != del && sc != group) sc->add_flag("--json", json, "print proto JSON");
+    if (sc != exp && sc != del && sc != group && sc != tok) {
+      sc->add_flag("--json", json, "print proto JSON");
+    }
   }
   CLI11_PARSE(app, argc, argv);
 
@@ -176,14 +197,32 @@ int main(int argc, char** argv) {
     }
     return RunStream(argv[0], "watch", ctl::WatchArguments(wo, fast, json));
   }
+  auto loaded = ctl::LoadStack(stack);
+  const std::string run_dir = loaded.ok() ? loaded->run_dir() : std::string();
+  if (tok->parsed()) {
+    auto t = auth::LocalToken(run_dir, user, role, ttl_s);
+    if (!t.ok()) {
+      return Fail(absl::StrCat(t.status().message(), " (start the stack with `burnoutctl up` first)"));
+    }
+    std::cout << *t << "\n";
+    return 0;
+  }
   if (server.empty()) {
     auto addr = ctl::OrchestratorAddress(stack);
     if (!addr.ok()) return Fail(std::string(addr.status().message()));
     server = *addr;
   }
-  auto stub = v1::BurnoutRisk::NewStub(grpcx::MakeChannel(server, 64 << 20));
+  auto stub =
+      v1::BurnoutRisk::NewStub(grpcx::MakeChannel(server, 64 << 20, ctl::ClientTls(run_dir)));
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(timeout_ms));
+  // The development stack's local sign-in: a short-lived token for --user, when no token was
+  // given and this machine holds the stack's issuer key.
+  if (token.empty() && !run_dir.empty() && std::filesystem::exists(auth::LocalIssuerKey(run_dir))) {
+    auto t = auth::LocalToken(run_dir, user, org->parsed() ? "operator" : "person", 600);
+    if (t.ok()) token = *t;
+  }
+  if (!token.empty()) ctx.AddMetadata("authorization", "Bearer " + token);
 
   if (assess->parsed()) {
     v1::AssessRequest req;
@@ -268,8 +307,7 @@ int main(int argc, char** argv) {
     grpc::Status s = stub->DeleteUserData(&ctx, req, &r);
     if (!s.ok()) return FailRpc(s);
     std::cout << absl::StrFormat(
-        "deleted %d assessments, %d check-ins, %d alerts%s%s of %s; nothing of it is left in the "
-        "store's files\n",
+        "deleted %d assessments, %d check-ins, %d alerts%s%s of %s; none of it can be read back\n",
         r.assessments_deleted(), r.checkins_deleted(), r.alerts_deleted(),
         r.baseline_deleted() ? ", the baseline" : "",
         r.group_membership_deleted() ? ", the group membership" : "", user);
@@ -366,6 +404,24 @@ int main(int argc, char** argv) {
       grpc::Status s = stub->GetOrgSummary(&ctx, req, &r);
       if (!s.ok()) return FailRpc(s);
       std::cout << (json ? ctl::ToJson(r) + "\n" : ctl::RenderOrgSummary(r));
+    }
+    return 0;
+  }
+  if (audit->parsed()) {
+    v1::AuditLogRequest req;
+    req.set_user_id(user);
+    v1::AuditLogResponse r;
+    grpc::Status s = stub->GetAuditLog(&ctx, req, &r);
+    if (!s.ok()) return FailRpc(s);
+    if (json) {
+      std::cout << ctl::ToJson(r) << "\n";
+    } else if (r.records().empty()) {
+      std::cout << "Nothing recorded.\n";
+    } else {
+      for (const auto& e : r.records()) {
+        std::cout << absl::StrFormat("%-19s  %-10s  %-22s  %s%s\n", ctl::When(e.at_ms()), e.action(),
+                                     e.actor(), e.outcome(), e.detail().empty() ? "" : "  " + e.detail());
+      }
     }
     return 0;
   }

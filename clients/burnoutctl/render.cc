@@ -21,6 +21,11 @@ using api::RiskLabel;
 using api::RiskName;
 using api::TrendName;
 
+
+std::string Bar(float p) { return std::string(static_cast<size_t>(p * 20 + 0.5f), '#'); }
+
+}  // namespace
+
 std::string When(int64_t ms) {
   std::time_t t = static_cast<std::time_t>(ms / 1000);
   std::tm tm{};
@@ -29,10 +34,6 @@ std::string When(int64_t ms) {
   std::strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", &tm);
   return buf;
 }
-
-std::string Bar(float p) { return std::string(static_cast<size_t>(p * 20 + 0.5f), '#'); }
-
-}  // namespace
 
 std::string RenderAssessment(const burnout::v1::Assessment& a) {
   std::string out;

@@ -10,6 +10,8 @@
 
 namespace burnout::ctl {
 
+// A local time, "YYYY-MM-DD HH:MM:SS".
+std::string When(int64_t ms);
 std::string RenderAssessment(const burnout::v1::Assessment& a);
 std::string RenderHistory(const burnout::v1::HistoryResponse& h);
 std::string RenderTrend(const burnout::v1::TrendSummary& t);

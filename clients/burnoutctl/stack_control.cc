@@ -1,6 +1,9 @@
 #include "clients/burnoutctl/stack_control.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -14,6 +17,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "common/auth/token.h"
 #include "absl/strings/str_split.h"
 #include "common/config/config.h"
 #include "common/grpc/channel.h"
@@ -120,7 +124,8 @@ bool ChildAlive(int pid) {
 
 // Waits for the port file, then for readiness SERVING, while the process lives.
 absl::Status WaitReady(const burnout::v1::StackService& svc, const std::string& run_dir, int pid,
-                       bool own_child, Steady::time_point until, int* port) {
+                       bool own_child, Steady::time_point until,
+                       const burnout::v1::TlsConfig& tls, int* port) {
   const std::string port_file = PathIn(run_dir, svc.name(), ".port");
   const std::string log = PathIn(run_dir, svc.name(), ".log");
   std::string last = "no port file yet";
@@ -132,7 +137,7 @@ absl::Status WaitReady(const burnout::v1::StackService& svc, const std::string& 
     }
     *port = ReadInt(port_file);
     if (*port > 0) {
-      auto channel = grpcx::MakeChannel(absl::StrCat("127.0.0.1:", *port), 0);
+      auto channel = grpcx::MakeChannel(absl::StrCat("127.0.0.1:", *port), 0, tls);
       auto h = grpcx::CheckHealth(channel, Readiness().at(svc.name()), std::chrono::milliseconds(500));
       if (h.ok() && *h == grpcx::Health::kServing) return absl::OkStatus();
       last = h.ok() ? grpcx::HealthName(*h) : std::string(h.status().message());
@@ -141,6 +146,64 @@ absl::Status WaitReady(const burnout::v1::StackService& svc, const std::string& 
   }
   return absl::DeadlineExceededError(absl::StrCat(svc.name(), " is not ready (", last,
                                                   "); end of ", log, ":\n", LogTail(log, 8)));
+}
+
+}  // namespace
+
+burnout::v1::TlsConfig ClientTls(const std::string& run_dir) {
+  burnout::v1::TlsConfig tls;
+  const fs::path certs = fs::path(run_dir) / "certs";
+  if (!fs::exists(certs / "tls.on")) return tls;
+  tls.set_ca_file((certs / "ca.crt").string());
+  tls.set_cert_file((certs / "client.crt").string());
+  tls.set_key_file((certs / "client.key").string());
+  return tls;
+}
+
+namespace {
+
+// A deploy/ script, found from the binary (build/bin/ -> ../../deploy) or the working dir.
+absl::StatusOr<std::string> FindScript(const std::string& name) {
+  for (const fs::path& script : {fs::path(ExeDir()) / "../../deploy" / name,
+                                 fs::path("deploy") / name}) {
+    if (fs::exists(script)) return script.string();
+  }
+  return absl::NotFoundError(absl::StrCat("deploy/", name, " not found beside the build or here"));
+}
+
+// Runs `bash <script> <args>`; its standard output, trimmed.
+absl::StatusOr<std::string> RunScript(const std::string& name, const std::string& args) {
+  BR_ASSIGN_OR_RETURN(const std::string script, FindScript(name));
+  const std::string cmd = absl::StrCat("bash '", script, "' ", args, " 2>&1");
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return absl::InternalError(absl::StrCat("cannot run ", script));
+  std::string out;
+  char buf[4096];
+  for (size_t n; (n = fread(buf, 1, sizeof(buf), p)) > 0;) out.append(buf, n);
+  const int rc = pclose(p);
+  while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+  if (rc != 0) return absl::InternalError(absl::StrCat(script, " failed: ", out));
+  return out;
+}
+
+absl::Status MakeCerts(const std::string& dir) {
+  return RunScript("make-certs.sh", absl::StrCat("'", dir, "'")).status();
+}
+
+// A free TCP port on 127.0.0.1 (for the local PostgreSQL).
+int FreePort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(a);
+  int port = 0;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0 &&
+      getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0) {
+    port = ntohs(a.sin_port);
+  }
+  close(fd);
+  return port;
 }
 
 }  // namespace
@@ -173,6 +236,32 @@ absl::StatusOr<burnout::v1::StackConfig> LoadStack(const StackOptions& o) {
 absl::Status Up(const StackOptions& o, std::string* report) {
   BR_ASSIGN_OR_RETURN(auto c, LoadStack(o));
   fs::create_directories(c.run_dir());
+  BR_RETURN_IF_ERROR(auth::EnsureLocalIssuer(c.run_dir()));
+  const fs::path certs = fs::path(c.run_dir()) / "certs";
+  std::error_code ec;
+  if (o.tls) {
+    if (!fs::exists(certs / "ca.crt") || !fs::exists(certs / "client.crt")) {
+      BR_RETURN_IF_ERROR(MakeCerts(certs.string()));
+    }
+    std::ofstream(certs / "tls.on") << "started with --tls\n";
+  } else {
+    fs::remove(certs / "tls.on", ec);
+  }
+  const burnout::v1::TlsConfig client_tls = ClientTls(c.run_dir());
+  std::string postgres_url;
+  if (o.store == "postgres") {
+    const fs::path pg = fs::path(c.run_dir()) / "pg";
+    std::ifstream old_port(pg / "port");
+    int port = 0;
+    old_port >> port;
+    if (port <= 0) port = FreePort();
+    BR_ASSIGN_OR_RETURN(postgres_url, RunScript("local-postgres.sh",
+                                                absl::StrCat("start '", pg.string(), "' ", port)));
+    std::ofstream(pg / "port") << port << "\n";
+    absl::StrAppend(report, "postgres: ready at ", postgres_url, "\n");
+  } else if (o.store != "sqlite") {
+    return absl::InvalidArgumentError(absl::StrCat("--store ", o.store, ": sqlite or postgres"));
+  }
   const std::string bin_dir = o.bin_dir.empty() ? ExeDir() : o.bin_dir;
   const auto until = Steady::now() + std::chrono::milliseconds(c.ready_timeout_ms());
   std::map<std::string, int> ports;
@@ -199,8 +288,27 @@ absl::Status Up(const StackOptions& o, std::string* report) {
             args.push_back(absl::StrCat("127.0.0.1:", ports[dep]));
           }
         }
-        args.push_back("--sqlite_path");
-        args.push_back((fs::path(c.run_dir()) / "burnout.db").string());
+        if (postgres_url.empty()) {
+          args.push_back("--sqlite_path");
+          args.push_back((fs::path(c.run_dir()) / "burnout.db").string());
+        } else {
+          args.push_back("--postgres_url");
+          args.push_back(postgres_url);
+        }
+        args.push_back("--auth_public_key");
+        args.push_back(auth::LocalIssuerPublicKey(c.run_dir()));
+      }
+      if (o.tls) {
+        for (const auto& [flag, file] : std::vector<std::pair<std::string, std::string>>{
+                 {"--tls_ca", "ca.crt"},
+                 {"--tls_cert", svc.name() + ".crt"},
+                 {"--tls_key", svc.name() + ".key"}}) {
+          args.push_back(flag);
+          args.push_back((certs / file).string());
+        }
+        // People reach the orchestrator with tokens; the services only the orchestrator's
+        // (and burnoutctl's) certificate reaches.
+        if (svc.name() != "orchestrator") args.push_back("--tls_require_client_cert");
       }
       const std::string bin = (fs::path(bin_dir) / svc.binary()).string();
       if (access(bin.c_str(), X_OK) != 0) {
@@ -210,7 +318,7 @@ absl::Status Up(const StackOptions& o, std::string* report) {
       WriteInt(pid_file, pid);
       absl::StrAppend(report, svc.name(), ": started (pid ", pid, ")\n");
     }
-    BR_RETURN_IF_ERROR(WaitReady(svc, c.run_dir(), pid, !running, until, &port));
+    BR_RETURN_IF_ERROR(WaitReady(svc, c.run_dir(), pid, !running, until, client_tls, &port));
     ports[svc.name()] = port;
     absl::StrAppend(report, svc.name(), ": ready on 127.0.0.1:", port, "\n");
   }
@@ -242,6 +350,11 @@ absl::Status Down(const StackOptions& o, std::string* report) {
     fs::remove(pid_file, ec);
     fs::remove(PathIn(c.run_dir(), svc.name(), ".port"), ec);
   }
+  const fs::path pg = fs::path(c.run_dir()) / "pg";
+  if (fs::exists(pg / "data")) {
+    auto stopped = RunScript("local-postgres.sh", absl::StrCat("stop '", pg.string(), "'"));
+    absl::StrAppend(report, "postgres: ", stopped.ok() ? "stopped" : stopped.status().message(), "\n");
+  }
   return absl::OkStatus();
 }
 
@@ -255,7 +368,7 @@ absl::StatusOr<std::vector<ServiceState>> Status(const StackOptions& o) {
     s.alive = Alive(s.pid, svc.binary());
     s.port = ReadInt(PathIn(c.run_dir(), svc.name(), ".port"));
     if (s.port > 0) {
-      auto channel = grpcx::MakeChannel(absl::StrCat("127.0.0.1:", s.port), 0);
+      auto channel = grpcx::MakeChannel(absl::StrCat("127.0.0.1:", s.port), 0, ClientTls(c.run_dir()));
       for (auto [name, field] : {std::pair<std::string, std::string*>{"", &s.liveness},
                                  {Readiness().at(svc.name()), &s.readiness}}) {
         auto h = grpcx::CheckHealth(channel, name, std::chrono::milliseconds(1000));

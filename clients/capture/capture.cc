@@ -41,8 +41,10 @@ absl::Status Run(const CaptureOptions& o, MediaSource& media,
   // Fails here, before a session is opened, when a source cannot deliver.
   if (absl::Status s = media.Prime(); !s.ok()) return s;
 
-  auto stub = burnout::v1::BurnoutRisk::NewStub(grpcx::MakeChannel(o.target, kMaxReceiveBytes));
+  auto stub =
+      burnout::v1::BurnoutRisk::NewStub(grpcx::MakeChannel(o.target, kMaxReceiveBytes, o.tls));
   grpc::ClientContext ctx;
+  if (!o.token.empty()) ctx.AddMetadata("authorization", "Bearer " + o.token);
   if (o.timeout_ms > 0) ctx.set_deadline(Clock::now() + std::chrono::milliseconds(o.timeout_ms));
   auto stream = stub->StreamSession(&ctx);
   const burnout::v1::SessionRequest open = MakeOpen(o, media);

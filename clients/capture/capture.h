@@ -12,6 +12,7 @@
 
 #include "absl/status/status.h"
 #include "burnout/v1/burnout_risk.pb.h"
+#include "burnout/v1/config.pb.h"
 #include "clients/capture/media_source.h"
 
 namespace burnout::capture {
@@ -19,6 +20,8 @@ namespace burnout::capture {
 struct CaptureOptions {
   std::string target;                 // the orchestrator, a gRPC target ("127.0.0.1:7100")
   std::string user_id;
+  std::string token;                  // bearer token; empty: none sent
+  burnout::v1::TlsConfig tls;         // toward the orchestrator; empty: plaintext
   std::string session_id;             // empty: the server makes one
   std::string video;                  // a video file OpenCV can read ...
   int camera = -1;                    // ... or a camera index (live)

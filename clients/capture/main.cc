@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <filesystem>
 #include <cstdlib>
 #include <iostream>
 
@@ -13,6 +14,7 @@
 #include "clients/burnoutctl/render.h"
 #include "clients/burnoutctl/stack_control.h"
 #include "clients/capture/capture.h"
+#include "common/auth/token.h"
 #include "clients/capture/session_render.h"
 
 namespace {
@@ -62,6 +64,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--run_dir", stack.run_dir, "the stack's run directory (overrides the config)");
   app.add_option("--user", o.user_id, "whose session")->capture_default_str();
+  if (const char* t = std::getenv("BURNOUT_TOKEN")) o.token = t;
+  app.add_option("--token", o.token,
+                 "bearer token (default: $BURNOUT_TOKEN, else one signed for --user by the local "
+                 "stack's issuer)");
   app.add_option("--session_id", o.session_id, "client id of the session (default: the server's)");
   auto* video = app.add_option("--video", o.video, "a video file OpenCV can read (e.g. MJPEG .avi)");
   app.add_option("--camera", o.camera, "a camera index (live)")->excludes(video);
@@ -98,6 +104,14 @@ int main(int argc, char** argv) {
     auto addr = burnout::ctl::OrchestratorAddress(stack);
     if (!addr.ok()) return Fail(addr.status());
     o.target = *addr;
+  }
+  // The local stack's TLS and sign-in, as burnoutctl uses them.
+  if (auto loaded = burnout::ctl::LoadStack(stack); loaded.ok()) {
+    o.tls = burnout::ctl::ClientTls(loaded->run_dir());
+    if (o.token.empty() &&
+        std::filesystem::exists(burnout::auth::LocalIssuerKey(loaded->run_dir()))) {
+      if (auto t = burnout::auth::LocalToken(loaded->run_dir(), o.user_id); t.ok()) o.token = *t;
+    }
   }
   InstallStopHandler();
   o.stop = [] { return g_stop.load(); };

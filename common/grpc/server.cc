@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/grpc/tls.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "spdlog/spdlog.h"
@@ -45,6 +46,7 @@ absl::Status ValidateServerConfig(const burnout::v1::ServerConfig& c) {
   if (c.model_poll_ms() < -1 || c.model_poll_ms() > 86400000) {
     return CheckRange("server.model_poll_ms", c.model_poll_ms(), -1, 86400000);
   }
+  if (absl::Status s = ValidateTls(c.tls(), "server."); !s.ok()) return s;
   if (!c.listen().empty() && c.listen().find(':') == std::string::npos) {
     return absl::InvalidArgumentError(
         absl::StrCat("server.listen: \"", c.listen(), "\" is not host:port"));
@@ -61,7 +63,9 @@ absl::StatusOr<std::unique_ptr<ServerHandle>> ServerHandle::Start(
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(config.listen(), grpc::InsecureServerCredentials(), &port);
+  auto creds = ServerCredentialsFor(config.tls());
+  if (!creds.ok()) return creds.status();
+  builder.AddListeningPort(config.listen(), *creds, &port);
   builder.SetMaxReceiveMessageSize(config.max_message_bytes());
   builder.SetMaxSendMessageSize(config.max_message_bytes());
   for (grpc::Service* s : services) builder.RegisterService(s);

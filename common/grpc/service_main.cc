@@ -24,6 +24,12 @@ absl::StatusOr<ServiceFlags> ParseServiceFlags(int argc, char** argv, const std:
   app.add_option("--port_file", f.port_file, "write the bound port to this file once serving");
   app.add_option("--model_dir", f.model_dir, "model directory (overrides model_dir)");
   app.add_option("--log_level", f.log_level, "trace, debug, info, warn, error");
+  app.add_option("--tls_ca", f.tls_ca, "CA certificate (PEM) peers must chain to");
+  app.add_option("--tls_cert", f.tls_cert, "this service's certificate (PEM): serve TLS only");
+  app.add_option("--tls_key", f.tls_key, "its private key (PEM)");
+  app.add_flag("--tls_require_client_cert", f.tls_require_client_cert,
+               "mutual TLS: refuse clients without a certificate from --tls_ca");
+  app.add_option("--tls_reload_s", f.tls_reload_s, "re-read the certificate files this often");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -43,6 +49,11 @@ void ApplyServiceFlags(const ServiceFlags& f, burnout::v1::ServerConfig* server)
   }
   if (!f.port_file.empty()) server->set_port_file(f.port_file);
   if (!f.log_level.empty()) server->set_log_level(f.log_level);
+  if (!f.tls_ca.empty()) server->mutable_tls()->set_ca_file(f.tls_ca);
+  if (!f.tls_cert.empty()) server->mutable_tls()->set_cert_file(f.tls_cert);
+  if (!f.tls_key.empty()) server->mutable_tls()->set_key_file(f.tls_key);
+  if (f.tls_require_client_cert) server->mutable_tls()->set_require_client_cert(true);
+  if (f.tls_reload_s > 0) server->mutable_tls()->set_reload_interval_s(f.tls_reload_s);
 }
 
 absl::Status ServeModel(const burnout::v1::ServerConfig& server, grpc::Service* service,

@@ -21,6 +21,10 @@ struct ServiceFlags {
   std::string port_file;  // overrides server.port_file
   std::string model_dir;  // overrides model_dir (model services)
   std::string log_level;
+  // TLS (override server.tls): CA, certificate and key files; require client certificates.
+  std::string tls_ca, tls_cert, tls_key;
+  bool tls_require_client_cert = false;
+  int tls_reload_s = 0;  // overrides server.tls.reload_interval_s when > 0
 };
 
 // Parses the common flags. On --help or a bad flag prints and returns a non-OK status whose

@@ -102,6 +102,10 @@ const char* const kMigrations[] = {
     );
     CREATE INDEX audit_user ON audit(user_id, at_ms);
     )sql",
+    // 2 -> 3: who did it.
+    R"sql(
+    ALTER TABLE audit ADD COLUMN actor TEXT NOT NULL DEFAULT '';
+    )sql",
 };
 
 }  // namespace
@@ -669,13 +673,15 @@ absl::StatusOr<std::vector<GroupAggregate>> SqliteStore::GroupAggregates(int64_t
 
 absl::Status SqliteStore::Audit(const AuditEntry& e) {
   std::lock_guard<std::mutex> lock(mu_);
-  return Run("INSERT INTO audit (at_ms, user_id, action, outcome, detail) VALUES (?,?,?,?,?)",
+  return Run("INSERT INTO audit (at_ms, user_id, action, outcome, detail, actor) "
+             "VALUES (?,?,?,?,?,?)",
              [&](Stmt& st) {
                st.Bind(1, e.at_ms ? e.at_ms : NowMs());
                st.Bind(2, e.user_id);
                st.Bind(3, e.action);
                st.Bind(4, e.outcome);
                st.Bind(5, e.detail);
+               st.Bind(6, e.actor);
              })
       .status();
 }
@@ -683,14 +689,15 @@ absl::Status SqliteStore::Audit(const AuditEntry& e) {
 absl::StatusOr<std::vector<AuditEntry>> SqliteStore::AuditLog(const std::string& user_id) {
   std::lock_guard<std::mutex> lock(mu_);
   Stmt st(db_,
-          "SELECT at_ms, user_id, action, outcome, detail FROM audit WHERE user_id = ? "
+          "SELECT at_ms, user_id, action, outcome, detail, actor FROM audit WHERE user_id = ? "
           "ORDER BY at_ms DESC, seq DESC");
   if (!st.ok()) return absl::InternalError(st.Error());
   st.Bind(1, user_id);
   std::vector<AuditEntry> out;
   while (st.Step() == SQLITE_ROW) {
     out.push_back({sqlite3_column_int64(st.get(), 0), ColumnText(st.get(), 1),
-                   ColumnText(st.get(), 2), ColumnText(st.get(), 3), ColumnText(st.get(), 4)});
+                   ColumnText(st.get(), 2), ColumnText(st.get(), 3), ColumnText(st.get(), 4),
+                   ColumnText(st.get(), 5)});
   }
   return out;
 }

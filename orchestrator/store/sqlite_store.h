@@ -66,7 +66,7 @@ class SqliteStore final : public AssessmentStore {
   int schema_version();
   std::string journal_mode();
 
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 3;
 
  private:
   SqliteStore(sqlite3* db, SqliteOptions options);

@@ -70,6 +70,7 @@ struct AuditEntry {
   std::string action;    // "export", "delete", "retention", "checkin", ...
   std::string outcome;   // "ok" or the error
   std::string detail;
+  std::string actor;     // who: "person:<id>", "operator:<id>", "anonymous"
 };
 
 class AssessmentStore {

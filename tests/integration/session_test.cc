@@ -23,6 +23,7 @@
 
 #include "burnout/v1/burnout_risk.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
+#include "common/auth/token.h"
 #include "common/grpc/channel.h"
 #include "services/voice/espeak.h"
 
@@ -202,6 +203,13 @@ class SessionTest : public ::testing::Test {
     return out;
   }
 
+  // The main stack's orchestrator requires bearer tokens: one from the stack's local issuer.
+  static void SignIn(grpc::ClientContext* ctx, const std::string& user) {
+    auto token = burnout::auth::LocalToken(run_.string(), user);
+    ASSERT_TRUE(token.ok()) << token.status();
+    ctx->AddMetadata("authorization", "Bearer " + *token);
+  }
+
   // Streams `requests` (paced by their offsets when `realtime`), half-closes, and reads
   // every update; `on_update` sees each as it arrives.
   static Outcome Stream(burnout::v1::BurnoutRisk::Stub* stub, const std::vector<Timed>& requests,
@@ -210,6 +218,9 @@ class SessionTest : public ::testing::Test {
                         int deadline_s = 120) {
     grpc::ClientContext ctx;
     ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(deadline_s));
+    if (stub == stub_.get() && !requests.empty() && requests[0].request.has_open()) {
+      SignIn(&ctx, requests[0].request.open().user_id());
+    }
     auto stream = stub->StreamSession(&ctx);
     Outcome out;
     std::thread writer([&] {
@@ -294,6 +305,7 @@ class SessionTest : public ::testing::Test {
   static burnout::v1::HistoryResponse History(burnout::v1::BurnoutRisk::Stub* stub,
                                               const std::string& user) {
     grpc::ClientContext ctx;
+    if (stub == stub_.get()) SignIn(&ctx, user);
     burnout::v1::HistoryRequest req;
     req.set_user_id(user);
     burnout::v1::HistoryResponse out;
@@ -580,6 +592,7 @@ TEST_F(SessionTest, AThousandFramesASecondAreDroppedAndCounted) {
 
 TEST_F(SessionTest, ConcurrentSessionsPerPersonAreLimited) {
   grpc::ClientContext c1, c2, c3;
+  for (auto* c : {&c1, &c2, &c3}) SignIn(c, "busy");
   auto s1 = stub_->StreamSession(&c1);
   auto s2 = stub_->StreamSession(&c2);
   SessionUpdate u;

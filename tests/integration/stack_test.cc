@@ -18,8 +18,10 @@
 #include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
 
+#include "burnout/v1/burnout_risk.grpc.pb.h"
 #include "burnout/v1/burnout_risk.pb.h"
 #include "burnout/v1/text.grpc.pb.h"
+#include "common/auth/token.h"
 #include "common/grpc/channel.h"
 #include "common/grpc/health_client.h"
 #include "tests/testing/service_process.h"
@@ -378,6 +380,74 @@ TEST_F(StackTest, StoredAssessmentSurvivesOrchestratorKill9) {
   Result trend = Ctl("trend --user it");
   EXPECT_EQ(trend.code, 0) << trend.err;
   EXPECT_NE(trend.out.find("Trend over"), std::string::npos) << trend.out;
+}
+
+// Who may read what, through the stack as a client would meet it: each refusal has its precise
+// status, nothing of the other person comes back, and the person's audit log shows the attempt.
+TEST_F(StackTest, TokensLetAPersonReadOnlyTheirOwnData) {
+  Assess("my own entry for the token test");
+  const std::string victim = "victim-4417";
+  ASSERT_EQ(Ctl("assess --user " + victim + " --text 'private words about a hard week'").code, 0);
+  auto sign = [&](const std::string& user, const std::string& role, int64_t iat, int64_t exp,
+                  const std::string& key) {
+    burnout::auth::Claims c;
+    c.subject = user;
+    c.role = role;
+    c.issuer = "burnoutctl";
+    c.issued_at = iat;
+    c.expires_at = exp;
+    return burnout::auth::SignToken(c, key).value();
+  };
+  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  const std::string issuer = burnout::auth::LocalIssuerKey(run_.string());
+
+  // Another person's id with my token.
+  Result other = Ctl("history --user " + victim + " --token " + sign("it", "person", now, now + 600, issuer));
+  EXPECT_NE(other.code, 0);
+  EXPECT_NE(other.err.find("PERMISSION_DENIED"), std::string::npos) << other.err;
+  EXPECT_EQ((other.out + other.err).find("hard week"), std::string::npos);
+  Result exported = Ctl("export --user " + victim + " --token " + sign("it", "person", now, now + 600, issuer));
+  EXPECT_NE(exported.err.find("PERMISSION_DENIED"), std::string::npos) << exported.err;
+  EXPECT_TRUE(exported.out.empty()) << exported.out;
+  // Expired an hour ago.
+  Result expired = Ctl("history --user it --token " + sign("it", "person", now - 7200, now - 3600, issuer));
+  EXPECT_NE(expired.err.find("UNAUTHENTICATED: token expired"), std::string::npos) << expired.err;
+  // Signed by a key that is not the stack's.
+  const fs::path forger = run_ / "forger";
+  fs::create_directories(forger);
+  ASSERT_TRUE(burnout::auth::GenerateKeyPair((forger / "k").string(), (forger / "k.pub").string()).ok());
+  Result forged = Ctl("history --user " + victim + " --token " +
+                      sign(victim, "person", now, now + 600, (forger / "k").string()));
+  EXPECT_NE(forged.err.find("UNAUTHENTICATED: token signature does not verify"), std::string::npos)
+      << forged.err;
+  EXPECT_EQ(forged.out.find("hard week"), std::string::npos);
+  // No token at all.
+  {
+    auto channel = burnout::grpcx::MakeChannel(
+        "127.0.0.1:" + std::to_string(std::stoi(Slurp(run_ / "orchestrator.port"))), 0);
+    auto stub = burnout::v1::BurnoutRisk::NewStub(channel);
+    grpc::ClientContext ctx;
+    burnout::v1::HistoryRequest req;
+    req.set_user_id(victim);
+    burnout::v1::HistoryResponse resp;
+    const grpc::Status s = stub->GetHistory(&ctx, req, &resp);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAUTHENTICATED) << s.error_message();
+    EXPECT_EQ(resp.assessments_size(), 0);
+  }
+  // An operator: the aggregates, never a person.
+  const std::string op = sign("ops", "operator", now, now + 600, issuer);
+  EXPECT_EQ(Ctl("org-summary --token " + op).code, 0);
+  Result op_read = Ctl("history --user " + victim + " --token " + op);
+  EXPECT_NE(op_read.err.find("PERMISSION_DENIED: an operator token"), std::string::npos) << op_read.err;
+  // The person sees who tried.
+  Result audit = Ctl("audit --user " + victim);
+  ASSERT_EQ(audit.code, 0) << audit.err;
+  EXPECT_NE(audit.out.find("person:it"), std::string::npos) << audit.out;
+  EXPECT_NE(audit.out.find("operator:ops"), std::string::npos) << audit.out;
+  EXPECT_NE(audit.out.find("PERMISSION_DENIED"), std::string::npos) << audit.out;
+  EXPECT_NE(audit.out.find("person:" + victim), std::string::npos) << audit.out;  // their own assess
 }
 
 TEST_F(StackTest, ZDeleteRemovesTheUsersData) {  // runs last: it empties the history

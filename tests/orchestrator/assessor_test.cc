@@ -533,6 +533,13 @@ TEST_F(AssessorTest, ExportCarriesCheckInsAlertsAndTheBaseline) {
   for (int d = 8; d >= 1; --d) ASSERT_TRUE(store_->Put(Past("alice", now - d * kDayMs, 0.3f, 0.3f, 2)).ok());
   ASSERT_TRUE(assessor_->Assess(TextRequest(), In(5000)).ok());
   ASSERT_TRUE(assessor_->CheckIn(CheckInAnswers(3)).ok());
+  assessor_->Audit("alice", "person:alice", "history", absl::OkStatus());
+  v1::AuditLogRequest al;
+  al.set_user_id("alice");
+  auto log = assessor_->AuditLog(al);
+  ASSERT_TRUE(log.ok());
+  ASSERT_EQ(log->records_size(), 1);
+  EXPECT_EQ(log->records(0).actor(), "person:alice");
   v1::ExportRequest er;
   er.set_user_id("alice");
   er.set_format(v1::EXPORT_FORMAT_CSV);

@@ -200,7 +200,7 @@ TEST_F(StoreTest, MigratesAVersion1StoreKeepingItsAssessments) {
     sqlite3_close(db);
   }
   auto s = Open();
-  EXPECT_EQ(s->schema_version(), 2);
+  EXPECT_EQ(s->schema_version(), SqliteStore::kSchemaVersion);
   ASSERT_EQ(s->History("u", 0, 0)->size(), 1u);
   EXPECT_TRUE(s->PutCheckIn(MakeCheckIn("c1", "u", 6)).ok());
 }
