@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "common/grpc/metrics.h"
 #include "common/limits/limits.h"
 #include "common/status/macros.h"
 #include "spdlog/spdlog.h"
@@ -217,6 +218,12 @@ absl::StatusOr<Assessment> Assessor::Assess(const burnout::v1::AssessRequest& re
       continue;
     }
     reasons.push_back(absl::StrCat(name, ": ", o->mask_reason()));
+    // Masked modalities by why, for /metrics (the kind, not the message).
+    grpcx::Metrics::Get().Count(
+        "burnout_masked_total",
+        {{"modality", name},
+         {"reason", !s.client ? "not deployed"
+                              : absl::StatusCodeToString(s.result.status().code())}});
   }
   if (!any_used) {
     const std::string msg =

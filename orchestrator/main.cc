@@ -32,6 +32,8 @@ int main(int argc, char** argv) {
   app.add_option("--postgres_url", o.postgres_url,
                  "PostgreSQL store (libpq URI; the password from $PGPASSWORD or ~/.pgpass)");
   app.add_option("--log_level", o.log_level, "trace, debug, info, warn, error");
+  app.add_option("--metrics_listen", o.metrics_listen,
+                 "serve /metrics, /livez and /readyz over HTTP here (host:port; port 0 = any)");
   app.add_option("--tls_ca", o.tls_ca, "CA certificate (PEM) the services' certificates chain to");
   app.add_option("--tls_cert", o.tls_cert, "the orchestrator's certificate (PEM): TLS only");
   app.add_option("--tls_key", o.tls_key, "its private key (PEM)");

@@ -26,6 +26,7 @@ absl::Status PrepareOrchestratorConfig(const std::string& config_path, const Ove
   flags.tls_ca = o.tls_ca;
   flags.tls_cert = o.tls_cert;
   flags.tls_key = o.tls_key;
+  flags.metrics_listen = o.metrics_listen;
   grpcx::ApplyServiceFlags(flags, c->mutable_server());
   if (!o.text_target.empty()) c->mutable_text()->set_target(o.text_target);
   if (!o.voice_target.empty()) c->mutable_voice()->set_target(o.voice_target);

@@ -20,6 +20,7 @@ struct Overrides {
   std::string text_target, voice_target, face_target, fusion_target, temporal_target, sqlite_path;
   std::string tls_ca, tls_cert, tls_key;  // override server.tls
   std::string postgres_url;               // overrides store.postgres_url
+  std::string metrics_listen;             // overrides server.metrics_listen
   std::string auth_public_key;            // sets auth.required with this key
 };
 

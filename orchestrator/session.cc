@@ -5,6 +5,8 @@
 // UpstreamCall reactors (session_upstream.h).
 #include "orchestrator/session.h"
 
+#include "common/grpc/metrics.h"
+
 #include <chrono>
 #include <functional>
 #include <optional>
@@ -316,6 +318,8 @@ SessionHub::SessionHub(const burnout::v1::SessionConfig& config, const SessionDe
       streams_(std::make_unique<SessionStreams>()),
       executor_(4, 1024),
       registry_(config.max_open_sessions()) {
+  grpcx::Metrics::Get().Describe("burnout_sessions_open", "Live sessions open on this orchestrator.");
+  grpcx::Metrics::Get().Gauge("burnout_sessions_open", {}, [this] { return registry_.size(); });
   if (!deps.voice_target.empty()) {
     streams_->voice = burnout::v1::VoiceAnalyzer::NewStub(
         grpcx::MakeChannel(deps.voice_target, deps.max_message_bytes, deps.tls));
@@ -326,7 +330,7 @@ SessionHub::SessionHub(const burnout::v1::SessionConfig& config, const SessionDe
   }
 }
 
-SessionHub::~SessionHub() = default;
+SessionHub::~SessionHub() { grpcx::Metrics::Get().RemoveGauges("burnout_sessions_open"); }
 
 grpc::ServerBidiReactor<SessionRequest, SessionUpdate>* SessionHub::Start(
     grpc::CallbackServerContext* ctx) {

@@ -280,7 +280,9 @@ absl::Status Up(const StackOptions& o, std::string* report) {
       std::error_code ec;
       fs::remove(port_file, ec);
       std::vector<std::string> args = {"--config", svc.config(), "--port", std::to_string(want),
-                                       "--port_file", port_file};
+                                       "--port_file", port_file,
+                                       // /metrics, /livez, /readyz; the port in <port_file>.metrics
+                                       "--metrics_listen", "127.0.0.1:0"};
       if (svc.name() == "orchestrator") {
         for (const char* dep : {"text", "voice", "face", "fusion", "temporal"}) {
           if (ports.count(dep)) {

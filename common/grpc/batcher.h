@@ -21,6 +21,8 @@
 #include "absl/status/status.h"
 #include "burnout/v1/config.pb.h"
 
+#include "common/grpc/metrics.h"
+
 namespace burnout::grpcx {
 
 struct BatchingOptions {
@@ -36,6 +38,11 @@ struct BatchingOptions {
 absl::Status PrepareBatchingConfig(const burnout::v1::ServerConfig& server,
                                    burnout::v1::BatchingConfig* batching);
 BatchingOptions ToBatchingOptions(const burnout::v1::BatchingConfig& batching);
+
+inline const std::vector<double>& kBatchBuckets() {
+  static const std::vector<double> b = {1, 2, 4, 8, 16, 32, 64, 128, 256};
+  return b;
+}
 
 struct BatcherStats {
   uint64_t batches = 0;
@@ -124,7 +131,15 @@ class DynamicBatcher {
         more = !queue_.empty();
       }
       if (more) cv_.notify_one();  // another thread may start the next batch
+      const auto start = std::chrono::steady_clock::now();
+      const size_t size = batch.size();
       run_(batch);
+      // Batch sizes and forward times (the model's work per batch), for /metrics.
+      Metrics::Get().Observe("burnout_batch_size", {}, static_cast<double>(size), kBatchBuckets());
+      Metrics::Get().Observe(
+          "burnout_batch_run_seconds", {},
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
+          Metrics::LatencyBuckets());
     }
   }
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/grpc/metrics.h"
 #include "common/grpc/tls.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
@@ -69,6 +70,11 @@ absl::StatusOr<std::unique_ptr<ServerHandle>> ServerHandle::Start(
   builder.SetMaxReceiveMessageSize(config.max_message_bytes());
   builder.SetMaxSendMessageSize(config.max_message_bytes());
   for (grpc::Service* s : services) builder.RegisterService(s);
+  // Every RPC counted and timed, labelled with the service's readiness name.
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  interceptors.push_back(
+      RpcMetricsInterceptor(readiness_names.empty() ? "server" : readiness_names.front()));
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   std::unique_ptr<ServerHandle> h(new ServerHandle());
   h->server_ = builder.BuildAndStart();
   if (!h->server_ || port == 0) {
@@ -78,6 +84,15 @@ absl::StatusOr<std::unique_ptr<ServerHandle>> ServerHandle::Start(
   h->port_ = port;
   h->names_ = readiness_names;
   for (const auto& n : readiness_names) h->SetReady(n, false);
+  if (!config.metrics_listen().empty()) {
+    ServerHandle* raw = h.get();
+    auto metrics = MetricsServer::Start(config.metrics_listen(), [raw] { return raw->ready(); });
+    if (!metrics.ok()) return metrics.status();
+    h->metrics_ = std::move(*metrics);
+    if (!config.port_file().empty()) {
+      std::ofstream(config.port_file() + ".metrics", std::ios::trunc) << h->metrics_->port() << "\n";
+    }
+  }
   if (!config.port_file().empty()) {
     const std::string tmp = config.port_file() + ".tmp";
     {
@@ -91,9 +106,27 @@ absl::StatusOr<std::unique_ptr<ServerHandle>> ServerHandle::Start(
   return h;
 }
 
-ServerHandle::~ServerHandle() { Shutdown(std::chrono::milliseconds(0)); }
+ServerHandle::~ServerHandle() {
+  metrics_.reset();  // its /readyz reads this object
+  Shutdown(std::chrono::milliseconds(0));
+}
+
+int ServerHandle::metrics_port() const { return metrics_ ? metrics_->port() : 0; }
+
+bool ServerHandle::ready() const {
+  std::lock_guard<std::mutex> lock(ready_mu_);
+  for (const auto& n : names_) {
+    auto it = ready_.find(n);
+    if (it == ready_.end() || !it->second) return false;
+  }
+  return true;
+}
 
 void ServerHandle::SetReady(const std::string& name, bool ready) {
+  {
+    std::lock_guard<std::mutex> lock(ready_mu_);
+    ready_[name] = ready;
+  }
   if (!server_) return;
   if (auto* health = server_->GetHealthCheckService()) health->SetServingStatus(name, ready);
 }
@@ -101,6 +134,10 @@ void ServerHandle::SetReady(const std::string& name, bool ready) {
 void ServerHandle::Shutdown(std::chrono::milliseconds grace) {
   if (shut_down_ || !server_) return;
   shut_down_ = true;
+  {
+    std::lock_guard<std::mutex> lock(ready_mu_);
+    for (auto& [n, r] : ready_) r = false;
+  }
   if (auto* health = server_->GetHealthCheckService()) health->Shutdown();
   server_->Shutdown(std::chrono::system_clock::now() + grace);
   server_->Wait();

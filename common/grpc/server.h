@@ -5,6 +5,8 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
+#include <mutex>
 #include <memory>
 #include <string>
 #include <vector>
@@ -14,6 +16,8 @@
 #include "grpcpp/grpcpp.h"
 
 namespace burnout::grpcx {
+
+class MetricsServer;
 
 class ServerHandle {
  public:
@@ -30,11 +34,18 @@ class ServerHandle {
   // Marks everything NOT_SERVING, lets in-flight calls finish for up to `grace`, then stops.
   void Shutdown(std::chrono::milliseconds grace);
   grpc::Server* server() { return server_.get(); }
+  // The metrics endpoint's port (0 when server.metrics_listen is empty).
+  int metrics_port() const;
+  // True when every readiness name is SERVING (what /readyz answers).
+  bool ready() const;
 
  private:
   ServerHandle() = default;
   std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<MetricsServer> metrics_;
   std::vector<std::string> names_;
+  mutable std::mutex ready_mu_;
+  std::map<std::string, bool> ready_;
   int port_ = 0;
   bool shut_down_ = false;
 };

@@ -30,6 +30,8 @@ absl::StatusOr<ServiceFlags> ParseServiceFlags(int argc, char** argv, const std:
   app.add_flag("--tls_require_client_cert", f.tls_require_client_cert,
                "mutual TLS: refuse clients without a certificate from --tls_ca");
   app.add_option("--tls_reload_s", f.tls_reload_s, "re-read the certificate files this often");
+  app.add_option("--metrics_listen", f.metrics_listen,
+                 "serve /metrics, /livez and /readyz over HTTP here (host:port; port 0 = any)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -54,6 +56,7 @@ void ApplyServiceFlags(const ServiceFlags& f, burnout::v1::ServerConfig* server)
   if (!f.tls_key.empty()) server->mutable_tls()->set_key_file(f.tls_key);
   if (f.tls_require_client_cert) server->mutable_tls()->set_require_client_cert(true);
   if (f.tls_reload_s > 0) server->mutable_tls()->set_reload_interval_s(f.tls_reload_s);
+  if (!f.metrics_listen.empty()) server->set_metrics_listen(f.metrics_listen);
 }
 
 absl::Status ServeModel(const burnout::v1::ServerConfig& server, grpc::Service* service,

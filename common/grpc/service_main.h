@@ -25,6 +25,7 @@ struct ServiceFlags {
   std::string tls_ca, tls_cert, tls_key;
   bool tls_require_client_cert = false;
   int tls_reload_s = 0;  // overrides server.tls.reload_interval_s when > 0
+  std::string metrics_listen;  // overrides server.metrics_listen
 };
 
 // Parses the common flags. On --help or a bad flag prints and returns a non-OK status whose

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/grpc/batcher.h"
 #include "common/grpc/executor.h"
+#include "common/grpc/metrics.h"
 #include "common/grpc/status.h"
 #include "grpcpp/grpcpp.h"
 
@@ -37,7 +38,10 @@ grpc::ServerUnaryReactor* ScheduleUnary(grpc::CallbackServerContext* ctx, Execut
     }
     reactor->Finish(ToGrpc(work(deadline)));
   });
+  Metrics::Get().Set("burnout_queue_depth", {{"queue", what}},
+                     static_cast<double>(executor->queued()));
   if (!queued) {
+    Metrics::Get().Count("burnout_queue_rejected_total", {{"queue", what}});
     reactor->Finish(grpc::Status(
         grpc::StatusCode::RESOURCE_EXHAUSTED,
         absl::StrCat(what, " is overloaded: request queue full (server.max_queue)")));

@@ -2,6 +2,7 @@
 // through burnoutctl exactly as a person would: up, assess, a service killed and restarted,
 // the orchestrator killed with SIGKILL, bad configs and models.
 #include <gtest/gtest.h>
+#include <httplib.h>
 #include <signal.h>
 #include <sys/wait.h>
 
@@ -448,6 +449,36 @@ TEST_F(StackTest, TokensLetAPersonReadOnlyTheirOwnData) {
   EXPECT_NE(audit.out.find("operator:ops"), std::string::npos) << audit.out;
   EXPECT_NE(audit.out.find("PERMISSION_DENIED"), std::string::npos) << audit.out;
   EXPECT_NE(audit.out.find("person:" + victim), std::string::npos) << audit.out;  // their own assess
+}
+
+// Every service of the stack serves Prometheus metrics; the orchestrator's count the calls just
+// made, by method and status code, and time them.
+TEST_F(StackTest, EveryServiceServesMetricsThatParse) {
+  Assess("an entry for the metrics");
+  for (const char* svc : {"text", "voice", "face", "fusion", "temporal", "orchestrator"}) {
+    const int port = std::stoi(Slurp(run_ / (std::string(svc) + ".port.metrics")));
+    httplib::Client http("127.0.0.1", port);
+    auto res = http.Get("/metrics");
+    ASSERT_TRUE(res) << svc;
+    EXPECT_EQ(res->status, 200) << svc;
+    EXPECT_EQ(http.Get("/readyz")->status, 200) << svc;
+    std::istringstream in(res->body);
+    int samples = 0;
+    for (std::string line; std::getline(in, line);) {
+      if (line.empty() || line[0] == '#') continue;
+      const size_t space = line.rfind(' ');
+      ASSERT_NE(space, std::string::npos) << line;
+      EXPECT_NO_THROW(std::stod(line.substr(space + 1) == "+Inf" ? "1" : line.substr(space + 1))) << line;
+      ++samples;
+    }
+    EXPECT_GT(samples, 0) << svc;
+    if (std::string(svc) == "orchestrator") {
+      EXPECT_NE(res->body.find(R"(method="/burnout.v1.BurnoutRisk/Assess",code="OK")"),
+                std::string::npos) << res->body;
+      EXPECT_NE(res->body.find(R"(burnout_rpc_duration_seconds_count{service="burnout.v1.BurnoutRisk",method="/burnout.v1.BurnoutRisk/Assess"})"),
+                std::string::npos);
+    }
+  }
 }
 
 TEST_F(StackTest, ZDeleteRemovesTheUsersData) {  // runs last: it empties the history

@@ -23,8 +23,8 @@ const mutations = {
     c.readinesProbe = c.readinessProbe;
     delete c.readinessProbe;
   })],
-  "wrong-type": ["readinessProbe/grpc/port must be integer", () => edit("text.yaml", (docs) => {
-    container(docs, "burnout-text").readinessProbe.grpc.port = "grpc";
+  "wrong-type": ["livenessProbe/periodSeconds must be integer", () => edit("text.yaml", (docs) => {
+    container(docs, "burnout-text").livenessProbe.periodSeconds = "often";
   })],
   "unknown-kind": ["policy/v1 PodDisruptionBudgets is not a Kubernetes API kind", () => edit("temporal.yaml", (docs) => {
     find(docs, "PodDisruptionBudget").kind = "PodDisruptionBudgets";
@@ -48,7 +48,7 @@ const mutations = {
     cm.data["fusion.textproto"] = cm.data["fusion.textproto"].replace("mc_samples:", "mc_sample:");
   })],
   "wrong-readiness": ["readiness probes burnout.v1.TextAnalyzer", () => edit("text.yaml", (docs) => {
-    container(docs, "burnout-text").readinessProbe.grpc.service = "burnout.v1.Text";
+    container(docs, "burnout-text").readinessProbe.httpGet.path = "/metrics";
   })],
   "wrong-listen": ["server.listen is 0.0.0.0:7105", () => edit("temporal.yaml", (docs) => {
     const cm = find(docs, "ConfigMap");

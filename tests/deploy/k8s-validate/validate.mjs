@@ -268,7 +268,7 @@ for (const svc of SERVICES) {
   // Probes: readiness on the service's own readiness name; liveness on the server as a whole.
   const rp = c.readinessProbe ?? {};
   const rpOk = rp.grpc ? rp.grpc.port === port && rp.grpc.service === READINESS[svc]
-    : rp.httpGet ? true : rp.exec ? JSON.stringify(rp.exec.command ?? []).includes(READINESS[svc]) : false;
+    : rp.httpGet ? rp.httpGet.path === "/readyz" && (rp.httpGet.port === "metrics" || rp.httpGet.port === METRICS_PORT) : rp.exec ? JSON.stringify(rp.exec.command ?? []).includes(READINESS[svc]) : false;
   check(rpOk, `${at} readiness probes ${READINESS[svc]} on ${port}`, `readinessProbe ${JSON.stringify(rp)}`);
   const lp = c.livenessProbe ?? {};
   const lpOk = lp.grpc ? lp.grpc.port === port && (lp.grpc.service ?? "") === ""

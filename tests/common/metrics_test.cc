@@ -1,0 +1,92 @@
+// The metrics endpoint: a real server's RPCs counted by method and code, the exposition text
+// parsed line by line, and /readyz following readiness.
+#include "common/grpc/metrics.h"
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <map>
+#include <regex>
+#include <sstream>
+
+#include "common/grpc/channel.h"
+#include "common/grpc/health_client.h"
+#include "common/grpc/server.h"
+
+namespace burnout::grpcx {
+namespace {
+
+// name{labels} -> value, from the exposition text; fails the test on a malformed line.
+std::map<std::string, double> Parse(const std::string& text) {
+  static const std::regex kSample(R"(^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? (\S+)$)");
+  static const std::regex kComment(R"(^# (HELP|TYPE) [a-zA-Z_:][a-zA-Z0-9_:]* .+$)");
+  std::map<std::string, double> out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    std::smatch m;
+    if (std::regex_match(line, m, kComment)) continue;
+    EXPECT_TRUE(std::regex_match(line, m, kSample)) << "not exposition format: " << line;
+    if (m.size() == 4) out[m[1].str() + m[2].str()] = m[3] == "+Inf" ? 1e300 : std::stod(m[3]);
+  }
+  return out;
+}
+
+TEST(MetricsTest, ServesCountsAndLatenciesOfRealRpcsAndReadiness) {
+  burnout::v1::ServerConfig config;
+  config.set_listen("127.0.0.1:0");
+  config.set_metrics_listen("127.0.0.1:0");
+  auto handle = ServerHandle::Start(config, {}, {"metrics.test"});
+  ASSERT_TRUE(handle.ok()) << handle.status();
+  ASSERT_GT((*handle)->metrics_port(), 0);
+  httplib::Client http("127.0.0.1", (*handle)->metrics_port());
+  auto not_ready = http.Get("/readyz");
+  ASSERT_TRUE(not_ready);
+  EXPECT_EQ(not_ready->status, 503);
+  (*handle)->SetReady("metrics.test", true);
+  EXPECT_EQ(http.Get("/readyz")->status, 200);
+  EXPECT_EQ(http.Get("/livez")->status, 200);
+
+  auto channel = MakeChannel("127.0.0.1:" + std::to_string((*handle)->port()), 0);
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(CheckHealth(channel, "metrics.test", std::chrono::seconds(5)).ok());
+  }
+  auto res = http.Get("/metrics");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_NE(res->get_header_value("Content-Type").find("text/plain"), std::string::npos);
+  const auto samples = Parse(res->body);
+  const std::string labels =
+      R"({service="metrics.test",method="/grpc.health.v1.Health/Check")";
+  const auto count = samples.find("burnout_rpc_total" + labels.substr(0, labels.size()) + R"(,code="OK"})");
+  ASSERT_NE(count, samples.end()) << res->body;
+  EXPECT_GE(count->second, 3);
+  const double n = samples.at("burnout_rpc_duration_seconds_count" + labels + "}");
+  EXPECT_GE(n, 3);
+  EXPECT_EQ(samples.at("burnout_rpc_duration_seconds_bucket" + labels + R"(,le="+Inf"})"), n);
+  EXPECT_LE(samples.at("burnout_rpc_duration_seconds_bucket" + labels + R"(,le="0.001"})"), n);
+  EXPECT_GT(samples.at("burnout_rpc_duration_seconds_sum" + labels + "}"), 0);
+}
+
+TEST(MetricsTest, HistogramsAreCumulativeAndLabelsEscaped) {
+  Metrics& m = Metrics::Get();
+  m.Observe("test_seconds", {{"what", "a \"quoted\" \\ thing"}}, 0.003, Metrics::LatencyBuckets());
+  m.Observe("test_seconds", {{"what", "a \"quoted\" \\ thing"}}, 20, Metrics::LatencyBuckets());
+  m.Count("test_total", {}, 2);
+  const auto samples = Parse(m.Render());
+  const std::string l = R"(what="a \"quoted\" \\ thing")";
+  EXPECT_EQ(samples.at("test_seconds_bucket{" + l + R"(,le="0.0025"})"), 0);
+  EXPECT_EQ(samples.at("test_seconds_bucket{" + l + R"(,le="0.005"})"), 1);
+  EXPECT_EQ(samples.at("test_seconds_bucket{" + l + R"(,le="10"})"), 1);
+  EXPECT_EQ(samples.at("test_seconds_bucket{" + l + R"(,le="+Inf"})"), 2);
+  EXPECT_EQ(samples.at("test_total"), 2);
+}
+
+TEST(MetricsTest, AnUnusableAddressIsAnError) {
+  burnout::v1::ServerConfig config;
+  config.set_listen("127.0.0.1:0");
+  config.set_metrics_listen("not-an-address");
+  EXPECT_EQ(ServerHandle::Start(config, {}, {"x"}).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace burnout::grpcx
