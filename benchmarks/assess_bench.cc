@@ -2,7 +2,10 @@
 // throughput, latency p50/p99 and the per-stage breakdown at concurrency 1, 8 and 32, plus
 // the orchestrator's own share (end-to-end minus downstream calls and the store).
 //
-//   ./build/bin/assess_bench [requests_per_level=300]
+//   ./build/bin/assess_bench [requests_per_level=300] ["--store postgres --tls"]
+//
+// The second argument goes to `burnoutctl up`: the store (sqlite, postgres) and TLS on or off,
+// so the four combinations can be compared on one machine.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -17,6 +20,7 @@
 
 #include "benchmarks/bench_util.h"
 #include "burnout/v1/burnout_risk.grpc.pb.h"
+#include "clients/burnoutctl/stack_control.h"
 #include "common/auth/token.h"
 #include "common/grpc/channel.h"
 
@@ -49,13 +53,16 @@ int main(int argc, char** argv) {
   const int per_level = argc > 1 ? std::atoi(argv[1]) : 300;
   const fs::path run = fs::temp_directory_path() / ("assess_bench_" + std::to_string(::getpid()));
   fs::create_directories(run);
-  if (Ctl(run, "up --base_port 0") != 0) {
+  const std::string up_args = argc > 2 ? argv[2] : "";
+  std::printf("stack: burnoutctl up %s\n", up_args.empty() ? "(SQLite, plaintext)" : up_args.c_str());
+  if (Ctl(run, "up --base_port 0 " + up_args) != 0) {
     std::fprintf(stderr, "could not start the stack; logs in %s\n", run.c_str());
     return 1;
   }
   int port = 0;
   std::ifstream(run / "orchestrator.port") >> port;
-  auto channel = burnout::grpcx::MakeChannel("127.0.0.1:" + std::to_string(port), 0);
+  auto channel = burnout::grpcx::MakeChannel("127.0.0.1:" + std::to_string(port), 0,
+                                             burnout::ctl::ClientTls(run.string()));
   auto stub = burnout::v1::BurnoutRisk::NewStub(channel);
 
   std::printf("text-only Assess through the stack, %d requests per level, %u cores\n", per_level,

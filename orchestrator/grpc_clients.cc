@@ -8,6 +8,7 @@
 #include "burnout/v1/text.grpc.pb.h"
 #include "burnout/v1/voice.grpc.pb.h"
 #include "common/grpc/channel.h"
+#include "common/grpc/trace.h"
 #include "common/grpc/status.h"
 #include "grpcpp/grpcpp.h"
 
@@ -21,6 +22,7 @@ template <typename Stub, typename Req, typename Resp, typename Method>
 absl::StatusOr<Resp> CallUnary(Stub* stub, Method method, const Req& request, Deadline deadline) {
   grpc::ClientContext ctx;
   ctx.set_deadline(deadline);
+  grpcx::Propagate(&ctx);
   Resp response;
   grpc::Status s = (stub->*method)(&ctx, request, &response);
   if (!s.ok()) return grpcx::FromGrpc(s);
@@ -45,6 +47,7 @@ class GrpcAnalyzerClient final : public AnalyzerClient {
     };
     auto call = std::make_shared<Call>();
     call->ctx.set_deadline(deadline);
+    grpcx::Propagate(&call->ctx);
     fill_(input, &call->request);
     call->done = std::move(done);
     stub_->async()->Analyze(&call->ctx, &call->request, &call->response,

@@ -10,7 +10,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
+#include "common/grpc/trace.h"
 #include "grpcpp/support/status.h"
+#include "spdlog/spdlog.h"
 
 namespace burnout::grpcx {
 namespace {
@@ -44,18 +46,59 @@ const char* CodeName(grpc::StatusCode c) {
   return i >= 0 && i < 17 ? kNames[i] : "UNKNOWN";
 }
 
+// JSON string contents.
+std::string Json(const std::string& v) {
+  std::string out;
+  for (char c : v) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          out += absl::StrFormat("\\u%04x", c);
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out;
+}
+
 class RpcInterceptor final : public grpc::experimental::Interceptor {
  public:
-  RpcInterceptor(std::string service, std::string method)
-      : service_(std::move(service)), method_(std::move(method)),
+  RpcInterceptor(std::string service, std::string method, const grpc::ServerContextBase* ctx)
+      : service_(std::move(service)), method_(std::move(method)), ctx_(ctx),
         start_(std::chrono::steady_clock::now()) {}
 
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
     using H = grpc::experimental::InterceptionHookPoints;
+    if (methods->QueryInterceptionHookPoint(H::POST_RECV_INITIAL_METADATA)) {
+      // The caller's trace, or a new one: this call's span, for its log line and its work.
+      std::string trace, parent;
+      if (auto* md = methods->GetRecvInitialMetadata()) {
+        auto it = md->find("traceparent");
+        if (it != md->end()) {
+          ParseTraceparent(std::string(it->second.data(), it->second.size()), &trace, &parent);
+        }
+      }
+      span_.trace_id = trace.empty() ? NewTraceId() : trace;
+      span_.span_id = NewSpanId();
+      parent_ = parent;
+      if (ctx_) RecordServerSpan(ctx_, span_);
+    }
     if (methods->QueryInterceptionHookPoint(H::PRE_SEND_STATUS)) {
       const grpc::Status s = methods->GetSendStatus();
       const double seconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+      if (ctx_) ForgetServerSpan(ctx_);
+      if (span_.valid() && method_.rfind("/grpc.health.v1.", 0) != 0) {
+        spdlog::info(
+            "{{\"span\":\"{}\",\"trace_id\":\"{}\",\"span_id\":\"{}\",\"parent_id\":\"{}\","
+            "\"service\":\"{}\",\"code\":\"{}\",\"ms\":{:.3f}}}",
+            Json(method_), span_.trace_id, span_.span_id, parent_, Json(service_),
+            CodeName(s.error_code()), seconds * 1000);
+      }
       Metrics& m = Metrics::Get();
       m.Count("burnout_rpc_total", {{"service", service_}, {"method", method_}, {"code", CodeName(s.error_code())}});
       m.Observe("burnout_rpc_duration_seconds", {{"service", service_}, {"method", method_}}, seconds,
@@ -66,7 +109,10 @@ class RpcInterceptor final : public grpc::experimental::Interceptor {
 
  private:
   std::string service_, method_;
+  const grpc::ServerContextBase* ctx_;
   std::chrono::steady_clock::time_point start_;
+  TraceContext span_;
+  std::string parent_;
 };
 
 class RpcInterceptorFactory final : public grpc::experimental::ServerInterceptorFactoryInterface {
@@ -79,7 +125,7 @@ class RpcInterceptorFactory final : public grpc::experimental::ServerInterceptor
   grpc::experimental::Interceptor* CreateServerInterceptor(
       grpc::experimental::ServerRpcInfo* info) override {
     std::string method = info->method() ? info->method() : "";
-    return new RpcInterceptor(service_, std::move(method));
+    return new RpcInterceptor(service_, std::move(method), info->server_context());
   }
 
  private:

@@ -12,6 +12,7 @@
 #include "common/grpc/batcher.h"
 #include "common/grpc/executor.h"
 #include "common/grpc/metrics.h"
+#include "common/grpc/trace.h"
 #include "common/grpc/status.h"
 #include "grpcpp/grpcpp.h"
 
@@ -36,6 +37,8 @@ grpc::ServerUnaryReactor* ScheduleUnary(grpc::CallbackServerContext* ctx, Execut
                                    absl::StrCat(what, ": deadline passed while queued")));
       return;
     }
+    // The call's trace travels with its work, so the calls it makes carry it on.
+    ScopedTrace trace(TraceOf(ctx));
     reactor->Finish(ToGrpc(work(deadline)));
   });
   Metrics::Get().Set("burnout_queue_depth", {{"queue", what}},

@@ -12,6 +12,10 @@
 #include "common/grpc/channel.h"
 #include "common/grpc/health_client.h"
 #include "common/grpc/server.h"
+#include "common/grpc/logging.h"
+#include "common/grpc/trace.h"
+#include "spdlog/sinks/ostream_sink.h"
+#include "spdlog/spdlog.h"
 
 namespace burnout::grpcx {
 namespace {
@@ -79,6 +83,45 @@ TEST(MetricsTest, HistogramsAreCumulativeAndLabelsEscaped) {
   EXPECT_EQ(samples.at("test_seconds_bucket{" + l + R"(,le="10"})"), 1);
   EXPECT_EQ(samples.at("test_seconds_bucket{" + l + R"(,le="+Inf"})"), 2);
   EXPECT_EQ(samples.at("test_total"), 2);
+}
+
+TEST(TraceTest, ParsesW3cTraceparentAndRefusesTheRest) {
+  std::string trace, parent;
+  EXPECT_TRUE(ParseTraceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", &trace, &parent));
+  EXPECT_EQ(trace, "4bf92f3577b34da6a3ce929d0e0e4736");
+  EXPECT_EQ(parent, "00f067aa0ba902b7");
+  for (const char* bad : {"", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7",
+                          "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
+                          "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01",
+                          "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01",
+                          "01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+                          "00-4bf92f3577b34da6a3ce929d0e0e473x-00f067aa0ba902b7-01"}) {
+    EXPECT_FALSE(ParseTraceparent(bad, &trace, &parent)) << bad;
+  }
+  const std::string t = NewTraceId(), s = NewSpanId();
+  EXPECT_TRUE(ParseTraceparent("00-" + t + "-" + s + "-01", &trace, &parent)) << t << " " << s;
+}
+
+TEST(LoggingTest, JsonLinesKeepSpansAsObjectsAndEscapeTheRest) {
+  std::ostringstream out;
+  auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(out);
+  auto previous = spdlog::default_logger();
+  spdlog::set_default_logger(std::make_shared<spdlog::logger>("test", sink));
+  setenv("BURNOUT_LOG_FORMAT", "json", 1);
+  ASSERT_TRUE(InitLogging("burnout-test", "info").ok());
+  spdlog::info("a \"quoted\" message\nwith a newline");
+  spdlog::info("{\"span\":\"/x/Y\",\"trace_id\":\"abc\"}");
+  unsetenv("BURNOUT_LOG_FORMAT");
+  ASSERT_TRUE(InitLogging("burnout-test", "info").ok());
+  spdlog::set_default_logger(previous);
+  std::istringstream lines(out.str());
+  std::string first, second;
+  std::getline(lines, first);
+  std::getline(lines, second);
+  EXPECT_NE(first.find(R"("service":"burnout-test","level":"info","msg":"a \"quoted\" message\nwith a newline"})"),
+            std::string::npos) << first;
+  EXPECT_NE(second.find(R"("msg":{"span":"/x/Y","trace_id":"abc"}})"), std::string::npos) << second;
+  EXPECT_EQ(first.rfind("{\"time\":\"", 0), 0u) << first;
 }
 
 TEST(MetricsTest, AnUnusableAddressIsAnError) {

@@ -3,6 +3,9 @@
 // the orchestrator killed with SIGKILL, bad configs and models.
 #include <gtest/gtest.h>
 #include <httplib.h>
+
+#include <array>
+#include <regex>
 #include <signal.h>
 #include <sys/wait.h>
 
@@ -478,6 +481,52 @@ TEST_F(StackTest, EveryServiceServesMetricsThatParse) {
       EXPECT_NE(res->body.find(R"(burnout_rpc_duration_seconds_count{service="burnout.v1.BurnoutRisk",method="/burnout.v1.BurnoutRisk/Assess"})"),
                 std::string::npos);
     }
+  }
+}
+
+// W3C trace context through every hop: a client's traceparent reaches the orchestrator, and the
+// analyzers, fusion and temporal log spans of the same trace whose parent is the orchestrator's.
+TEST_F(StackTest, ATraceparentIsCarriedThroughEveryHopAndEachSpanLogged) {
+  const std::string trace = "4bf92f3577b34da6a3ce929d0e0e4736";
+  {
+    auto channel = burnout::grpcx::MakeChannel(
+        "127.0.0.1:" + std::to_string(std::stoi(Slurp(run_ / "orchestrator.port"))), 0);
+    auto stub = burnout::v1::BurnoutRisk::NewStub(channel);
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("traceparent", "00-" + trace + "-00f067aa0ba902b7-01");
+    ctx.AddMetadata("authorization",
+                    "Bearer " + burnout::auth::LocalToken(run_.string(), "it").value());
+    burnout::v1::AssessRequest req;
+    req.set_user_id("it");
+    req.set_text("a traced entry about a long and tiring week");
+    burnout::v1::Assessment a;
+    ASSERT_TRUE(stub->Assess(&ctx, req, &a).ok());
+  }
+  const std::regex span(R"re(\{"span":"([^"]+)","trace_id":"(\w+)","span_id":"(\w+)","parent_id":"(\w*)")re");
+  auto spans_of = [&](const std::string& service) {
+    std::vector<std::array<std::string, 3>> out;  // method, span, parent
+    std::istringstream in(Slurp(run_ / (service + ".log")));
+    for (std::string line; std::getline(in, line);) {
+      std::smatch m;
+      if (std::regex_search(line, m, span) && m[2] == trace) out.push_back({m[1], m[3], m[4]});
+    }
+    return out;
+  };
+  std::string orchestrator_span;
+  for (int i = 0; i < 100 && orchestrator_span.empty(); ++i) {
+    for (const auto& s : spans_of("orchestrator")) {
+      if (s[0] == "/burnout.v1.BurnoutRisk/Assess") {
+        EXPECT_EQ(s[2], "00f067aa0ba902b7");
+        orchestrator_span = s[1];
+      }
+    }
+    if (orchestrator_span.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_FALSE(orchestrator_span.empty()) << Slurp(run_ / "orchestrator.log");
+  for (const char* service : {"text", "fusion", "temporal"}) {
+    const auto spans = spans_of(service);
+    ASSERT_FALSE(spans.empty()) << service << "\n" << Slurp(run_ / (std::string(service) + ".log"));
+    for (const auto& s : spans) EXPECT_EQ(s[2], orchestrator_span) << service << " " << s[0];
   }
 }
 
