@@ -23,15 +23,19 @@ case "$cmd" in
     chmod 700 "$dir"
     if [ ! -f "$dir/data/PG_VERSION" ]; then
       as_owner "$bin/initdb" -D "$dir/data" -U burnout --auth=trust -E UTF8 >"$dir/initdb.log" 2>&1
+      # PG_TRUST_NET (e.g. 10.77.0.0/24): also trust that network (the many-nodes test).
+      if [ -n "${PG_TRUST_NET:-}" ]; then
+        echo "host all all $PG_TRUST_NET trust" | as_owner tee -a "$dir/data/pg_hba.conf" >/dev/null
+      fi
     fi
     if ! as_owner "$bin/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
       as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
-        -o "-p $port -k $dir -c listen_addresses=127.0.0.1" start >/dev/null
+        -o "-p $port -k $dir -c listen_addresses=${PG_LISTEN:-127.0.0.1}" start >/dev/null
     fi
     as_owner "$bin/psql" -h "$dir" -p "$port" -U burnout -d postgres -tAc \
       "SELECT 1 FROM pg_database WHERE datname = 'burnout'" | grep -q 1 ||
       as_owner "$bin/createdb" -h "$dir" -p "$port" -U burnout burnout
-    echo "postgresql://burnout@127.0.0.1:$port/burnout"
+    echo "postgresql://burnout@${PG_LISTEN:-127.0.0.1}:$port/burnout"
     ;;
   stop)
     if [ -f "$dir/data/PG_VERSION" ]; then
