@@ -218,6 +218,14 @@ class Session final
     }
     if (a.store) {
       Ref();
+      // What the session had to drop, for /metrics (its report carries the same counters).
+      const auto& k = a.store->report.counters();
+      auto& metrics = grpcx::Metrics::Get();
+      metrics.Count("burnout_sessions_ended_total", {});
+      metrics.Count("burnout_session_drops_total", {{"what", "frames_skipped"}}, k.frames_skipped());
+      metrics.Count("burnout_session_drops_total", {{"what", "audio_chunks_dropped"}},
+                    k.audio_chunks_dropped());
+      metrics.Count("burnout_session_drops_total", {{"what", "updates_dropped"}}, k.updates_dropped());
       auto task = [this, summary = std::move(*a.store), user_id = core_.user_id(),
                    session_id = core_.session_id()]() mutable {
         auto stored = hub_->deps_.assessor->StoreSession(

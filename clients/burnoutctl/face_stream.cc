@@ -79,7 +79,7 @@ absl::Status Watch(const WatchOptions& o,
                    const std::function<void(const burnout::v1::FaceFrameResult&)>& on_result) {
   auto source = FrameSource::Open(o);
   if (!source.ok()) return source.status();
-  auto stub = burnout::v1::FaceAnalyzer::NewStub(grpcx::MakeChannel(o.target, 16 << 20));
+  auto stub = burnout::v1::FaceAnalyzer::NewStub(grpcx::MakeChannel(o.target, 16 << 20, o.tls));
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(o.timeout_ms));
   auto stream = stub->AnalyzeStream(&ctx);

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "burnout/v1/config.pb.h"
 #include "absl/status/status.h"
 #include "burnout/v1/face.pb.h"
 
@@ -14,6 +15,7 @@ namespace burnout::ctl {
 
 struct WatchOptions {
   std::string target;               // the face service
+  burnout::v1::TlsConfig tls;  // toward the service (the stack's client certificate)
   std::string video;                // a video file OpenCV can read (e.g. MJPEG .avi) ...
   int camera = -1;                  // ... or a camera index ...
   std::vector<std::string> images;  // ... or still images, each sent `repeat` times

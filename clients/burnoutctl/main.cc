@@ -181,6 +181,13 @@ int main(int argc, char** argv) {
     return all_ready ? 0 : 3;
   }
 
+  if (listen->parsed() || watch->parsed()) {
+    if (auto loaded_stack = ctl::LoadStack(stack); loaded_stack.ok()) {
+      const v1::TlsConfig tls = ctl::ClientTls(loaded_stack->run_dir());
+      if (lo.tls.ca_file().empty()) lo.tls = tls;
+      if (wo.tls.ca_file().empty()) wo.tls = tls;
+    }
+  }
   if (listen->parsed()) {
     if (lo.target.empty()) {
       auto addr = ctl::ServiceAddress(stack, "voice");

@@ -13,6 +13,19 @@
 
 namespace burnout::ctl {
 
+// The stack's TLS files, passed from burnoutctl to burnout-stream (see ClientTls).
+inline void AddTlsOptions(CLI::App* sc, burnout::v1::TlsConfig* tls) {
+  sc->add_option("--tls_ca", *tls->mutable_ca_file(), "CA the service's certificate chains to");
+  sc->add_option("--tls_cert", *tls->mutable_cert_file(), "client certificate (mutual TLS)");
+  sc->add_option("--tls_key", *tls->mutable_key_file(), "its private key");
+}
+
+inline void AppendTls(const burnout::v1::TlsConfig& tls, std::vector<std::string>* a) {
+  if (!tls.ca_file().empty()) a->insert(a->end(), {"--tls_ca", tls.ca_file()});
+  if (!tls.cert_file().empty()) a->insert(a->end(), {"--tls_cert", tls.cert_file()});
+  if (!tls.key_file().empty()) a->insert(a->end(), {"--tls_key", tls.key_file()});
+}
+
 inline void AddListenOptions(CLI::App* sc, ListenOptions* lo, bool* fast, bool* json) {
   sc->add_option("--audio", lo->wav_path, "the WAV file to stream")->required();
   sc->add_option("--voice", lo->target, "voice service address (default: the running stack's)");
@@ -21,6 +34,7 @@ inline void AddListenOptions(CLI::App* sc, ListenOptions* lo, bool* fast, bool* 
   sc->add_option("--hop_ms", lo->hop_ms, "a result every hop (0: service default)");
   sc->add_option("--chunk_ms", lo->chunk_ms, "audio per message")->capture_default_str();
   sc->add_flag("--json", *json, "print each result as proto JSON");
+  AddTlsOptions(sc, &lo->tls);
 }
 
 // The command line that gives `burnout-stream listen` the same options (after the subcommand).
@@ -30,6 +44,7 @@ inline std::vector<std::string> ListenArguments(const ListenOptions& lo, bool fa
                                 "--chunk_ms", std::to_string(lo.chunk_ms)};
   if (fast) a.push_back("--fast");
   if (json) a.push_back("--json");
+  AppendTls(lo.tls, &a);
   return a;
 }
 
@@ -46,6 +61,7 @@ inline void AddWatchOptions(CLI::App* sc, WatchOptions* wo, bool* fast, bool* js
   sc->add_option("--every", wo->analyze_every_n, "analyse every N-th frame (0: service default)");
   sc->add_option("--window_ms", wo->window_ms, "rolling window (0: service default)");
   sc->add_flag("--json", *json, "print each result as proto JSON");
+  AddTlsOptions(sc, &wo->tls);
 }
 
 // The command line that gives `burnout-stream watch` the same options (after the subcommand).
@@ -60,6 +76,7 @@ inline std::vector<std::string> WatchArguments(const WatchOptions& wo, bool fast
   if (fast) a.push_back("--fast");
   if (wo.raw) a.push_back("--raw");
   if (json) a.push_back("--json");
+  AppendTls(wo.tls, &a);
   return a;
 }
 

@@ -20,7 +20,7 @@ absl::Status Listen(const ListenOptions& o,
                     const std::function<void(const burnout::v1::VoiceWindowResult&)>& on_result) {
   auto decoded = audio::DecodeAudioFile(o.wav_path);
   if (!decoded.ok()) return decoded.status();
-  auto stub = burnout::v1::VoiceAnalyzer::NewStub(grpcx::MakeChannel(o.target, 4 << 20));
+  auto stub = burnout::v1::VoiceAnalyzer::NewStub(grpcx::MakeChannel(o.target, 4 << 20, o.tls));
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(o.timeout_ms));
   auto stream = stub->AnalyzeStream(&ctx);

@@ -6,6 +6,7 @@
 #include <functional>
 #include <string>
 
+#include "burnout/v1/config.pb.h"
 #include "absl/status/status.h"
 #include "burnout/v1/voice.pb.h"
 
@@ -13,6 +14,7 @@ namespace burnout::ctl {
 
 struct ListenOptions {
   std::string target;   // the voice service
+  burnout::v1::TlsConfig tls;  // toward the service (the stack's client certificate)
   std::string wav_path;
   bool realtime = true; // pace chunks at the audio's own rate
   int chunk_ms = 100;
