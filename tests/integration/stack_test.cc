@@ -25,7 +25,9 @@
 #include "burnout/v1/burnout_risk.grpc.pb.h"
 #include "burnout/v1/burnout_risk.pb.h"
 #include "burnout/v1/text.grpc.pb.h"
+#include "absl/strings/escaping.h"
 #include "common/auth/token.h"
+#include "nlohmann/json.hpp"
 #include "common/grpc/channel.h"
 #include "common/grpc/health_client.h"
 #include "tests/testing/service_process.h"
@@ -528,6 +530,55 @@ TEST_F(StackTest, ATraceparentIsCarriedThroughEveryHopAndEachSpanLogged) {
     ASSERT_FALSE(spans.empty()) << service << "\n" << Slurp(run_ / (std::string(service) + ".log"));
     for (const auto& s : spans) EXPECT_EQ(s[2], orchestrator_span) << service << " " << s[0];
   }
+}
+
+// burnout-web over the running stack: its static page, the local sign-in, and the JSON API
+// with proto JSON in and out, errors as JSON with the gRPC code, tokens passed through.
+TEST_F(StackTest, TheWebJsonApiServesTheStackWithTheCallersToken) {
+  burnout::testutil::ServiceProcess web;
+  web.Start("burnout-web",
+            "--listen 127.0.0.1:0 --static_dir clients/web/static --orchestrator 127.0.0.1:" +
+                std::to_string(std::stoi(Slurp(run_ / "orchestrator.port"))) + " --dev_issuer_dir " +
+                run_.string(),
+            run_ / "web.port", run_ / "web.log");
+  ASSERT_GT(web.port, 0);
+  httplib::Client http("127.0.0.1", web.port);
+  auto page = http.Get("/");
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->status, 200);
+  EXPECT_NE(page->body.find("not a diagnosis"), std::string::npos);
+  auto signin = http.Post("/api/v1/SignIn", R"({"user_id":"webby"})", "application/json");
+  ASSERT_TRUE(signin);
+  ASSERT_EQ(signin->status, 200) << signin->body;
+  const auto token = nlohmann::json::parse(signin->body).at("token").get<std::string>();
+  const httplib::Headers auth = {{"Authorization", "Bearer " + token}};
+  const std::string text = absl::Base64Escape("Exhausted again, the deadlines never stop.");
+  auto assessed = http.Post("/api/v1/Assess", auth,
+                            R"({"user_id":"webby","request_id":"web-1","text":")" + text + R"("})",
+                            "application/json");
+  ASSERT_TRUE(assessed);
+  ASSERT_EQ(assessed->status, 200) << assessed->body;
+  const auto a = nlohmann::json::parse(assessed->body);
+  EXPECT_FALSE(a.at("notice").get<std::string>().empty());
+  EXPECT_TRUE(a.at("risk").contains("calibrated_probabilities"));
+  auto history = http.Post("/api/v1/GetHistory", auth, R"({"user_id":"webby"})", "application/json");
+  ASSERT_TRUE(history);
+  EXPECT_EQ(history->status, 200);
+  EXPECT_EQ(nlohmann::json::parse(history->body).at("assessments").size(), 1u);
+  // Another person's data, no token, a bad body, an unknown method.
+  auto other = http.Post("/api/v1/GetHistory", auth, R"({"user_id":"it"})", "application/json");
+  EXPECT_EQ(other->status, 403);
+  EXPECT_EQ(nlohmann::json::parse(other->body).at("code"), "PERMISSION_DENIED");
+  auto anonymous = http.Post("/api/v1/GetHistory", R"({"user_id":"webby"})", "application/json");
+  EXPECT_EQ(anonymous->status, 401);
+  EXPECT_EQ(nlohmann::json::parse(anonymous->body).at("code"), "UNAUTHENTICATED");
+  auto bad = http.Post("/api/v1/GetHistory", auth, R"({"user_id": 5, "nope": true})", "application/json");
+  EXPECT_EQ(bad->status, 400);
+  EXPECT_EQ(nlohmann::json::parse(bad->body).at("code"), "INVALID_ARGUMENT");
+  auto unknown = http.Post("/api/v1/DropTables", auth, "{}", "application/json");
+  EXPECT_EQ(unknown->status, 404);
+  EXPECT_EQ(http.Get("/readyz")->status, 200);
+  EXPECT_NE(http.Get("/metrics")->body.find("burnout_web_requests_total"), std::string::npos);
 }
 
 TEST_F(StackTest, ZDeleteRemovesTheUsersData) {  // runs last: it empties the history

@@ -1,0 +1,143 @@
+#include "clients/web/web_api.h"
+
+#include <chrono>
+#include <functional>
+#include <map>
+
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/util/json_util.h"
+
+namespace burnout::web {
+namespace {
+
+using Stub = burnout::v1::BurnoutRisk::StubInterface;
+
+const char* CodeName(grpc::StatusCode c) {
+  static const char* kNames[] = {"OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT",
+                                 "DEADLINE_EXCEEDED", "NOT_FOUND", "ALREADY_EXISTS",
+                                 "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION",
+                                 "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL",
+                                 "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"};
+  const int i = static_cast<int>(c);
+  return i >= 0 && i < 17 ? kNames[i] : "UNKNOWN";
+}
+
+std::string JsonString(const std::string& v) {
+  std::string out = "\"";
+  for (char c : v) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof(buf), "\\u%04x", c);
+          out += buf;
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out + "\"";
+}
+
+using Handler = std::function<ApiResponse(Stub*, const std::string&, const std::string&, int)>;
+
+// One unary method: parse the request, call with the caller's token and a deadline, print.
+template <typename Req, typename Resp>
+Handler Unary(grpc::Status (Stub::*method)(grpc::ClientContext*, const Req&, Resp*)) {
+  return [method](Stub* stub, const std::string& body, const std::string& authorization,
+                  int timeout_ms) -> ApiResponse {
+    Req request;
+    google::protobuf::util::JsonParseOptions parse;
+    parse.ignore_unknown_fields = false;
+    if (!body.empty()) {
+      const auto parsed = google::protobuf::util::JsonStringToMessage(body, &request, parse);
+      if (!parsed.ok()) {
+        return {400, ErrorJson(grpc::StatusCode::INVALID_ARGUMENT,
+                               absl::StrCat("the body is not a ", request.GetDescriptor()->full_name(),
+                                            " in proto JSON: ", std::string(parsed.message())))};
+      }
+    }
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(timeout_ms));
+    if (!authorization.empty()) ctx.AddMetadata("authorization", authorization);
+    Resp response;
+    const grpc::Status s = (stub->*method)(&ctx, request, &response);
+    if (!s.ok()) return {HttpStatusFor(s.error_code()), ErrorJson(s.error_code(), s.error_message())};
+    google::protobuf::util::JsonPrintOptions print;
+    print.preserve_proto_field_names = true;
+    print.always_print_primitive_fields = true;
+    std::string out;
+    (void)google::protobuf::util::MessageToJsonString(response, &out, print);
+    return {200, out};
+  };
+}
+
+const std::vector<std::pair<std::string, Handler>>& Table() {
+  static const auto* table = new std::vector<std::pair<std::string, Handler>>{
+      {"Assess", Unary(&Stub::Assess)},
+      {"GetHistory", Unary(&Stub::GetHistory)},
+      {"GetTrend", Unary(&Stub::GetTrend)},
+      {"Export", Unary(&Stub::Export)},
+      {"DeleteUserData", Unary(&Stub::DeleteUserData)},
+      {"GetCheckInForm", Unary(&Stub::GetCheckInForm)},
+      {"CheckIn", Unary(&Stub::CheckIn)},
+      {"GetCheckIns", Unary(&Stub::GetCheckIns)},
+      {"GetBaseline", Unary(&Stub::GetBaseline)},
+      {"GetAlerts", Unary(&Stub::GetAlerts)},
+      {"GetSummary", Unary(&Stub::GetSummary)},
+      {"GetOrgSummary", Unary(&Stub::GetOrgSummary)},
+      {"SetGroup", Unary(&Stub::SetGroup)},
+      {"GetAuditLog", Unary(&Stub::GetAuditLog)},
+  };
+  return *table;
+}
+
+}  // namespace
+
+int HttpStatusFor(grpc::StatusCode code) {
+  switch (code) {
+    case grpc::StatusCode::OK: return 200;
+    case grpc::StatusCode::INVALID_ARGUMENT:
+    case grpc::StatusCode::OUT_OF_RANGE:
+    case grpc::StatusCode::FAILED_PRECONDITION: return 400;
+    case grpc::StatusCode::UNAUTHENTICATED: return 401;
+    case grpc::StatusCode::PERMISSION_DENIED: return 403;
+    case grpc::StatusCode::NOT_FOUND: return 404;
+    case grpc::StatusCode::ALREADY_EXISTS:
+    case grpc::StatusCode::ABORTED: return 409;
+    case grpc::StatusCode::RESOURCE_EXHAUSTED: return 429;
+    case grpc::StatusCode::CANCELLED: return 499;
+    case grpc::StatusCode::UNIMPLEMENTED: return 501;
+    case grpc::StatusCode::UNAVAILABLE: return 503;
+    case grpc::StatusCode::DEADLINE_EXCEEDED: return 504;
+    default: return 500;
+  }
+}
+
+std::string ErrorJson(grpc::StatusCode code, const std::string& message) {
+  return absl::StrCat("{\"code\":\"", CodeName(code), "\",\"message\":", JsonString(message), "}");
+}
+
+WebApi::WebApi(std::shared_ptr<Stub> stub, int timeout_ms)
+    : stub_(std::move(stub)), timeout_ms_(timeout_ms) {}
+
+std::vector<std::string> WebApi::Methods() const {
+  std::vector<std::string> out;
+  for (const auto& [name, h] : Table()) out.push_back(name);
+  return out;
+}
+
+ApiResponse WebApi::Call(const std::string& method, const std::string& json_body,
+                         const std::string& authorization) const {
+  for (const auto& [name, handler] : Table()) {
+    if (name == method) return handler(stub_.get(), json_body, authorization, timeout_ms_);
+  }
+  return {404, ErrorJson(grpc::StatusCode::NOT_FOUND,
+                         absl::StrCat("no API method \"", method, "\" (GET /api/v1 lists them)"))};
+}
+
+}  // namespace burnout::web
