@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include <httplib.h>
 #include "common/auth/token.h"
 #include "absl/strings/str_split.h"
 #include "common/config/config.h"
@@ -37,8 +38,26 @@ const std::map<std::string, std::string>& Readiness() {
       {"face", "burnout.v1.FaceAnalyzer"},
       {"fusion", "burnout.v1.Fusion"},
       {"temporal", "burnout.v1.Temporal"},
-      {"orchestrator", "burnout.v1.BurnoutRisk"}};
+      {"orchestrator", "burnout.v1.BurnoutRisk"},
+      {"web", "/readyz"}};  // HTTP: its /readyz
   return *m;
+}
+
+// A service's readiness over its own protocol: gRPC health, or HTTP /readyz for the web.
+absl::StatusOr<bool> Ready(const std::string& name, int port, const burnout::v1::TlsConfig& tls,
+                           std::chrono::milliseconds timeout) {
+  if (name == "web") {
+    httplib::Client http("127.0.0.1", port);
+    http.set_connection_timeout(timeout);
+    http.set_read_timeout(timeout);
+    auto res = http.Get("/readyz");
+    if (!res) return absl::UnavailableError("unreachable");
+    return res->status == 200;
+  }
+  auto channel = grpcx::MakeChannel(absl::StrCat("127.0.0.1:", port), 0, tls);
+  auto h = grpcx::CheckHealth(channel, Readiness().at(name), timeout);
+  if (!h.ok()) return h.status();
+  return *h == grpcx::Health::kServing;
 }
 
 std::string PathIn(const std::string& dir, const std::string& name, const std::string& ext) {
@@ -137,10 +156,9 @@ absl::Status WaitReady(const burnout::v1::StackService& svc, const std::string& 
     }
     *port = ReadInt(port_file);
     if (*port > 0) {
-      auto channel = grpcx::MakeChannel(absl::StrCat("127.0.0.1:", *port), 0, tls);
-      auto h = grpcx::CheckHealth(channel, Readiness().at(svc.name()), std::chrono::milliseconds(500));
-      if (h.ok() && *h == grpcx::Health::kServing) return absl::OkStatus();
-      last = h.ok() ? grpcx::HealthName(*h) : std::string(h.status().message());
+      auto ready = Ready(svc.name(), *port, tls, std::chrono::milliseconds(500));
+      if (ready.ok() && *ready) return absl::OkStatus();
+      last = ready.ok() ? "NOT_SERVING" : std::string(ready.status().message());
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
@@ -223,9 +241,11 @@ absl::StatusOr<burnout::v1::StackConfig> LoadStack(const StackOptions& o) {
       return absl::InvalidArgumentError(absl::StrCat(o.config_path, ": unknown service name \"",
                                                      s->name(), "\""));
     }
-    if (s->name() == "orchestrator" && i != c.services_size() - 1) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(o.config_path, ": the orchestrator must be the last service"));
+    const int last = c.services_size() - 1;
+    const bool web_last = c.services(last).name() == "web";
+    if (s->name() == "orchestrator" && i != last - (web_last ? 1 : 0)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          o.config_path, ": the orchestrator must be the last service (only web may follow it)"));
     }
     s->set_config(config::ResolveRelativeTo(o.config_path, s->config()));
     if (o.base_port >= 0) s->set_port(o.base_port == 0 ? 0 : o.base_port + i);
@@ -283,6 +303,20 @@ absl::Status Up(const StackOptions& o, std::string* report) {
                                        "--port_file", port_file,
                                        // /metrics, /livez, /readyz; the port in <port_file>.metrics
                                        "--metrics_listen", "127.0.0.1:0"};
+      if (svc.name() == "web") {
+        // An HTTP process: its own flags; the app's files beside the build, the local sign-in.
+        args = {"--listen", absl::StrCat("127.0.0.1:", want), "--port_file", port_file,
+                "--orchestrator", absl::StrCat("127.0.0.1:", ports["orchestrator"]),
+                "--static_dir", (fs::path(ExeDir()) / "../../clients/web/static").string(),
+                "--dev_issuer_dir", c.run_dir()};
+        if (o.tls) {
+          for (const auto& [flag, file] : std::vector<std::pair<std::string, std::string>>{
+                   {"--tls_ca", "ca.crt"}, {"--tls_cert", "client.crt"}, {"--tls_key", "client.key"}}) {
+            args.push_back(flag);
+            args.push_back((certs / file).string());
+          }
+        }
+      }
       if (svc.name() == "orchestrator") {
         for (const char* dep : {"text", "voice", "face", "fusion", "temporal"}) {
           if (ports.count(dep)) {
@@ -300,7 +334,7 @@ absl::Status Up(const StackOptions& o, std::string* report) {
         args.push_back("--auth_public_key");
         args.push_back(auth::LocalIssuerPublicKey(c.run_dir()));
       }
-      if (o.tls) {
+      if (o.tls && svc.name() != "web") {
         for (const auto& [flag, file] : std::vector<std::pair<std::string, std::string>>{
                  {"--tls_ca", "ca.crt"},
                  {"--tls_cert", svc.name() + ".crt"},
@@ -370,11 +404,18 @@ absl::StatusOr<std::vector<ServiceState>> Status(const StackOptions& o) {
     s.alive = Alive(s.pid, svc.binary());
     s.port = ReadInt(PathIn(c.run_dir(), svc.name(), ".port"));
     if (s.port > 0) {
-      auto channel = grpcx::MakeChannel(absl::StrCat("127.0.0.1:", s.port), 0, ClientTls(c.run_dir()));
-      for (auto [name, field] : {std::pair<std::string, std::string*>{"", &s.liveness},
-                                 {Readiness().at(svc.name()), &s.readiness}}) {
-        auto h = grpcx::CheckHealth(channel, name, std::chrono::milliseconds(1000));
-        *field = h.ok() ? grpcx::HealthName(*h) : absl::StrCat("unreachable");
+      if (svc.name() == "web") {
+        auto ready = Ready("web", s.port, {}, std::chrono::milliseconds(1000));
+        s.liveness = ready.ok() ? "SERVING" : "unreachable";
+        s.readiness = ready.ok() ? (*ready ? "SERVING" : "NOT_SERVING") : "unreachable";
+      } else {
+        auto channel =
+            grpcx::MakeChannel(absl::StrCat("127.0.0.1:", s.port), 0, ClientTls(c.run_dir()));
+        for (auto [name, field] : {std::pair<std::string, std::string*>{"", &s.liveness},
+                                   {Readiness().at(svc.name()), &s.readiness}}) {
+          auto h = grpcx::CheckHealth(channel, name, std::chrono::milliseconds(1000));
+          *field = h.ok() ? grpcx::HealthName(*h) : absl::StrCat("unreachable");
+        }
       }
     } else {
       s.liveness = s.readiness = "unreachable";
