@@ -57,7 +57,7 @@ TEST(ConfigTest, ShippedConfigsParse) {
   EXPECT_TRUE(LoadTextProto("config/temporal.textproto", &g).ok());
   EXPECT_TRUE(LoadTextProto("config/orchestrator.textproto", &o).ok());
   EXPECT_TRUE(LoadTextProto("config/stack.textproto", &s).ok());
-  EXPECT_EQ(s.services_size(), 6);
+  EXPECT_EQ(s.services_size(), 7);  // six gRPC services, then burnout-web
 }
 
 TEST(ConfigTest, ResolvesRelativePaths) {
