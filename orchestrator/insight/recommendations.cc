@@ -101,8 +101,9 @@ std::string FormatNumber(double v) {
   return absl::StrFormat("%.2f", v);
 }
 
-// The value as a reason shows it: "(0.71)", "(level 3 of 3)", "(21 days)", "(79 of 100)", "(z = 2.4)";
-// "" for an alert's 1.
+// The value as a reason shows it: "(0.71)", "(level 3 of 3)", "(21 days)", "(79 of 100)";
+// "" for an alert's 1 and for a deviation, whose reason already says how far from the usual it is
+// (a z-score means nothing to a tired reader).
 std::string ShownValue(const std::string& q, double v) {
   if (q == "risk_level") {
     return absl::StrFormat(" (level %d of 3)", static_cast<int>(std::lround(v)));
@@ -113,7 +114,7 @@ std::string ShownValue(const std::string& q, double v) {
     return absl::StrFormat(" (%d day%s)", d, d == 1 ? "" : "s");
   }
   if (absl::StartsWith(q, "checkin.")) return absl::StrFormat(" (%.0f of 100)", v);
-  if (absl::StartsWith(q, "z.")) return absl::StrFormat(" (z = %.1f)", v);
+  if (absl::StartsWith(q, "z.")) return "";
   return absl::StrCat(" (", FormatNumber(v), ")");
 }
 
