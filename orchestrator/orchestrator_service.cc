@@ -17,6 +17,12 @@ auto Into(Fn fn, Response* out) {
   };
 }
 
+std::string AuthorizationHeader(const grpc::ServerContextBase* ctx) {
+  const auto& md = ctx->client_metadata();
+  const auto it = md.find("authorization");
+  return it == md.end() ? std::string() : std::string(it->second.data(), it->second.size());
+}
+
 }  // namespace
 
 OrchestratorService::OrchestratorService(Assessor* assessor, SessionHub* sessions,
@@ -27,12 +33,6 @@ OrchestratorService::OrchestratorService(Assessor* assessor, SessionHub* session
       access_(access),
       executor_(worker_threads, max_queue),
       deadline_cap_ms_(deadline_cap_ms) {}
-
-std::string AuthorizationHeader(const grpc::ServerContextBase* ctx) {
-  const auto& md = ctx->client_metadata();
-  const auto it = md.find("authorization");
-  return it == md.end() ? std::string() : std::string(it->second.data(), it->second.size());
-}
 
 absl::StatusOr<Principal> OrchestratorService::Caller(const grpc::ServerContextBase* ctx) const {
   if (access_ == nullptr) return Principal{};
@@ -50,11 +50,13 @@ grpc::ServerUnaryReactor* OrchestratorService::PersonCall(grpc::CallbackServerCo
   const std::string actor = caller.ok() ? caller->Actor() : "unauthenticated";
   const bool audited = *action != '\0' && CheckUserId(user_id).ok();
   if (!allowed.ok()) {
-    // Refused before any work: the attempt is in the person's audit log, nothing else.
-    if (audited) assessor_->Audit(user_id, actor, action, allowed);
-    grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-    reactor->Finish(grpcx::ToGrpc(allowed));
-    return reactor;
+    // Refused before any work: the attempt goes to the person's audit log (written on the
+    // executor, like all store work, never on gRPC's threads), and nothing else happens.
+    return grpcx::ScheduleUnary(ctx, &executor_, deadline_cap_ms_, "orchestrator",
+                                [this, user_id, actor, action, audited, allowed](Deadline) {
+                                  if (audited) assessor_->Audit(user_id, actor, action, allowed);
+                                  return allowed;
+                                });
   }
   return grpcx::ScheduleUnary(
       ctx, &executor_, deadline_cap_ms_, "orchestrator",
