@@ -5,43 +5,13 @@
 #include <map>
 
 #include "absl/strings/str_cat.h"
+#include "common/grpc/wire_text.h"
 #include "google/protobuf/util/json_util.h"
 
 namespace burnout::web {
 namespace {
 
 using Stub = burnout::v1::BurnoutRisk::StubInterface;
-
-const char* CodeName(grpc::StatusCode c) {
-  static const char* kNames[] = {"OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT",
-                                 "DEADLINE_EXCEEDED", "NOT_FOUND", "ALREADY_EXISTS",
-                                 "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION",
-                                 "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL",
-                                 "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"};
-  const int i = static_cast<int>(c);
-  return i >= 0 && i < 17 ? kNames[i] : "UNKNOWN";
-}
-
-std::string JsonString(const std::string& v) {
-  std::string out = "\"";
-  for (char c : v) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof(buf), "\\u%04x", c);
-          out += buf;
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
-}
 
 using Handler = std::function<ApiResponse(Stub*, const std::string&, const std::string&, int)>;
 
@@ -119,7 +89,8 @@ int HttpStatusFor(grpc::StatusCode code) {
 }
 
 std::string ErrorJson(grpc::StatusCode code, const std::string& message) {
-  return absl::StrCat("{\"code\":\"", CodeName(code), "\",\"message\":", JsonString(message), "}");
+  return absl::StrCat("{\"code\":\"", grpcx::GrpcCodeName(code), "\",\"message\":\"",
+                      grpcx::JsonEscaped(message), "\"}");
 }
 
 WebApi::WebApi(std::shared_ptr<Stub> stub, int timeout_ms)

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/grpc/wire_text.h"
 #include "spdlog/pattern_formatter.h"
 #include "spdlog/spdlog.h"
 
@@ -22,22 +23,7 @@ class JsonMessage final : public spdlog::custom_flag_formatter {
       dest.append(v.data(), v.data() + v.size());
       return;
     }
-    std::string out = "\"";
-    for (char c : v) {
-      switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\t': out += "\\t"; break;
-        default:
-          if (static_cast<unsigned char>(c) < 0x20) {
-            out += absl::StrFormat("\\u%04x", c);
-          } else {
-            out += c;
-          }
-      }
-    }
-    out += "\"";
+    const std::string out = absl::StrCat("\"", JsonEscaped(v), "\"");
     dest.append(out.data(), out.data() + out.size());
   }
   std::unique_ptr<custom_flag_formatter> clone() const override {

@@ -11,6 +11,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
 #include "common/grpc/trace.h"
+#include "common/grpc/wire_text.h"
 #include "grpcpp/support/status.h"
 #include "spdlog/spdlog.h"
 
@@ -36,34 +37,6 @@ std::string Num(double v) {
   return absl::StrFormat("%.9g", v);
 }
 
-const char* CodeName(grpc::StatusCode c) {
-  static const char* kNames[] = {"OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT",
-                                 "DEADLINE_EXCEEDED", "NOT_FOUND", "ALREADY_EXISTS",
-                                 "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION",
-                                 "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL",
-                                 "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"};
-  const int i = static_cast<int>(c);
-  return i >= 0 && i < 17 ? kNames[i] : "UNKNOWN";
-}
-
-// JSON string contents.
-std::string Json(const std::string& v) {
-  std::string out;
-  for (char c : v) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += absl::StrFormat("\\u%04x", c);
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out;
-}
 
 class RpcInterceptor final : public grpc::experimental::Interceptor {
  public:
@@ -96,11 +69,11 @@ class RpcInterceptor final : public grpc::experimental::Interceptor {
         spdlog::info(
             "{{\"span\":\"{}\",\"trace_id\":\"{}\",\"span_id\":\"{}\",\"parent_id\":\"{}\","
             "\"service\":\"{}\",\"code\":\"{}\",\"ms\":{:.3f}}}",
-            Json(method_), span_.trace_id, span_.span_id, parent_, Json(service_),
-            CodeName(s.error_code()), seconds * 1000);
+            JsonEscaped(method_), span_.trace_id, span_.span_id, parent_, JsonEscaped(service_),
+            GrpcCodeName(s.error_code()), seconds * 1000);
       }
       Metrics& m = Metrics::Get();
-      m.Count("burnout_rpc_total", {{"service", service_}, {"method", method_}, {"code", CodeName(s.error_code())}});
+      m.Count("burnout_rpc_total", {{"service", service_}, {"method", method_}, {"code", GrpcCodeName(s.error_code())}});
       m.Observe("burnout_rpc_duration_seconds", {{"service", service_}, {"method", method_}}, seconds,
                 Metrics::LatencyBuckets());
     }
