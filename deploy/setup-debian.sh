@@ -10,7 +10,7 @@ PKGS=(
   libgrpc++-dev libgrpc-dev
   libtorch-dev libopenblas0-pthread
   libsqlite3-dev libabsl-dev libspdlog-dev libfmt-dev libssl-dev
-  libpqxx-dev postgresql libcpp-httplib-dev
+  libpqxx-dev postgresql libcpp-httplib-dev openssl iproute2
   libcli11-dev nlohmann-json3-dev libicu-dev libcld2-dev wordnet-base
   libsndfile1-dev libsoxr-dev
   espeak-ng praat alsa-utils

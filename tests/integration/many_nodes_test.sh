@@ -16,6 +16,7 @@ bin=$(realpath "${1:-build/bin}")
 skip() { echo "SKIP many_nodes_test: $*"; exit 0; }
 [ "$(id -u)" = 0 ] || skip "needs root for network namespaces"
 command -v ip >/dev/null || skip "no ip (iproute2)"
+command -v openssl >/dev/null || skip "no openssl"
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || skip "no PostgreSQL server programs"
 tag=bn$$
 work=$(mktemp -d /tmp/many_nodes.XXXXXX)
