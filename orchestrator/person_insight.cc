@@ -14,6 +14,7 @@
 #include "orchestrator/insight/baseline.h"
 #include "orchestrator/insight/calibration.h"
 #include "orchestrator/insight/cbi.h"
+#include "orchestrator/insight/passive_risk.h"
 
 namespace burnout::orchestrator {
 namespace {
@@ -134,16 +135,7 @@ std::string Points(double v) { return absl::StrFormat("%.0f", v); }
 
 }  // namespace
 
-double PassiveRisk(const Assessment& a) {
-  if (a.risk().abstained()) return -1;
-  if (a.trend_features_size() > 3) return a.trend_features(3);
-  double p = 0;
-  for (const auto& l : a.risk().calibrated_probabilities()) {
-    if (l.label() == "moderate") p += 0.5 * l.probability();
-    if (l.label() == "high") p += l.probability();
-  }
-  return p;
-}
+double PassiveRisk(const Assessment& a) { return insight::PassiveRisk(a).value_or(-1); }
 
 std::vector<std::pair<std::string, double>> BaselineQuantities(const Assessment& a) {
   std::vector<std::pair<std::string, double>> out;

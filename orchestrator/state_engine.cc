@@ -1,5 +1,7 @@
 #include "orchestrator/state_engine.h"
 
+#include "orchestrator/insight/passive_risk.h"
+
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -102,14 +104,7 @@ burnout::v1::StateDimensions ComputeState(
   return s;
 }
 
-float RiskScore(const burnout::v1::FuseResponse& risk) {
-  float score = 0;
-  for (const auto& p : risk.calibrated_probabilities()) {
-    if (p.label() == "moderate") score += 0.5f * p.probability();
-    if (p.label() == "high") score += p.probability();
-  }
-  return score;
-}
+float RiskScore(const burnout::v1::FuseResponse& risk) { return insight::RiskScoreOf(risk); }
 
 std::vector<float> TrendFeatures(const burnout::v1::StateDimensions& state, float risk_score,
                                  const EmotionProfile& e) {

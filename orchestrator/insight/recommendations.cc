@@ -1,5 +1,7 @@
 #include "orchestrator/insight/recommendations.h"
 
+#include "orchestrator/insight/passive_risk.h"
+
 #include <algorithm>
 #include <cmath>
 #include <set>
@@ -190,16 +192,8 @@ std::optional<double> RecommendationQuantity(const Assessment& a, const std::str
     return static_cast<double>(risk.level());
   }
   if (q == "risk") {
-    if (risk.abstained()) return std::nullopt;
-    if (auto v = TrendFeature(a, "risk")) return v;
-    // P(moderate) / 2 + P(high), as orchestrator::RiskScore.
-    if (risk.calibrated_probabilities_size() == 0) return std::nullopt;
-    double score = 0;
-    for (const auto& p : risk.calibrated_probabilities()) {
-      if (p.label() == "moderate") score += 0.5 * p.probability();
-      if (p.label() == "high") score += p.probability();
-    }
-    return Finite(score);
+    const std::optional<double> r = PassiveRisk(a);
+    return r ? Finite(*r) : std::nullopt;
   }
   if (q == "energy" || q == "stress" || q == "work") {
     if (!a.has_state()) return std::nullopt;

@@ -8,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/status/macros.h"
+#include "orchestrator/store/derived.h"
 #include "orchestrator/store/redact.h"
 
 namespace burnout::store {
@@ -206,16 +207,6 @@ int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-// The risk score is the trend vector's "risk" entry (orchestrator/state_engine.h).
-double RiskScore(const Assessment& a) {
-  return a.trend_features_size() > 3 ? a.trend_features(3) : 0.0;
-}
-
-bool HasSeries(const Assessment& a) {
-  return a.has_session() &&
-         (a.session().series_size() > 0 || a.session().fused_series_size() > 0);
 }
 
 pqxx::binarystring Bytes(const google::protobuf::Message& m) {
@@ -450,7 +441,7 @@ absl::Status PostgresStore::Put(const Assessment& in) {
     try {
       t.exec_prepared0("put_assessment", a.assessment_id(), a.user_id(), a.request_id(),
                        static_cast<int64_t>(a.created_at_ms()),
-                       static_cast<int>(a.risk().level()), RiskScore(a),
+                       static_cast<int>(a.risk().level()), StoredRiskScore(a),
                        static_cast<double>(a.risk().confidence()),
                        static_cast<double>(a.risk().uncertainty()),
                        static_cast<double>(a.state().energy()),
@@ -458,7 +449,7 @@ absl::Status PostgresStore::Put(const Assessment& in) {
                        static_cast<double>(a.state().work()),
                        static_cast<int>(a.trend().trend()),
                        absl::StrCat(a.risk().model().name(), "/", a.risk().model().version()),
-                       payload, HasSeries(a));
+                       payload, HasSessionSeries(a));
     } catch (const pqxx::unique_violation&) {
       return absl::AlreadyExistsError(absl::StrCat(
           "request_id \"", a.request_id(), "\" already stored for user \"", a.user_id(), "\""));
@@ -785,7 +776,7 @@ absl::StatusOr<RetentionCounts> PostgresStore::ApplyRetention(const RetentionPol
       if (p.session_series_days > 0) {
         for (const auto& row : t.exec_prepared("series_to_retire", before(p.session_series_days))) {
           BR_ASSIGN_OR_RETURN(Assessment a, ParsePayload(row[1]));
-          const bool had = HasSeries(a);
+          const bool had = HasSessionSeries(a);
           if (had) {
             a.mutable_session()->clear_series();
             a.mutable_session()->clear_fused_series();

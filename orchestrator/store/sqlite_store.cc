@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status/macros.h"
+#include "orchestrator/store/derived.h"
 #include "orchestrator/store/redact.h"
 
 namespace burnout::store {
@@ -143,11 +144,6 @@ int64_t NowMs() {
       .count();
 }
 
-// The risk score is the trend vector's "risk" entry (orchestrator/state_engine.h).
-double RiskScore(const Assessment& a) {
-  return a.trend_features_size() > 3 ? a.trend_features(3) : 0.0;
-}
-
 template <typename Proto = Assessment>
 absl::StatusOr<Proto> ParsePayload(sqlite3_stmt* stmt, int col) {
   Proto a;
@@ -164,11 +160,6 @@ std::string Serialized(const google::protobuf::Message& m) {
   std::string out;
   m.SerializeToString(&out);
   return out;
-}
-
-bool HasSeries(const Assessment& a) {
-  return a.has_session() &&
-         (a.session().series_size() > 0 || a.session().fused_series_size() > 0);
 }
 
 std::string ColumnText(sqlite3_stmt* st, int col) {
@@ -278,7 +269,7 @@ absl::Status SqliteStore::Put(const Assessment& in) {
     st.Bind(3, a.request_id());
     st.Bind(4, static_cast<int64_t>(a.created_at_ms()));
     st.Bind(5, static_cast<int64_t>(a.risk().level()));
-    st.Bind(6, RiskScore(a));
+    st.Bind(6, StoredRiskScore(a));
     st.Bind(7, static_cast<double>(a.risk().confidence()));
     st.Bind(8, static_cast<double>(a.risk().uncertainty()));
     st.Bind(9, static_cast<double>(a.state().energy()));
@@ -287,7 +278,7 @@ absl::Status SqliteStore::Put(const Assessment& in) {
     st.Bind(12, static_cast<int64_t>(a.trend().trend()));
     st.Bind(13, absl::StrCat(a.risk().model().name(), "/", a.risk().model().version()));
     st.BindBlob(14, payload);
-    st.Bind(15, static_cast<int64_t>(HasSeries(a)));
+    st.Bind(15, static_cast<int64_t>(HasSessionSeries(a)));
     const int rc = st.Step();
     if (rc == SQLITE_CONSTRAINT) {
       return fail(absl::AlreadyExistsError(absl::StrCat(
@@ -734,7 +725,7 @@ absl::StatusOr<RetentionCounts> SqliteStore::ApplyRetention(const RetentionPolic
         }
       }
       for (auto& [id, a] : rewrite) {
-        const bool had = HasSeries(a);
+        const bool had = HasSessionSeries(a);
         if (had) {
           a.mutable_session()->clear_series();
           a.mutable_session()->clear_fused_series();
