@@ -561,6 +561,43 @@ absl::StatusOr<burnout::v1::DeleteUserDataResponse> Assessor::Delete(const std::
   return out;
 }
 
+absl::StatusOr<Assessment> Assessor::Get(const burnout::v1::GetAssessmentRequest& request) {
+  BR_RETURN_IF_ERROR(CheckUserId(request.user_id()));
+  BR_RETURN_IF_ERROR(CheckOptionalId(request.assessment_id(), "assessment_id"));
+  BR_ASSIGN_OR_RETURN(auto a, deps_.store->FindById(request.user_id(), request.assessment_id()));
+  if (!a) {
+    return absl::NotFoundError(
+        absl::StrCat("no assessment \"", request.assessment_id(), "\" for this person"));
+  }
+  return *std::move(a);
+}
+
+absl::StatusOr<burnout::v1::DeleteAssessmentResponse> Assessor::DeleteOne(
+    const burnout::v1::DeleteAssessmentRequest& request) {
+  const std::string& user = request.user_id();
+  BR_RETURN_IF_ERROR(CheckUserId(user));
+  if (request.assessment_id().empty()) return absl::InvalidArgumentError("assessment_id is empty");
+  BR_RETURN_IF_ERROR(CheckOptionalId(request.assessment_id(), "assessment_id"));
+  BR_ASSIGN_OR_RETURN(bool deleted, deps_.store->DeleteAssessment(user, request.assessment_id()));
+  if (!deleted) {
+    return absl::NotFoundError(
+        absl::StrCat("no assessment \"", request.assessment_id(), "\" for this person"));
+  }
+  // The derived state is recomputed without it, as if it had never been made.
+  const int64_t now = NowMs();
+  BR_ASSIGN_OR_RETURN(Person person, LoadPerson(user, now));
+  BR_RETURN_IF_ERROR(
+      deps_.store->PutBaseline(BuildBaseline(user, person.history, options_.baseline, now)));
+  const std::vector<burnout::v1::Alert> alerts = ComputeAlerts(user, person.series, options_.alerts);
+  BR_RETURN_IF_ERROR(deps_.store->ReplaceAlerts(user, alerts));
+  BR_ASSIGN_OR_RETURN(auto all, deps_.store->Series(user, 0));
+  burnout::v1::DeleteAssessmentResponse out;
+  out.set_deleted(true);
+  out.set_assessments_left(static_cast<int>(all.size()));
+  out.set_alerts(static_cast<int>(alerts.size()));
+  return out;
+}
+
 burnout::v1::CheckInForm Assessor::CheckInForm() const { return MakeCheckInForm(); }
 
 absl::StatusOr<burnout::v1::CheckInResponse> Assessor::CheckIn(

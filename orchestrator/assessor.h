@@ -78,6 +78,11 @@ class Assessor {
   // Deletes everything of the person (assessments, check-ins, alerts, baseline, group
   // membership, audit entries), with no trace left in the store's files.
   absl::StatusOr<burnout::v1::DeleteUserDataResponse> Delete(const std::string& user_id);
+  // One stored assessment; NOT_FOUND when the person has none with that id.
+  absl::StatusOr<burnout::v1::Assessment> Get(const burnout::v1::GetAssessmentRequest& request);
+  // Deletes one assessment, then recomputes the person's baseline and alerts without it.
+  absl::StatusOr<burnout::v1::DeleteAssessmentResponse> DeleteOne(
+      const burnout::v1::DeleteAssessmentRequest& request);
 
   // The CBI form; a scored, stored check-in (INVALID_ARGUMENT naming the item for a bad
   // answer); the person's check-ins with their agreement with the passive estimate.

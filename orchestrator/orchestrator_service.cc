@@ -166,6 +166,21 @@ grpc::ServerUnaryReactor* OrchestratorService::DeleteUserData(grpc::CallbackServ
                     response);
 }
 
+grpc::ServerUnaryReactor* OrchestratorService::GetAssessment(
+    grpc::CallbackServerContext* ctx, const burnout::v1::GetAssessmentRequest* request,
+    burnout::v1::Assessment* response) {
+  return PersonCall(ctx, request->user_id(), "read",
+                    [this, request](Deadline) { return assessor_->Get(*request); }, response);
+}
+
+grpc::ServerUnaryReactor* OrchestratorService::DeleteAssessment(
+    grpc::CallbackServerContext* ctx, const burnout::v1::DeleteAssessmentRequest* request,
+    burnout::v1::DeleteAssessmentResponse* response) {
+  return PersonCall(ctx, request->user_id(), "delete_assessment",
+                    [this, request](Deadline) { return assessor_->DeleteOne(*request); },
+                    response);
+}
+
 grpc::ServerUnaryReactor* OrchestratorService::CheckIn(grpc::CallbackServerContext* ctx,
                                                    const burnout::v1::CheckInRequest* request,
                                                    burnout::v1::CheckInResponse* response) {

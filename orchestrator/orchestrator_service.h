@@ -35,6 +35,12 @@ class OrchestratorService final : public burnout::v1::BurnoutRisk::CallbackServi
   grpc::ServerUnaryReactor* Export(grpc::CallbackServerContext* ctx,
                                    const burnout::v1::ExportRequest* request,
                                    burnout::v1::ExportResponse* response) override;
+  grpc::ServerUnaryReactor* GetAssessment(grpc::CallbackServerContext* ctx,
+                                          const burnout::v1::GetAssessmentRequest* request,
+                                          burnout::v1::Assessment* response) override;
+  grpc::ServerUnaryReactor* DeleteAssessment(grpc::CallbackServerContext* ctx,
+                                             const burnout::v1::DeleteAssessmentRequest* request,
+                                             burnout::v1::DeleteAssessmentResponse* response) override;
   grpc::ServerUnaryReactor* DeleteUserData(grpc::CallbackServerContext* ctx,
                                            const burnout::v1::DeleteUserDataRequest* request,
                                            burnout::v1::DeleteUserDataResponse* response) override;

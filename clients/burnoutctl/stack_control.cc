@@ -308,6 +308,7 @@ absl::Status Up(const StackOptions& o, std::string* report) {
         args = {"--listen", absl::StrCat("127.0.0.1:", want), "--port_file", port_file,
                 "--orchestrator", absl::StrCat("127.0.0.1:", ports["orchestrator"]),
                 "--static_dir", (fs::path(ExeDir()) / "../../clients/web/static").string(),
+                "--models_dir", (fs::path(ExeDir()) / "../../models").string(),
                 "--dev_issuer_dir", c.run_dir()};
         if (o.tls) {
           for (const auto& [flag, file] : std::vector<std::pair<std::string, std::string>>{

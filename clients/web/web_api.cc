@@ -1,11 +1,17 @@
 #include "clients/web/web_api.h"
 
+#include <algorithm>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <functional>
 #include <map>
 
 #include "absl/strings/str_cat.h"
 #include "common/grpc/wire_text.h"
+#include "burnout/v1/model.pb.h"
+#include "google/protobuf/text_format.h"
 #include "google/protobuf/util/json_util.h"
 
 namespace burnout::web {
@@ -52,6 +58,8 @@ const std::vector<std::pair<std::string, Handler>>& Table() {
       {"GetHistory", Unary(&Stub::GetHistory)},
       {"GetTrend", Unary(&Stub::GetTrend)},
       {"Export", Unary(&Stub::Export)},
+      {"GetAssessment", Unary(&Stub::GetAssessment)},
+      {"DeleteAssessment", Unary(&Stub::DeleteAssessment)},
       {"DeleteUserData", Unary(&Stub::DeleteUserData)},
       {"GetCheckInForm", Unary(&Stub::GetCheckInForm)},
       {"CheckIn", Unary(&Stub::CheckIn)},
@@ -109,6 +117,35 @@ ApiResponse WebApi::Call(const std::string& method, const std::string& json_body
   }
   return {404, ErrorJson(grpc::StatusCode::NOT_FOUND,
                          absl::StrCat("no API method \"", method, "\" (GET /api/v1 lists them)"))};
+}
+
+std::string ModelsJson(const std::string& models_dir) {
+  namespace fs = std::filesystem;
+  std::vector<fs::path> manifests;
+  std::error_code ec;
+  for (fs::recursive_directory_iterator it(models_dir, ec), end; !ec && it != end; it.increment(ec)) {
+    if (it.depth() > 2) it.disable_recursion_pending();
+    if (it->is_regular_file() && it->path().filename() == "manifest.textproto") {
+      manifests.push_back(it->path());
+    }
+  }
+  std::sort(manifests.begin(), manifests.end());
+  google::protobuf::util::JsonPrintOptions print;
+  print.preserve_proto_field_names = true;
+  std::string out = "{\"models\":[";
+  int n = 0;
+  for (const auto& path : manifests) {
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    burnout::v1::ModelManifest m;
+    if (!google::protobuf::TextFormat::ParseFromString(text.str(), &m)) continue;
+    std::string json;
+    if (!google::protobuf::util::MessageToJsonString(m, &json, print).ok()) continue;
+    absl::StrAppend(&out, n++ ? "," : "", json);
+  }
+  absl::StrAppend(&out, "]}");
+  return out;
 }
 
 }  // namespace burnout::web

@@ -28,6 +28,10 @@ int HttpStatusFor(grpc::StatusCode code);
 // {"code": "<NAME>", "message": "..."}.
 std::string ErrorJson(grpc::StatusCode code, const std::string& message);
 
+// {"models": [ModelManifest, ...]}: every models_dir/<name>/<version>/manifest.textproto, in
+// path order; a manifest that does not parse is left out.
+std::string ModelsJson(const std::string& models_dir);
+
 class WebApi {
  public:
   // `timeout_ms` caps every call to the orchestrator.

@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "clients/web/web_api.h"
+#include "clients/web/web_session.h"
 #include "common/auth/token.h"
 #include "common/grpc/channel.h"
 #include "common/grpc/health_client.h"
@@ -33,7 +34,8 @@ int main(int argc, char** argv) {
   namespace fs = std::filesystem;
   using burnout::grpcx::Metrics;
   std::string listen = "127.0.0.1:7110", orchestrator = "127.0.0.1:7100", static_dir = "clients/web/static";
-  std::string port_file, dev_issuer_dir;
+  std::string port_file, dev_issuer_dir, models_dir = "models";
+  burnout::web::LiveOptions live_options;
   int timeout_ms = 30000;
   burnout::v1::TlsConfig tls;
   CLI::App app{"burnout-web: the browser app's files and JSON API over the orchestrator"};
@@ -42,6 +44,13 @@ int main(int argc, char** argv) {
   app.add_option("--static_dir", static_dir, "the app's built files")->capture_default_str();
   app.add_option("--port_file", port_file, "write the bound port here once serving");
   app.add_option("--timeout_ms", timeout_ms, "deadline of each orchestrator call")->capture_default_str();
+  app.add_option("--models_dir", models_dir, "model manifests shown by GET /api/v1/models")
+      ->capture_default_str();
+  app.add_option("--max_live_sessions", live_options.max_sessions, "live sessions carried at once")
+      ->capture_default_str();
+  app.add_option("--live_idle_ms", live_options.idle_ms,
+                 "a live session with no input and no reader this long is cancelled")
+      ->capture_default_str();
   app.add_option("--dev_issuer_dir", dev_issuer_dir,
                  "the development stack's run dir: enables POST /api/v1/SignIn (local sign-in)");
   app.add_option("--tls_ca", *tls.mutable_ca_file(), "CA of the orchestrator's certificate");
@@ -50,9 +59,17 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   auto channel = burnout::grpcx::MakeChannel(orchestrator, 64 << 20, tls);
-  burnout::web::WebApi api(burnout::v1::BurnoutRisk::NewStub(channel), timeout_ms);
+  std::shared_ptr<burnout::v1::BurnoutRisk::StubInterface> stub =
+      burnout::v1::BurnoutRisk::NewStub(channel);
+  burnout::web::WebApi api(stub, timeout_ms);
+  burnout::web::LiveSessions live(stub, live_options);
+  Metrics::Get().Gauge("burnout_web_live_sessions", {},
+                       [&live] { return static_cast<double>(live.open_sessions()); });
   httplib::Server srv;
   g_server = &srv;
+  // Each reader of a live session's events holds a thread while it streams.
+  srv.new_task_queue = [n = live_options.max_sessions + 16] { return new httplib::ThreadPool(n); };
+  srv.set_payload_max_length(64 << 20);
   auto json = [](httplib::Response& res, int status, const std::string& body) {
     res.status = status;
     res.set_content(body, "application/json");
@@ -77,6 +94,46 @@ int main(int argc, char** argv) {
       return;
     }
     json(res, 200, nlohmann::json{{"token", *token}, {"user_id", user}, {"role", role}}.dump());
+  });
+  srv.Get("/api/v1/models", [&](const httplib::Request&, httplib::Response& res) {
+    json(res, 200, burnout::web::ModelsJson(models_dir));
+  });
+  // Live sessions (web_session.h). Registered before the unary methods' pattern.
+  const auto auth = [](const httplib::Request& req) { return req.get_header_value("Authorization"); };
+  srv.Post("/api/v1/sessions", [&](const httplib::Request& req, httplib::Response& res) {
+    const auto r = live.Open(req.body, auth(req));
+    json(res, r.http_status, r.body);
+  });
+  srv.Post(R"(/api/v1/sessions/([A-Za-z0-9_-]+)/(input|finish))",
+           [&](const httplib::Request& req, httplib::Response& res) {
+             const auto r = req.matches[2] == "input" ? live.Input(req.matches[1], req.body, auth(req))
+                                                      : live.Finish(req.matches[1], auth(req));
+             json(res, r.http_status, r.body);
+           });
+  srv.Delete(R"(/api/v1/sessions/([A-Za-z0-9_-]+))", [&](const httplib::Request& req, httplib::Response& res) {
+    const auto r = live.Cancel(req.matches[1], auth(req));
+    json(res, r.http_status, r.body);
+  });
+  srv.Get(R"(/api/v1/sessions/([A-Za-z0-9_-]+)/events)", [&](const httplib::Request& req, httplib::Response& res) {
+    burnout::web::ApiResponse error;
+    std::shared_ptr<burnout::web::LiveSessions::Reader> reader = live.Attach(req.matches[1], auth(req), &error);
+    if (!reader) {
+      json(res, error.http_status, error.body);
+      return;
+    }
+    res.set_header("Cache-Control", "no-store");
+    res.set_chunked_content_provider("text/event-stream", [reader](size_t, httplib::DataSink& sink) {
+      if (auto e = reader->Next(std::chrono::seconds(5))) {
+        const std::string frame = burnout::web::LiveSessions::Format(*e);
+        return sink.write(frame.data(), frame.size());  // false: the browser went away
+      }
+      if (reader->done()) {
+        sink.done();
+        return true;
+      }
+      static constexpr char kKeepAlive[] = ": keep-alive\n\n";
+      return sink.write(kKeepAlive, sizeof kKeepAlive - 1);
+    });
   });
   srv.Post(R"(/api/v1/(\w+))", [&](const httplib::Request& req, httplib::Response& res) {
     const auto r = api.Call(req.matches[1], req.body, req.get_header_value("Authorization"));

@@ -133,6 +133,8 @@ const Prepared kStatements[] = {
     {"put_explanation",
      "INSERT INTO explanations (assessment_id, position, topic, text) VALUES ($1,$2,$3,$4)"},
     {"find_assessment", "SELECT payload FROM assessments WHERE user_id = $1 AND request_id = $2"},
+    {"find_by_id", "SELECT payload FROM assessments WHERE user_id = $1 AND id = $2"},
+    {"delete_assessment", "DELETE FROM assessments WHERE user_id = $1 AND id = $2"},
     {"history",
      "SELECT payload FROM assessments WHERE user_id = $1 AND created_at_ms >= $2 "
      "ORDER BY created_at_ms DESC, seq DESC LIMIT $3"},
@@ -486,6 +488,19 @@ absl::StatusOr<std::optional<Assessment>> PostgresStore::FindByRequestId(
   return out;
 }
 
+absl::StatusOr<std::optional<Assessment>> PostgresStore::FindById(
+    const std::string& user_id, const std::string& assessment_id) {
+  std::optional<Assessment> out;
+  BR_RETURN_IF_ERROR(WithConnection([&](pqxx::connection_base& c) -> absl::Status {
+    ReadOnce t(c);
+    const pqxx::result r = t.exec_prepared("find_by_id", user_id, assessment_id);
+    if (r.empty()) return absl::OkStatus();
+    BR_ASSIGN_OR_RETURN(out, ParsePayload(r[0][0]));
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
 absl::StatusOr<std::vector<Assessment>> PostgresStore::History(const std::string& user_id,
                                                                int limit, int64_t since_ms) {
   std::vector<Assessment> out;
@@ -753,6 +768,21 @@ absl::StatusOr<DeleteCounts> PostgresStore::DeleteUser(const std::string& user_i
     return Vacuum(c, kPersonTables);
   }));
   return counts;
+}
+
+absl::StatusOr<bool> PostgresStore::DeleteAssessment(const std::string& user_id,
+                                                     const std::string& assessment_id) {
+  bool deleted = false;
+  BR_RETURN_IF_ERROR(WithConnection([&](pqxx::connection_base& c) -> absl::Status {
+    {
+      pqxx::work t(c);
+      // Its modality results and explanations cascade.
+      deleted = t.exec_prepared("delete_assessment", user_id, assessment_id).affected_rows() > 0;
+      t.commit();
+    }
+    return deleted ? Vacuum(c, "assessments, modality_results, explanations") : absl::OkStatus();
+  }));
+  return deleted;
 }
 
 absl::StatusOr<RetentionCounts> PostgresStore::ApplyRetention(const RetentionPolicy& p) {

@@ -333,6 +333,21 @@ absl::StatusOr<std::optional<Assessment>> SqliteStore::FindByRequestId(
   return std::optional<Assessment>(std::move(*a));
 }
 
+absl::StatusOr<std::optional<Assessment>> SqliteStore::FindById(const std::string& user_id,
+                                                                const std::string& assessment_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Stmt st(db_, "SELECT payload FROM assessments WHERE user_id = ? AND id = ?");
+  if (!st.ok()) return absl::InternalError(st.Error());
+  st.Bind(1, user_id);
+  st.Bind(2, assessment_id);
+  const int rc = st.Step();
+  if (rc == SQLITE_DONE) return std::optional<Assessment>();
+  if (rc != SQLITE_ROW) return absl::UnavailableError(st.Error());
+  auto a = ParsePayload(st.get(), 0);
+  if (!a.ok()) return a.status();
+  return std::optional<Assessment>(std::move(*a));
+}
+
 absl::StatusOr<std::vector<Assessment>> SqliteStore::History(const std::string& user_id, int limit,
                                                              int64_t since_ms) {
   std::lock_guard<std::mutex> lock(mu_);
@@ -419,6 +434,24 @@ absl::StatusOr<DeleteCounts> SqliteStore::DeleteUser(const std::string& user_id)
   if (!s.ok()) return absl::UnavailableError(s.message());
   BR_RETURN_IF_ERROR(CheckpointTruncate());
   return counts;
+}
+
+absl::StatusOr<bool> SqliteStore::DeleteAssessment(const std::string& user_id,
+                                                   const std::string& assessment_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  int deleted = 0;
+  absl::Status s = Transaction([&]() -> absl::Status {
+    // Its modality results and explanations cascade; secure_delete zeroes the freed pages.
+    BR_ASSIGN_OR_RETURN(deleted, Run("DELETE FROM assessments WHERE user_id = ? AND id = ?",
+                                     [&](Stmt& st) {
+                                       st.Bind(1, user_id);
+                                       st.Bind(2, assessment_id);
+                                     }));
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return absl::UnavailableError(s.message());
+  if (deleted > 0) BR_RETURN_IF_ERROR(CheckpointTruncate());
+  return deleted > 0;
 }
 
 absl::StatusOr<std::vector<SeriesPoint>> SqliteStore::Series(const std::string& user_id,

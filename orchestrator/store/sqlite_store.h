@@ -38,6 +38,8 @@ class SqliteStore final : public AssessmentStore {
   absl::Status Put(const burnout::v1::Assessment& assessment) override;
   absl::StatusOr<std::optional<burnout::v1::Assessment>> FindByRequestId(
       const std::string& user_id, const std::string& request_id) override;
+  absl::StatusOr<std::optional<burnout::v1::Assessment>> FindById(
+      const std::string& user_id, const std::string& assessment_id) override;
   absl::StatusOr<std::vector<burnout::v1::Assessment>> History(const std::string& user_id,
                                                               int limit,
                                                               int64_t since_ms) override;
@@ -61,6 +63,8 @@ class SqliteStore final : public AssessmentStore {
   absl::Status Audit(const AuditEntry& entry) override;
   absl::StatusOr<std::vector<AuditEntry>> AuditLog(const std::string& user_id) override;
   absl::StatusOr<DeleteCounts> DeleteUser(const std::string& user_id) override;
+  absl::StatusOr<bool> DeleteAssessment(const std::string& user_id,
+                                        const std::string& assessment_id) override;
   absl::StatusOr<RetentionCounts> ApplyRetention(const RetentionPolicy& policy) override;
 
   int schema_version();

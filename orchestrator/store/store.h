@@ -86,6 +86,10 @@ class AssessmentStore {
   virtual absl::StatusOr<std::optional<burnout::v1::Assessment>> FindByRequestId(
       const std::string& user_id, const std::string& request_id) = 0;
 
+  // The person's assessment with that id, if any (another person's id reads as none).
+  virtual absl::StatusOr<std::optional<burnout::v1::Assessment>> FindById(
+      const std::string& user_id, const std::string& assessment_id) = 0;
+
   // Newest first; limit <= 0 means all.
   virtual absl::StatusOr<std::vector<burnout::v1::Assessment>> History(const std::string& user_id,
                                                                       int limit,
@@ -128,6 +132,11 @@ class AssessmentStore {
   // Deletes everything stored for the user, leaving no trace of it in the store's files
   // (nor its journal) when this returns OK.
   virtual absl::StatusOr<DeleteCounts> DeleteUser(const std::string& user_id) = 0;
+
+  // Deletes one of the person's assessments (false: none with that id), with DeleteUser's
+  // no-trace guarantee (the caller audits it).
+  virtual absl::StatusOr<bool> DeleteAssessment(const std::string& user_id,
+                                                const std::string& assessment_id) = 0;
 
   // Deletes what the policy no longer keeps, with DeleteUser's no-trace guarantee.
   virtual absl::StatusOr<RetentionCounts> ApplyRetention(const RetentionPolicy& policy) = 0;

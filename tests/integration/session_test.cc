@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <sstream>
 #include <thread>
@@ -21,7 +22,11 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include <httplib.h>
+
 #include "burnout/v1/burnout_risk.grpc.pb.h"
+#include "google/protobuf/util/json_util.h"
+#include "nlohmann/json.hpp"
 #include "grpcpp/grpcpp.h"
 #include "common/auth/token.h"
 #include "common/grpc/channel.h"
@@ -420,6 +425,116 @@ TEST_F(SessionTest, LiveUpdatesWhileStreamingThenTheSummaryIsStored) {
   EXPECT_EQ(history.assessments(0).assessment_id(), summary->assessment_id());
   EXPECT_EQ(history.assessments(0).session().series_size(), 2);
   EXPECT_EQ(history.assessments(0).session().fused_series_size(), report.fused_series_size());
+}
+
+// The browser's way in: burnout-web (started by `up`) carries a session over POST plus
+// server-sent events to StreamSession and back, bound to the token that opened it.
+TEST_F(SessionTest, TheWebCarriesASessionOverPostAndServerSentEvents) {
+  httplib::Client http("127.0.0.1", Port("web"));
+  http.set_read_timeout(120, 0);
+  auto sign_in = [&](const std::string& user) {
+    auto r = http.Post("/api/v1/SignIn", nlohmann::json{{"user_id", user}}.dump(), "application/json");
+    EXPECT_TRUE(r && r->status == 200);
+    return httplib::Headers{
+        {"Authorization", "Bearer " + nlohmann::json::parse(r->body).at("token").get<std::string>()}};
+  };
+  const auto auth = sign_in("weblive"), stranger = sign_in("stranger");
+  auto to_json = [](const google::protobuf::Message& m) {
+    std::string out;
+    EXPECT_TRUE(google::protobuf::util::MessageToJsonString(m, &out).ok());
+    return out;
+  };
+  const std::string open = to_json(Open("weblive", true, true).open());
+  // Someone else's session cannot be opened.
+  auto refused = http.Post("/api/v1/sessions", stranger, open, "application/json");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 403) << refused->body;
+  EXPECT_EQ(nlohmann::json::parse(refused->body).at("code"), "PERMISSION_DENIED");
+
+  auto opened = http.Post("/api/v1/sessions", auth, open, "application/json");
+  ASSERT_TRUE(opened);
+  ASSERT_EQ(opened->status, 200) << opened->body;
+  const auto started = nlohmann::json::parse(opened->body);
+  const std::string handle = started.at("handle");
+  const std::string session_id = started.at("started").at("session_id");
+  EXPECT_GE(handle.size(), 20u);
+
+  // Events, read as a browser's fetch() reads them, on their own connection.
+  std::mutex mu;
+  std::string events;
+  std::thread reader([&] {
+    httplib::Client sse("127.0.0.1", Port("web"));
+    sse.set_read_timeout(120, 0);
+    auto r = sse.Get(("/api/v1/sessions/" + handle + "/events").c_str(), auth,
+                     [&](const char* data, size_t n) {
+                       std::lock_guard<std::mutex> lock(mu);
+                       events.append(data, n);
+                       return true;
+                     });
+    EXPECT_TRUE(r && r->status == 200);
+  });
+  // The handle with another person's token is unknown, as is a made-up one.
+  EXPECT_EQ(http.Post(("/api/v1/sessions/" + handle + "/input").c_str(), stranger,
+                      R"({"requests":[]})", "application/json")->status, 404);
+  EXPECT_EQ(http.Post("/api/v1/sessions/not-a-handle/finish", auth, "", "application/json")->status, 404);
+
+  // 4 s of media in 200 ms batches, paced like a capture.
+  const auto media = Media(4, true, true, EpochMicros());
+  const auto start = Steady::now();
+  for (size_t i = 0; i < media.size();) {
+    const int64_t until = media[i].offset_us + 200000;
+    std::string batch = "{\"requests\":[";
+    for (bool first = true; i < media.size() && media[i].offset_us < until; ++i, first = false) {
+      batch += (first ? "" : ",") + to_json(media[i].request);
+    }
+    batch += "]}";
+    std::this_thread::sleep_until(start + std::chrono::microseconds(until));
+    auto in = http.Post(("/api/v1/sessions/" + handle + "/input").c_str(), auth, batch, "application/json");
+    ASSERT_TRUE(in);
+    ASSERT_EQ(in->status, 200) << in->body;
+  }
+  auto bad = http.Post(("/api/v1/sessions/" + handle + "/input").c_str(), auth,
+                       R"({"requests":[{"open":{"user_id":"weblive"}}]})", "application/json");
+  EXPECT_EQ(bad->status, 400) << bad->body;
+  auto finished = http.Post(("/api/v1/sessions/" + handle + "/finish").c_str(), auth, "", "application/json");
+  ASSERT_EQ(finished->status, 200) << finished->body;
+  reader.join();
+
+  // Parse the stream: "event: <kind>" / "data: <json>" blocks.
+  std::map<std::string, int> kinds;
+  nlohmann::json summary;
+  std::istringstream lines(events);
+  std::string line, kind;
+  while (std::getline(lines, line)) {
+    if (line.rfind("event: ", 0) == 0) kind = line.substr(7);
+    if (line.rfind("data: ", 0) == 0) {
+      ++kinds[kind];
+      const auto data = nlohmann::json::parse(line.substr(6));
+      if (kind == "summary") summary = data;
+      if (kind == "error") ADD_FAILURE() << data.dump();
+    }
+  }
+  EXPECT_GE(kinds["modality"], 5) << events.substr(0, 2000);
+  EXPECT_GE(kinds["fused"], 2);
+  ASSERT_EQ(kinds["summary"], 1);
+  EXPECT_EQ(summary.at("request_id"), session_id);
+  EXPECT_EQ(summary.at("session").at("ended"), "the client finished");
+
+  // Stored: read back through the web API by id, then deleted alone.
+  const std::string id = summary.at("assessment_id");
+  const std::string ref = nlohmann::json{{"user_id", "weblive"}, {"assessment_id", id}}.dump();
+  auto got = http.Post("/api/v1/GetAssessment", auth, ref, "application/json");
+  ASSERT_EQ(got->status, 200) << got->body;
+  EXPECT_EQ(nlohmann::json::parse(got->body).at("session").at("session_id"), session_id);
+  EXPECT_EQ(http.Post("/api/v1/GetAssessment", stranger, ref, "application/json")->status, 403);
+  auto del = http.Post("/api/v1/DeleteAssessment", auth, ref, "application/json");
+  ASSERT_EQ(del->status, 200) << del->body;
+  EXPECT_TRUE(nlohmann::json::parse(del->body).at("deleted").get<bool>());
+  EXPECT_EQ(http.Post("/api/v1/GetAssessment", auth, ref, "application/json")->status, 404);
+  EXPECT_EQ(http.Post("/api/v1/DeleteAssessment", auth, ref, "application/json")->status, 404);
+  // The finished session is forgotten once read: its handle is gone.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  EXPECT_EQ(http.Get(("/api/v1/sessions/" + handle + "/events").c_str(), auth)->status, 404);
 }
 
 TEST_F(SessionTest, FaceServiceKilledMidSessionIsMaskedAndTheSessionGoesOn) {

@@ -200,6 +200,28 @@ TEST_F(PostgresStoreTest, PutThenHistoryNewestFirstSurvivesReopen) {
   EXPECT_EQ(SqlInt("SELECT COUNT(*) FROM explanations"), 4);
 }
 
+TEST_F(PostgresStoreTest, FindByIdAndDeleteOneAssessment) {
+  auto s = Open();
+  ASSERT_TRUE(s->Put(Make("gone", "owl", 1000)).ok());
+  ASSERT_TRUE(s->Put(Make("kept", "owl", 2000)).ok());
+  ASSERT_TRUE(s->Put(Make("theirs", "other", 1500)).ok());
+  auto found = s->FindById("owl", "gone");
+  ASSERT_TRUE(found.ok()) << found.status();
+  ASSERT_TRUE(found->has_value());
+  EXPECT_EQ((*found)->created_at_ms(), 1000);
+  EXPECT_FALSE(s->FindById("other", "gone")->has_value());
+  EXPECT_FALSE(*s->DeleteAssessment("other", "gone"));
+  auto deleted = s->DeleteAssessment("owl", "gone");
+  ASSERT_TRUE(deleted.ok()) << deleted.status();
+  EXPECT_TRUE(*deleted);
+  EXPECT_FALSE(*s->DeleteAssessment("owl", "gone"));
+  EXPECT_FALSE(s->FindById("owl", "gone")->has_value());
+  EXPECT_EQ(s->History("owl", 0, 0)->size(), 1u);
+  EXPECT_EQ(s->History("other", 0, 0)->size(), 1u);
+  EXPECT_EQ(SqlInt("SELECT COUNT(*) FROM modality_results WHERE assessment_id = 'gone'"), 0);
+  EXPECT_EQ(SqlInt("SELECT COUNT(*) FROM explanations WHERE assessment_id = 'gone'"), 0);
+}
+
 TEST_F(PostgresStoreTest, RawTextIsDroppedUnlessConfigured) {
   {
     auto s = Open(false);

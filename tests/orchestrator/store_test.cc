@@ -311,6 +311,44 @@ TEST_F(StoreTest, DeleteLeavesNoTraceInTheDatabaseFileOrItsWal) {
   EXPECT_EQ(s->History("other", 0, 0)->size(), 1u);
 }
 
+// One assessment by id, then deleted alone: its rows and its journal words leave the file and
+// the WAL; the person's others, and another person's with the same id, stay.
+TEST_F(StoreTest, FindByIdAndDeleteOneAssessmentWithoutATrace) {
+  auto s = Open(true);
+  ASSERT_TRUE(s->Put(WithJournalEvidence("gone", "owl", 1000)).ok());
+  ASSERT_TRUE(s->Put(Make("kept", "owl", 2000)).ok());
+  ASSERT_TRUE(s->Put(Make("theirs", "other", 1500)).ok());
+  auto found = s->FindById("owl", "gone");
+  ASSERT_TRUE(found.ok()) << found.status();
+  ASSERT_TRUE(found->has_value());
+  EXPECT_EQ((*found)->created_at_ms(), 1000);
+  EXPECT_FALSE(s->FindById("other", "gone")->has_value());  // another person's id reads as none
+  EXPECT_FALSE(s->FindById("owl", "nope")->has_value());
+  ASSERT_NE((Slurp(path_) + Slurp(path_ + "-wal")).find("lavender"), std::string::npos);
+  auto wrong_person = s->DeleteAssessment("other", "gone");
+  ASSERT_TRUE(wrong_person.ok());
+  EXPECT_FALSE(*wrong_person);
+  auto deleted = s->DeleteAssessment("owl", "gone");
+  ASSERT_TRUE(deleted.ok()) << deleted.status();
+  EXPECT_TRUE(*deleted);
+  EXPECT_FALSE(*s->DeleteAssessment("owl", "gone"));
+  for (const std::string file : {path_, path_ + "-wal"}) {
+    EXPECT_EQ(Slurp(file).find("lavender"), std::string::npos) << file;
+  }
+  auto h = s->History("owl", 0, 0);
+  ASSERT_EQ(h->size(), 1u);
+  EXPECT_EQ((*h)[0].assessment_id(), "kept");
+  EXPECT_EQ(s->History("other", 0, 0)->size(), 1u);
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM modality_results WHERE assessment_id = 'gone'", -1, &st, nullptr);
+  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(st, 0), 0);  // cascaded
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+}
+
 TEST_F(StoreTest, RetentionDeletesEachClassByItsOwnAgeWithoutATrace) {
   auto s = Open(true);
   constexpr int64_t kDay = 86400000;
