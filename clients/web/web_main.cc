@@ -70,6 +70,7 @@ int main(int argc, char** argv) {
   // Each reader of a live session's events holds a thread while it streams.
   srv.new_task_queue = [n = live_options.max_sessions + 16] { return new httplib::ThreadPool(n); };
   srv.set_payload_max_length(64 << 20);
+  srv.set_tcp_nodelay(true);  // else Nagle and delayed ACKs add 40 ms to small responses
   auto json = [](httplib::Response& res, int status, const std::string& body) {
     res.status = status;
     res.set_content(body, "application/json");
