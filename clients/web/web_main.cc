@@ -71,6 +71,7 @@ int main(int argc, char** argv) {
   srv.new_task_queue = [n = live_options.max_sessions + 16] { return new httplib::ThreadPool(n); };
   srv.set_payload_max_length(64 << 20);
   srv.set_tcp_nodelay(true);  // else Nagle and delayed ACKs add 40 ms to small responses
+  srv.set_keep_alive_max_count(1000);  // a page load is ~20 requests on one connection
   auto json = [](httplib::Response& res, int status, const std::string& body) {
     res.status = status;
     res.set_content(body, "application/json");

@@ -298,9 +298,23 @@ export async function render(ctx) {
     addLog('summary received; the session is over');
   }
 
+  // Capture-to-page latency of each update, on the browser's own clock (the inputs were
+  // stamped with it): read by benchmarks/web_browser_bench.mjs.
+  function noteLatency(kind, inputTimeUs) {
+    const t = Number(inputTimeUs);
+    if (!(t > 0)) return;
+    const all = (window.burnoutLiveLatencyMs = window.burnoutLiveLatencyMs || { modality: [], fused: [] });
+    all[kind].push((epochMicros() - t) / 1000);
+  }
+
   function onEvent(kind, data) {
-    if (kind === 'modality') onModality(data);
-    else if (kind === 'fused') onFused(data);
+    if (kind === 'modality') {
+      onModality(data);
+      noteLatency('modality', data.input_time_us);
+    } else if (kind === 'fused') {
+      onFused(data);
+      noteLatency('fused', data.input_time_us);
+    }
     else if (kind === 'summary') onSummary(data);
     else if (kind === 'error') addLog(`error: ${data.message || data.code}`);
     else if (kind === 'input-error') {

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# The seven pages in Debian's chromium (headless, driven by playwright-core) against a whole
-# stack started here: every page renders with zero serious axe-core violations, an assessment
-# round-trips into History and Results, the Real-Time page streams the fake camera and
-# microphone, delete removes the data, and one person cannot open another's results.
-# Screenshots of each page go to $SCREENSHOT_DIR (default build/screenshots).
-#   tests/web/browser_test.sh BIN_DIR        (from the repository root; 77 = skipped)
+# Runs COMMAND against a whole stack started here (burnoutctl up on free ports), with what a
+# browser test needs in its environment: BURNOUT_WEB_URL, CHROMIUM (Debian's), and Chromium's
+# fake camera and microphone files (BURNOUT_FAKE_VIDEO, BURNOUT_FAKE_AUDIO, written by
+# burnout-fake-media); SCREENSHOT_DIR defaults to build/screenshots. The stack is stopped after.
+#   tests/web/with_stack.sh BIN_DIR COMMAND...   (from the repository root; 77 = skipped)
+# The browser tests: tests/web/with_stack.sh build/bin node --test tests/web/browser.test.mjs
+# The browser figures: tests/web/with_stack.sh build/bin node benchmarks/web_browser_bench.mjs
 set -euo pipefail
 bin="$1"
+shift
 chromium="${CHROMIUM:-/usr/bin/chromium}"
 if [ ! -x "$chromium" ]; then echo "SKIP: no $chromium (deploy/setup-debian.sh installs it)"; exit 77; fi
 if [ ! -d clients/web/node_modules/playwright-core ] || [ ! -f clients/web/static/vendor/uPlot.iife.min.js ]; then
@@ -23,7 +25,7 @@ export BURNOUT_FAKE_VIDEO="$run/camera.y4m" BURNOUT_FAKE_AUDIO="$run/mic.wav" CH
 export SCREENSHOT_DIR="${SCREENSHOT_DIR:-$PWD/build/screenshots}"
 mkdir -p "$SCREENSHOT_DIR"
 status=0
-node --test --test-concurrency=1 --test-reporter=spec tests/web/browser.test.mjs || status=$?
+"$@" || status=$?
 if [ "$status" -ne 0 ]; then
   for f in "$run"/*.log; do echo "== $f"; tail -n 20 "$f"; done
 fi
