@@ -168,7 +168,7 @@ void Stream(const v1::FaceServiceConfig& config, const cv::Mat& photo, double se
       if (realtime) std::this_thread::sleep_until(t0 + std::chrono::microseconds(i * 1000000 / 30));
       v1::FaceStreamRequest req;
       req.mutable_frame()->set_encoded(jpeg);
-      req.mutable_frame()->set_capture_time_us(1 + int64_t{i} * 1000000 / 30);
+      req.mutable_frame()->set_capture_time_us(int64_t{i} * 1000000 / 30);
       if (!stream->Write(req)) break;
     }
     stream->WritesDone();

@@ -161,7 +161,7 @@ SessionActions SessionCore::OnTick(Clock::time_point now) {
       } else if (now >= next_fuse_at_ + std::chrono::milliseconds(interval_ms_ / 2)) {
         // Results arriving after the interval trigger fused updates (fresh ones); this is
         // the fallback when none arrive.
-        MaybeFuse(0, &a);
+        MaybeFuse(std::nullopt, &a);
       }
       break;
     case Phase::kEnding:
@@ -404,7 +404,7 @@ ModalityOutcome SessionCore::LiveOutcome(Channel* c) {
   return o;
 }
 
-void SessionCore::MaybeFuse(int64_t trigger_us, SessionActions* a) {
+void SessionCore::MaybeFuse(std::optional<int64_t> trigger_us, SessionActions* a) {
   if (phase_ != Phase::kOpen || fusing_) return;
   next_fuse_at_ = env_->Now() + std::chrono::milliseconds(interval_ms_);
   std::vector<ModalityOutcome> outcomes = {TextOutcome(), LiveOutcome(&voice_), LiveOutcome(&face_)};
@@ -415,9 +415,10 @@ void SessionCore::MaybeFuse(int64_t trigger_us, SessionActions* a) {
     start_s = std::min(start_s, c->window.oldest_s());
     end_s = std::max(end_s, c->window.newest_s());
   }
-  if (trigger_us == 0) trigger_us = std::max(voice_.newest_input_us, face_.newest_input_us);
+  // On the interval alone: the newest input either stream has a result for.
+  if (!trigger_us) trigger_us = std::max(voice_.newest_input_us, face_.newest_input_us);
   fusing_ = true;
-  a->fuse = FuseNow{std::move(outcomes), start_s, end_s, trigger_us};
+  a->fuse = FuseNow{std::move(outcomes), start_s, end_s, *trigger_us};
 }
 
 SessionActions SessionCore::OnFuseRejected() {

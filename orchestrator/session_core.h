@@ -170,7 +170,7 @@ class SessionCore {
   // fusion on the window
   burnout::v1::ModalityOutcome TextOutcome() const;
   burnout::v1::ModalityOutcome LiveOutcome(Channel* c);
-  void MaybeFuse(int64_t trigger_us, SessionActions* a);
+  void MaybeFuse(std::optional<int64_t> trigger_us, SessionActions* a);
   void Fused(burnout::v1::Assessment assessment, double start_s, double end_s,
              int64_t trigger_us, SessionActions* a);
 

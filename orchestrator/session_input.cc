@@ -253,8 +253,10 @@ absl::Status SessionCore::Audio(burnout::v1::AudioChunk* chunk, SessionActions* 
   }
   const int64_t frames = static_cast<int64_t>(n / bytes_per_frame_);
   const int64_t duration_us = frames * 1000000 / audio_format_.sample_rate();
-  int64_t t_us = chunk->capture_time_us();
-  if (t_us == 0) t_us = audio_next_us_ ? *audio_next_us_ : env_->EpochMicros();
+  // Unset: right after the previous chunk, or now. 0 is a time (a clock that starts at 0).
+  const int64_t t_us = chunk->has_capture_time_us()
+                           ? chunk->capture_time_us()
+                           : (audio_next_us_ ? *audio_next_us_ : env_->EpochMicros());
   if (auto s = CheckClock("audio", t_us, audio_prev_us_, audio_next_us_); !s.ok()) return s;
   audio_prev_us_ = t_us;
   audio_next_us_ = t_us + duration_us;
@@ -338,8 +340,7 @@ absl::Status SessionCore::Frame(burnout::v1::VideoFrame* frame, SessionActions* 
       raw_shape_.clear_pixels();
     }
   }
-  int64_t t_us = frame->capture_time_us();
-  if (t_us == 0) t_us = env_->EpochMicros();
+  const int64_t t_us = frame->has_capture_time_us() ? frame->capture_time_us() : env_->EpochMicros();
   if (auto s = CheckClock("frame", t_us, frame_prev_us_, std::nullopt); !s.ok()) return s;
   frame_prev_us_ = t_us;
   if (auto s = Advance(t_us); !s.ok()) return s;

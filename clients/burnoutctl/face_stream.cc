@@ -113,7 +113,7 @@ absl::Status Watch(const WatchOptions& o,
         f->set_encoded(reinterpret_cast<const char*>(jpeg.data()), jpeg.size());
       }
       // The frame's time in the source: its index at the source's rate.
-      f->set_capture_time_us(static_cast<int64_t>(i * 1e6 / fps) + 1);
+      f->set_capture_time_us(static_cast<int64_t>(i * 1e6 / fps));  // the first frame is at 0
       if (!stream->Write(req)) return;
     }
     stream->WritesDone();

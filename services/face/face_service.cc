@@ -194,7 +194,7 @@ class FaceStreamReactor final
           "face stream: longer than %.0f s (max_stream_seconds)", config.max_stream_seconds()));
     }
     int64_t time_us = arrival_us;
-    if (frame->capture_time_us() != 0) {
+    if (frame->has_capture_time_us()) {
       time_us = frame->capture_time_us();
       if (last_capture_us_ && time_us < *last_capture_us_) {
         return absl::InvalidArgumentError(absl::StrCat(

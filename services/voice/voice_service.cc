@@ -202,7 +202,7 @@ class VoiceStreamReactor final
         samples_.clear();
         BR_RETURN_IF_ERROR(decoder_->Push(chunk.pcm(), &samples_));
         window_->Append(samples_.data(), samples_.size());
-        if (chunk.capture_time_us() != 0) capture_time_us_ = chunk.capture_time_us();
+        if (chunk.has_capture_time_us()) capture_time_us_ = chunk.capture_time_us();
         if (window_->seconds() > config.max_stream_seconds()) {
           return absl::OutOfRangeError(absl::StrFormat(
               "voice stream: more than %.0f s of audio (max_stream_seconds)", config.max_stream_seconds()));
@@ -241,7 +241,7 @@ class VoiceStreamReactor final
 
   void ScheduleLocked(StreamWindow::Window window, bool final) {
     in_flight_ = true;
-    const int64_t capture = capture_time_us_;
+    const std::optional<int64_t> capture = capture_time_us_;
     const AudioSourceInfo source = decoder_->info();
     auto task = [this, window = std::move(window), final, capture, source]() mutable {
       VoiceWindowResult out;
@@ -259,7 +259,7 @@ class VoiceStreamReactor final
       *out.mutable_result() = std::move(*result);
       out.set_window_start_s(window.start_s);
       out.set_window_end_s(window.end_s);
-      out.set_capture_time_us(capture);
+      if (capture) out.set_capture_time_us(*capture);  // only when the client sent one
       out.set_final(final);
       Deliver(std::move(out));
     };
@@ -296,7 +296,7 @@ class VoiceStreamReactor final
   std::unique_ptr<PcmStreamDecoder> decoder_;
   std::optional<StreamWindow> window_;
   std::vector<float> samples_;
-  int64_t capture_time_us_ = 0;
+  std::optional<int64_t> capture_time_us_;  // the newest chunk's, when the client gave one
   int64_t overload_skipped_ = 0;
 };
 

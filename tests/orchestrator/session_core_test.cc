@@ -318,6 +318,77 @@ TEST_F(SessionCoreTest, AudioWaitsInABoundedBufferBehindOneWrite) {
   EXPECT_EQ(seen_.VoiceOps(Kind::kWrite), 20);
 }
 
+// capture_time_us has explicit presence: a clock that starts at 0 is a time, as are seconds
+// since boot and the Unix epoch in microseconds. Each runs a session of frames and audio 200 ms
+// apart without "went backwards", and its times come back as given, 0 included.
+TEST_F(SessionCoreTest, ACaptureClockStartingAtZeroSinceBootOrAtTheEpochIsATime) {
+  for (const int64_t t0 : {int64_t{0}, int64_t{3'600'000'000}, kT0}) {
+    SCOPED_TRACE(t0);
+    seen_ = Seen();
+    env_.held.clear();  // each run is a new session of the same person
+    env_.epoch_us = kT0 + 86'400'000'000;  // the server's own clock is elsewhere entirely
+    Core();
+    Open({v1::MODALITY_VOICE, v1::MODALITY_FACE});
+    audio_us_ = t0;
+    Frame(t0);
+    Audio(200);
+    Frame(t0 + 200'000);
+    Audio(200);
+    Frame(t0 + 400'000);
+    ASSERT_TRUE(seen_.finishes.empty()) << seen_.finishes[0].error_message();
+    EXPECT_EQ(core_->Counters().frames_received(), 3);
+    EXPECT_EQ(core_->Counters().audio_chunks_received(), 2);
+    // The chunks go upstream with their own times, the first at t0.
+    std::vector<int64_t> chunk_times;
+    for (const auto& op : seen_.voice) {
+      if (op.message.has_chunk()) {
+        EXPECT_TRUE(op.message.chunk().has_capture_time_us());
+        chunk_times.push_back(op.message.chunk().capture_time_us());
+      }
+    }
+    if (!chunk_times.empty()) {
+      EXPECT_EQ(chunk_times.back(), t0 + 200'000);
+    }
+    // A result for the input at t0 echoes t0, and a fused update says it was triggered by it.
+    FaceResult(0, t0);
+    ASSERT_FALSE(seen_.updates.empty());
+    const auto& m = seen_.updates.back().modality();
+    EXPECT_TRUE(m.has_input_time_us());
+    EXPECT_EQ(m.input_time_us(), t0);
+    EXPECT_NEAR(m.t_s(), 0.0, 1e-9);
+    env_.Advance(milliseconds(1000));
+    FaceResult(1, t0 + 200'000);
+    ASSERT_EQ(seen_.fuses.size(), 1u);
+    EXPECT_EQ(seen_.fuses[0].trigger_us, t0 + 200'000);
+    Take(core_->OnFused(Assessment(), seen_.fuses[0]));
+    EXPECT_TRUE(seen_.updates.back().fused().has_input_time_us());
+    EXPECT_EQ(seen_.updates.back().fused().input_time_us(), t0 + 200'000);
+  }
+}
+
+// Without capture_time_us a frame takes its arrival time; a clock that then appears far
+// from it is refused as two clocks.
+TEST_F(SessionCoreTest, AFrameWithoutATimeTakesItsArrivalTime) {
+  Core();
+  Open({v1::MODALITY_FACE});
+  auto untimed = [&] {
+    v1::SessionRequest r;  // the core may move the payload out: a new one each time
+    r.mutable_frame()->set_encoded(std::string("\xFF\xD8\xFF", 3) + std::string(64, 'x'));
+    Take(core_->OnRequest(&r));
+  };
+  untimed();
+  ASSERT_TRUE(seen_.finishes.empty());
+  env_.Advance(milliseconds(200));
+  untimed();
+  EXPECT_TRUE(seen_.finishes.empty());
+  EXPECT_EQ(core_->Counters().frames_received(), 2);
+  Frame(0);  // 0 is a time on another clock: backwards from the arrival times
+  Take(core_->OnUpstreamDone(SessionStream::kFace, grpc::Status::OK));  // the face stream closes
+  ASSERT_EQ(seen_.finishes.size(), 1u);
+  EXPECT_EQ(seen_.finishes[0].error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(seen_.finishes[0].error_message().find("went backwards"), std::string::npos);
+}
+
 TEST_F(SessionCoreTest, FramesFindingTheFaceStreamBusyAreSkippedNotQueued) {
   Core();
   Open({v1::MODALITY_FACE});

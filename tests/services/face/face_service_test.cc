@@ -99,21 +99,22 @@ v1::FaceStreamRequest Open(int every_n, int window_ms = 0) {
   return r;
 }
 
-v1::FaceStreamRequest Frame(std::string encoded, int64_t capture_time_us = 0) {
+// Without a capture time the service uses the arrival time.
+v1::FaceStreamRequest Frame(std::string encoded, std::optional<int64_t> capture_time_us = std::nullopt) {
   v1::FaceStreamRequest r;
   r.mutable_frame()->set_encoded(std::move(encoded));
-  r.mutable_frame()->set_capture_time_us(capture_time_us);
+  if (capture_time_us) r.mutable_frame()->set_capture_time_us(*capture_time_us);
   return r;
 }
 
-v1::FaceStreamRequest RawFrame(const cv::Mat& bgr, int64_t capture_time_us = 0) {
+v1::FaceStreamRequest RawFrame(const cv::Mat& bgr, std::optional<int64_t> capture_time_us = std::nullopt) {
   v1::FaceStreamRequest r;
   auto* raw = r.mutable_frame()->mutable_raw();
   raw->set_width(bgr.cols);
   raw->set_height(bgr.rows);
   raw->set_format(v1::PIXEL_FORMAT_BGR8);
   raw->set_pixels(reinterpret_cast<const char*>(bgr.data), bgr.total() * bgr.elemSize());
-  r.mutable_frame()->set_capture_time_us(capture_time_us);
+  if (capture_time_us) r.mutable_frame()->set_capture_time_us(*capture_time_us);
   return r;
 }
 
@@ -354,8 +355,8 @@ TEST(FaceServiceTest, StreamAnalysesEveryNthFrameAndRolls) {
   cv::resize(img, img, {320, 320});
   std::vector<v1::FaceStreamRequest> requests = {Open(5, 10000)};
   for (int i = 0; i < 30; ++i) {
-    // Alternate JPEG and raw frames; 30 fps capture times.
-    requests.push_back(i % 2 ? RawFrame(img, 1 + i * 33333) : Frame(Encode(img), 1 + i * 33333));
+    // Alternate JPEG and raw frames; 30 fps capture times on a clock that starts at 0.
+    requests.push_back(i % 2 ? RawFrame(img, i * 33333) : Frame(Encode(img), i * 33333));
   }
   std::vector<v1::FaceFrameResult> results;
   auto s = r.RunStream(requests, &results);
@@ -367,6 +368,9 @@ TEST(FaceServiceTest, StreamAnalysesEveryNthFrameAndRolls) {
   EXPECT_EQ(last.frames_over_rate(), 0);
   // Frames 0, 5, ..., 25 are due: each is analysed or counted as skipped.
   EXPECT_EQ(last.frames_analyzed() + last.frames_skipped(), 6);
+  // Each result echoes its frame's capture time, the first one's 0 included.
+  EXPECT_TRUE(results.front().has_capture_time_us());
+  for (const auto& res : results) EXPECT_EQ(res.capture_time_us(), res.frame_index() * 33333);
   for (const auto& res : results) {
     EXPECT_EQ(res.frame_index() % 5, 0);
     EXPECT_EQ(res.frame().emotions_size(), 7);
