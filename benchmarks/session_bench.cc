@@ -90,6 +90,32 @@ double RssMiB(int pid) {
   return 0;
 }
 
+// "Threads:" of /proc/<pid>/status, and the open file descriptors (/proc/<pid>/fd).
+int Threads(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("Threads:", 0) == 0) return std::atoi(line.c_str() + 8);
+  }
+  return 0;
+}
+int OpenFds(int pid) {
+  std::error_code ec;
+  int n = 0;
+  for (fs::directory_iterator it("/proc/" + std::to_string(pid) + "/fd", ec), end; !ec && it != end;
+       it.increment(ec)) {
+    ++n;
+  }
+  return n;
+}
+
+// One process's RSS, threads and descriptors at a moment.
+struct ProcSample {
+  double rss = 0;
+  int threads = 0;
+  int fds = 0;
+};
+ProcSample Sample(int pid) { return {RssMiB(pid), Threads(pid), OpenFds(pid)}; }
+
 double OwnCpuSeconds() {
   rusage u{};
   getrusage(RUSAGE_SELF, &u);
@@ -170,17 +196,44 @@ int main(int argc, char** argv) {
   const double own_before = OwnCpuSeconds();
   const double rss_before = RssMiB(orchestrator);
 
-  // The orchestrator's RSS once a second: the figure at 30 s and the peak.
+  // The orchestrator's RSS once a second: the figure at 30 s and the peak. Every process's
+  // RSS, threads and descriptors at the end of the warm-up (a sixth of the run, at most 5
+  // minutes), at the end, and their peak in between; for runs of 10 minutes or more, a line
+  // every minute.
   std::atomic<bool> done{false};
   double rss_30 = 0, rss_peak = 0, rss_last = 0;
+  const double warmup_s = std::min(300.0, duration / 6);
+  std::map<std::string, ProcSample> at_warmup, at_end, peak;
   std::thread monitor([&] {
     const auto start = std::chrono::steady_clock::now();
+    bool warm = false;
+    int minute = 0;
     while (!done) {
       std::this_thread::sleep_for(std::chrono::seconds(1));
       const double rss = RssMiB(orchestrator);
       rss_last = rss;
       rss_peak = std::max(rss_peak, rss);
-      if (rss_30 == 0 && std::chrono::steady_clock::now() - start >= std::chrono::seconds(30)) rss_30 = rss;
+      const double t = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      if (rss_30 == 0 && t >= 30) rss_30 = rss;
+      if (t > duration) continue;  // the sessions are closing
+      for (const auto& [name, pid] : pids) {
+        const ProcSample p = Sample(pid);
+        at_end[name] = p;
+        if (!warm && t >= warmup_s) at_warmup[name] = p;
+        if (warm) {
+          peak[name].rss = std::max(peak[name].rss, p.rss);
+          peak[name].threads = std::max(peak[name].threads, p.threads);
+          peak[name].fds = std::max(peak[name].fds, p.fds);
+        }
+      }
+      warm = warm || t >= warmup_s;
+      if (duration >= 600 && t >= 60 * (minute + 1)) {
+        ++minute;
+        std::printf("  %3d min:", minute);
+        for (const auto& [name, p] : at_end) std::printf(" %s %.1f MiB/%dt/%dfd", name.c_str(), p.rss, p.threads, p.fds);
+        std::printf("\n");
+        std::fflush(stdout);
+      }
     }
   });
 
@@ -262,6 +315,18 @@ int main(int argc, char** argv) {
   for (int i = 0; i < sessions; ++i) {
     if (!results[i].status.ok()) std::printf("  session %d: %s\n", i, results[i].status.ToString().c_str());
   }
+  // The capacity criterion: fused-update p99 and the share of due frames skipped.
+  int64_t due = 0, skipped = 0;
+  for (const auto& r : results) {
+    if (!r.stats.summary) continue;
+    const auto& c = r.stats.summary->session().counters();
+    due += c.frames_forwarded() + c.frames_skipped();
+    skipped += c.frames_skipped();
+  }
+  const auto& fused = latency_ms["fused"];
+  std::printf("capacity: %d sessions, fused p99 %.0f ms, due frames skipped %lld of %lld (%.2f%%)\n", sessions,
+              fused.empty() ? 0.0 : Percentile(fused, 0.99), static_cast<long long>(skipped),
+              static_cast<long long>(due), due ? 100.0 * skipped / due : 0.0);
 
   std::printf("\nCPU seconds over %.1f s of wall time (utime + stime from /proc/<pid>/stat):\n", wall);
   std::printf("  %-13s %9s %13s %15s\n", "process", "total", "per session", "% core/session");
@@ -278,6 +343,18 @@ int main(int argc, char** argv) {
   if (rss_30 > 0) std::printf(", at 30 s %.1f", rss_30);
   std::printf(", at the end of the sessions %.1f (%.0f s), after they closed %.1f, peak %.1f\n", rss_last,
               duration, rss_end, rss_peak);
+  if (!at_warmup.empty()) {
+    std::printf("\nevery process after the %.0f s warm-up -> at the end of the sessions (peak in between):\n",
+                warmup_s);
+    std::printf("  %-13s %20s %8s %16s %16s\n", "process", "RSS MiB", "growth", "threads", "fds");
+    for (const auto& [name, w] : at_warmup) {
+      const auto& e = at_end[name];
+      const auto& pk = peak[name];
+      std::printf("  %-13s %6.1f -> %6.1f (%5.1f) %+7.1f%% %4d -> %4d (%3d) %4d -> %4d (%3d)\n", name.c_str(),
+                  w.rss, e.rss, pk.rss, w.rss > 0 ? 100 * (e.rss - w.rss) / w.rss : 0.0, w.threads, e.threads,
+                  pk.threads, w.fds, e.fds, pk.fds);
+    }
+  }
   if (failed) std::printf("%d of %d sessions did not end OK\n", failed, sessions);
 
   Ctl(run, "down");

@@ -608,6 +608,42 @@ TEST_F(SessionTest, VoiceServiceKilledMidSessionIsMaskedAndTheSessionGoesOn) {
   ASSERT_EQ(Ctl("up"), 0);
 }
 
+// The face analyzer paused (SIGSTOP) mid-session: alive, answering nothing. The session goes
+// on with the voice, and after the half-close the summary still comes, the face's last results
+// waited for no longer than session.drain_timeout_ms (10 s), and is stored.
+TEST_F(SessionTest, APausedFaceAnalyzerMidSessionStillEndsWithTheStoredSummary) {
+  auto requests = Media(5, true, true, EpochMicros());
+  requests.insert(requests.begin(), {0, Open("paused-face", true, true)});
+  const int face = ReadInt(run_ / "face.pid");
+  ASSERT_GT(face, 0);
+  std::atomic<bool> paused{false};
+  const Outcome out = Stream(stub_.get(), requests, true, [&](const SessionUpdate& u) {
+    if (!paused && u.has_modality() && u.modality().modality() == burnout::v1::MODALITY_FACE) {
+      paused = true;
+      kill(face, SIGSTOP);
+    }
+  });
+  kill(face, SIGCONT);
+  ASSERT_TRUE(paused);
+  ASSERT_TRUE(out.status.ok()) << out.status.error_message();
+  const double tail_s =
+      std::chrono::duration<double>(out.updates.back().at - out.writes_done).count();
+  EXPECT_LT(tail_s, 15.0);  // drain_timeout_ms 10000, then fusion and the store
+  int voice_after = 0;
+  bool face_seen = false;
+  for (const auto& r : out.updates) {
+    if (!r.update.has_modality()) continue;
+    const auto& m = r.update.modality();
+    face_seen |= m.modality() == burnout::v1::MODALITY_FACE;
+    voice_after += face_seen && m.modality() == burnout::v1::MODALITY_VOICE && !m.masked();
+  }
+  EXPECT_GE(voice_after, 2);
+  const auto* summary = out.summary();
+  ASSERT_NE(summary, nullptr);
+  EXPECT_TRUE(OutcomeOf(*summary, burnout::v1::MODALITY_VOICE).used());
+  EXPECT_EQ(History(stub_.get(), "paused-face").assessments_size(), 1);
+}
+
 // Each bad input ends the session with a precise status.
 TEST_F(SessionTest, BadInputEndsTheSessionWithAPreciseStatus) {
   const int64_t t0 = EpochMicros();

@@ -349,6 +349,35 @@ TEST_F(StackTest, WatchStreamsVideoFramesToTheFaceService) {
   EXPECT_NE(missing.err.find("cannot open"), std::string::npos) << missing.err;
 }
 
+// An analyzer paused with SIGSTOP mid-assessment (alive, its socket open, answering nothing):
+// the assessment comes back within the face call's deadline with the face masked and the text
+// used, and the face is used again once the process continues.
+TEST_F(StackTest, APausedAnalyzerIsMaskedWithinItsDeadlineAndBackAfterwards) {
+  bool real = false;
+  const std::string photo = (run_ / "paused.jpg").string();
+  ASSERT_TRUE(cv::imwrite(photo, FacePicture(&real)));
+  const int face = Pid("face");
+  ASSERT_GT(face, 0);
+  ASSERT_EQ(kill(face, SIGSTOP), 0);
+  const auto start = std::chrono::steady_clock::now();
+  Result r = Ctl("assess --user it --json --text 'a long tiring week' --image " + photo);
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  kill(face, SIGCONT);
+  ASSERT_EQ(r.code, 0) << r.err;
+  burnout::v1::Assessment a;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(r.out, &a).ok()) << r.out;
+  EXPECT_LT(s, 9.0);  // the face call's timeout_ms is 5000
+  ASSERT_EQ(a.modalities_size(), 3);
+  EXPECT_TRUE(a.modalities(0).used());
+  EXPECT_FALSE(a.modalities(2).used());
+  EXPECT_NE(a.modalities(2).mask_reason().find("service too slow (deadline exceeded)"), std::string::npos)
+      << a.modalities(2).mask_reason();
+  Result again = Ctl("assess --user it --json --text 'a long tiring week' --image " + photo);
+  ASSERT_EQ(again.code, 0) << again.err;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(again.out, &a).ok());
+  EXPECT_TRUE(a.modalities(2).used()) << a.modalities(2).mask_reason();
+}
+
 TEST_F(StackTest, TextServiceDownFailsClearlyThenRecovers) {
   KillAndWait("text", SIGKILL);
   Result r = Ctl("assess --user it --text 'I feel fine'");
