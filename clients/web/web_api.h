@@ -28,6 +28,13 @@ int HttpStatusFor(grpc::StatusCode code);
 // {"code": "<NAME>", "message": "..."}.
 std::string ErrorJson(grpc::StatusCode code, const std::string& message);
 
+// The methods served, in the order they are listed (GET /api/v1).
+std::vector<std::string> ApiMethods();
+
+// Parses `json_body` as `method`'s request, as Call does, without calling anything: 200 with
+// "{}", or Call's 400 / 404 error.
+ApiResponse ParseApiRequest(const std::string& method, const std::string& json_body);
+
 // {"models": [ModelManifest, ...]}: every models_dir/<name>/<version>/manifest.textproto, in
 // path order; a manifest that does not parse is left out.
 std::string ModelsJson(const std::string& models_dir);

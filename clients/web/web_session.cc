@@ -219,33 +219,41 @@ ApiResponse LiveSessions::Open(const std::string& json_body, const std::string& 
   return {200, absl::StrCat("{\"handle\":\"", handle, "\",\"started\":", started, "}")};
 }
 
-ApiResponse LiveSessions::Input(const std::string& handle, const std::string& json_body,
-                                const std::string& authorization) {
-  auto s = Find(handle, authorization);
-  if (!s) return NoSuchSession();
-  const auto body = nlohmann::json::parse(json_body, nullptr, false);
+absl::Status ParseSessionInput(const std::string& json,
+                               std::vector<burnout::v1::SessionRequest>* out) {
+  out->clear();
+  const auto body = nlohmann::json::parse(json, nullptr, false);
   if (!body.is_object() || !body.contains("requests") || !body["requests"].is_array()) {
-    return Error(grpc::StatusCode::INVALID_ARGUMENT,
-                 "the body must be {\"requests\": [SessionRequest, ...]} (audio chunks and "
-                 "video frames, in capture order)");
+    return absl::InvalidArgumentError(
+        "the body must be {\"requests\": [SessionRequest, ...]} (audio chunks and video frames, "
+        "in capture order)");
   }
-  std::vector<burnout::v1::SessionRequest> requests;
-  requests.reserve(body["requests"].size());
+  out->reserve(body["requests"].size());
   for (const auto& item : body["requests"]) {
     burnout::v1::SessionRequest r;
     const auto parsed = google::protobuf::util::JsonStringToMessage(item.dump(), &r);
     if (!parsed.ok()) {
-      return Error(grpc::StatusCode::INVALID_ARGUMENT,
-                   absl::StrCat("request ", requests.size(), " is not a burnout.v1.SessionRequest: ",
-                                std::string(parsed.message())));
+      return absl::InvalidArgumentError(absl::StrCat("request ", out->size(),
+                                                     " is not a burnout.v1.SessionRequest: ",
+                                                     std::string(parsed.message())));
     }
     if (r.message_case() != burnout::v1::SessionRequest::kAudio &&
         r.message_case() != burnout::v1::SessionRequest::kFrame) {
-      return Error(grpc::StatusCode::INVALID_ARGUMENT,
-                   absl::StrCat("request ", requests.size(),
-                                " is neither \"audio\" nor \"frame\" (the session is already open)"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "request ", out->size(), " is neither \"audio\" nor \"frame\" (the session is already open)"));
     }
-    requests.push_back(std::move(r));
+    out->push_back(std::move(r));
+  }
+  return absl::OkStatus();
+}
+
+ApiResponse LiveSessions::Input(const std::string& handle, const std::string& json_body,
+                                const std::string& authorization) {
+  auto s = Find(handle, authorization);
+  if (!s) return NoSuchSession();
+  std::vector<burnout::v1::SessionRequest> requests;
+  if (absl::Status parsed = ParseSessionInput(json_body, &requests); !parsed.ok()) {
+    return Error(grpc::StatusCode::INVALID_ARGUMENT, std::string(parsed.message()));
   }
   {
     std::lock_guard<std::mutex> lock(s->mu);

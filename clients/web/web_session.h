@@ -24,6 +24,9 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
 
 #include "burnout/v1/burnout_risk.grpc.pb.h"
 #include "clients/web/web_api.h"
@@ -45,6 +48,10 @@ struct LiveEvent {
 };
 
 class LiveSession;
+
+// The body of POST .../input: {"requests": [SessionRequest, ...]} holding only audio chunks and
+// video frames; INVALID_ARGUMENT naming the first bad one.
+absl::Status ParseSessionInput(const std::string& json, std::vector<burnout::v1::SessionRequest>* out);
 
 class LiveSessions {
  public:

@@ -757,7 +757,9 @@ absl::StatusOr<RetentionCounts> SqliteStore::ApplyRetention(const RetentionPolic
           rewrite.emplace_back(ColumnText(st.get(), 0), std::move(a));
         }
       }
-      for (auto& [id, a] : rewrite) {
+      for (auto& entry : rewrite) {
+        const std::string& id = entry.first;  // (a structured binding cannot be captured in C++17)
+        Assessment& a = entry.second;
         const bool had = HasSessionSeries(a);
         if (had) {
           a.mutable_session()->clear_series();

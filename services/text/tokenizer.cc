@@ -40,13 +40,17 @@ Kind Classify(char32_t c) {
   return Kind::kWord;
 }
 
-// Decodes the code point at s[*pos] (valid UTF-8 assumed) and advances *pos past it.
+// Decodes the code point at s[*pos] and advances *pos past it. A byte that does not start a
+// valid UTF-8 sequence (overlong forms, surrogates, stray continuation bytes) is U+FFFD, a
+// separator, and advances one byte: any input makes progress, and no invalid sequence can pass
+// for ASCII punctuation (an overlong "?" once made the "!?" run below loop forever).
 char32_t Decode(std::string_view s, size_t* pos) {
-  const auto b0 = static_cast<unsigned char>(s[*pos]);
-  int len = b0 < 0x80 ? 1 : b0 < 0xE0 ? 2 : b0 < 0xF0 ? 3 : 4;
-  if (*pos + len > s.size()) len = 1;  // defensive; cannot happen on valid input
-  char32_t c = len == 1 ? b0 : len == 2 ? (b0 & 0x1F) : len == 3 ? (b0 & 0x0F) : (b0 & 0x07);
-  for (int i = 1; i < len; ++i) c = (c << 6) | (static_cast<unsigned char>(s[*pos + i]) & 0x3F);
+  char32_t c = 0;
+  const int len = DecodeUtf8(s, *pos, &c);
+  if (len == 0) {
+    ++*pos;
+    return 0xFFFD;
+  }
   *pos += len;
   return c;
 }

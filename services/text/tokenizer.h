@@ -3,7 +3,7 @@
 // that alters the tokens of some text must bump it.
 //
 // Rules, in order:
-//  - Input must be valid UTF-8 (IsValidUtf8); Tokenize assumes it.
+//  - Input should be valid UTF-8 (IsValidUtf8); an invalid byte is read as U+FFFD, a separator.
 //  - ASCII letters are lowercased, and so are the Latin-1 capitals U+00C0..U+00DE.
 //  - A word is a run of letters/digits (any script). An apostrophe (' U+2018 U+2019 U+02BC)
 //    between a word and an ASCII letter stays inside the word, straightened to '

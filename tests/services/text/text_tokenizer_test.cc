@@ -37,6 +37,18 @@ TEST(TokenizerTest, MarksQuestionAndExclamationRuns) {
   EXPECT_TRUE(tokens[0].is_word);
 }
 
+// Found by fuzz_tokenizers: "\xa0\xff" once decoded (as a 2-byte sequence, unchecked) to '?',
+// whose "!?" run scanner then restarted at the same byte forever. Invalid bytes are separators.
+TEST(TokenizerTest, InvalidUtf8IsASeparatorAndNeverStallsTheTokenizer) {
+  EXPECT_THAT(Texts("feel\xa0\xff tired"), ElementsAre("feel", "tired"));
+  EXPECT_THAT(Texts("so\xc0\xbftired\xc0\xa1"), ElementsAre("so", "tired"));  // overlong '?', '!'
+  EXPECT_THAT(Texts("\xed\xa0\x80ok\x80"), ElementsAre("ok"));  // a surrogate, a stray continuation
+  const std::string found =
+      "I'm exhausted. Every day feel\xa0\xff\xff\xff\xff\xff\xff\xff\xff\xff" + std::string(1, '\0') +
+      "s an sl'etep!";
+  EXPECT_THAT(Texts(found), ElementsAre("i'm", "exhausted", "every", "day", "feel", "s", "an", "sl'etep", "!"));
+}
+
 TEST(TokenizerTest, EmojiAreTokensAndModifiersAreDropped) {
   // Face with tears of joy x3, thumbs up + skin tone, red heart + VS16, family with ZWJs.
   EXPECT_THAT(Texts("lol\U0001F602\U0001F602\U0001F602 \U0001F44D\U0001F3FD \u2764\uFE0F"),
