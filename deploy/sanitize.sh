@@ -14,6 +14,9 @@ cd "$(dirname "$0")/.."
 export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/ccache}"
 asan_tests=(common_test token_test metrics_test orchestrator_test insight_test)
 tsan_tests=(common_test metrics_test orchestrator_test)
+# gRPC and abseil are Debian's shared libraries, not built with TSan: a test that runs a real
+# gRPC server only shows TSan what it cannot see synchronise (tests/fuzz/tsan.supp names them).
+declare -A tsan_filter=([metrics_test]="-MetricsTest.ServesCountsAndLatenciesOfRealRpcsAndReadiness")
 
 configure() {  # dir, extra cmake args...
   local dir="$1"
@@ -42,13 +45,15 @@ run() {
     asan) dir=build-fuzz; tests=("${asan_tests[@]}")
           export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ;;
     tsan) dir=build-tsan; tests=("${tsan_tests[@]}")
-          export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" ;;
+          export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$PWD/tests/fuzz/tsan.supp" ;;
   esac
   for t in "${tests[@]}"; do
     if [ ! -x "$dir/bin/$t" ]; then echo "$1: SKIP: $dir/bin/$t is not built (deploy/sanitize.sh build $1)"; return 77; fi
   done
   for t in "${tests[@]}"; do
-    if "$dir/bin/$t" --gtest_brief=1 >"$dir/$t.log" 2>&1; then
+    local filter=()
+    if [ "$1" = tsan ] && [ -n "${tsan_filter[$t]:-}" ]; then filter=(--gtest_filter="${tsan_filter[$t]}"); fi
+    if "$dir/bin/$t" --gtest_brief=1 "${filter[@]}" >"$dir/$t.log" 2>&1; then
       echo "$1 $t: $(grep -o '[0-9]* tests\? from [0-9]* test suites\? ran' "$dir/$t.log" | head -n 1), clean"
     else
       status=1

@@ -17,6 +17,7 @@ PKGS=(
   libopencv-dev opencv-data
   libgtest-dev libgmock-dev libbenchmark-dev
   chromium
+  clang-14 libclang-rt-14-dev
 )
 # npm (Debian's, unless a Node.js with its own npm is already installed): the browser app's
 # packages (clients/web/package-lock.json: uPlot, and axe-core and playwright-core for the
