@@ -36,13 +36,14 @@ trap cleanup EXIT
 ip link add "${tag}br" type bridge 2>/dev/null || skip "cannot create a bridge (no CAP_NET_ADMIN?)"
 ip addr add 10.77.0.1/24 dev "${tag}br" && ip link set "${tag}br" up
 n=10
-declare -A addr
+declare -A addr veth
 node() {  # node NAME: a namespace with a veth on the bridge; its address in addr[NAME]
   local name=$1 ns="${tag}-$1" a="10.77.0.$n"
   n=$((n + 1))
   ip netns add "$ns" || skip "cannot create network namespaces"
   ip link add "${tag}v$n" type veth peer name eth0 netns "$ns"
   ip link set "${tag}v$n" master "${tag}br" up
+  veth[$name]="${tag}v$n"
   ip -n "$ns" addr add "$a/24" dev eth0
   ip -n "$ns" link set eth0 up
   ip -n "$ns" link set lo up
@@ -102,6 +103,14 @@ wait_for() { for _ in $(seq 1 1200); do [ "$(progress)" -ge "$1" ] && return; sl
 wait_for 30
 kill -9 "${pid_of[face2]}" 2>/dev/null
 face_killed_at=$(progress)
+# Then another face replica's link goes down (the process alive, its packets lost, no reset)
+# and comes back: calls to it are masked within the face deadline, never failed.
+wait_for 45
+ip link set "${veth[face1]}" down
+link_down_at=$(progress)
+wait_for 58
+ip link set "${veth[face1]}" up
+link_up_at=$(progress)
 wait_for 70
 kill -9 "${pid_of[orch1]}" 2>/dev/null
 orch_killed_at=$(progress)
@@ -109,14 +118,18 @@ wait "$client" 2>/dev/null
 failed=$(awk '$3 != "ok"' "$work/results" | wc -l)
 total=$(wc -l < "$work/results")
 # Face masked after the kill had settled (a few in-flight calls to the dead replica may mask).
-late_masked=$(awk -v k=$((face_killed_at + 12)) '$1 >= k && $4 == 0' "$work/results" | wc -l)
+# (the link-down window, until the link has been back a while, is counted on its own).
+late_masked=$(awk -v k=$((face_killed_at + 12)) -v d="$link_down_at" -v u=$((link_up_at + 12)) \
+  '$1 >= k && !($1 >= d && $1 < u) && $4 == 0' "$work/results" | wc -l)
+link_masked=$(awk -v d="$link_down_at" -v u=$((link_up_at + 12)) '$1 >= d && $1 < u && $4 == 0' "$work/results" | wc -l)
 all_masked=$(awk '$4 == 0' "$work/results" | wc -l)
 stored=$(ip netns exec "${tag}-pg" /usr/lib/postgresql/*/bin/psql -h "$work/pg" -p 5432 -U burnout -d burnout -tAc \
   "SELECT count(*), count(DISTINCT request_id) FROM assessments WHERE request_id LIKE 'load-%'" 2>/dev/null \
   || runuser -u nobody -- /usr/lib/postgresql/*/bin/psql -h "$work/pg" -p 5432 -U burnout -d burnout -tAc \
   "SELECT count(*), count(DISTINCT request_id) FROM assessments WHERE request_id LIKE 'load-%'")
 echo "many nodes: $total assessments, $failed failed; face replica killed after $face_killed_at," \
-     "face masked in $all_masked in all ($late_masked once settled); orchestrator killed after" \
+     "face masked in $all_masked in all ($late_masked once settled); a face link down after" \
+     "$link_down_at, up after $link_up_at ($link_masked masked meanwhile); orchestrator killed after" \
      "$orch_killed_at;" \
      "stored (rows, distinct request ids): $stored"
 status=0

@@ -842,6 +842,75 @@ TEST_F(SessionTest, AClientThatNeverReadsIsCutOffAndItsSessionStored) {
   EXPECT_TRUE(stored);
 }
 
+// One client opens many sessions and reads none of them, each on its own small-window
+// channel: every one is cut off (or refused at open once the server is full), each cut-off
+// session is stored, and meanwhile another client's session on the same orchestrator runs to
+// its summary; afterwards every slot is free again.
+TEST_F(SessionTest, AClientWithManyStreamsThatNeverReadsHarmsNoOne) {
+  auto* limited = Limited();
+  constexpr int kDeaf = 10;
+  struct Deaf {
+    std::shared_ptr<grpc::Channel> channel;
+    std::unique_ptr<burnout::v1::BurnoutRisk::Stub> stub;
+    grpc::ClientContext ctx;
+    std::unique_ptr<grpc::ClientReaderWriter<SessionRequest, SessionUpdate>> stream;
+  };
+  std::vector<std::unique_ptr<Deaf>> deaf;
+  grpc::ChannelArguments args;
+  args.SetInt("grpc.http2.lookahead_bytes", 1024);
+  args.SetInt("grpc.http2.bdp_probe", 0);
+  for (int i = 0; i < kDeaf; ++i) {
+    auto d = std::make_unique<Deaf>();
+    args.SetInt("grpc.channel_id", i);  // separate connections
+    d->channel = grpc::CreateCustomChannel("127.0.0.1:" + std::to_string(ReadInt(run_ / "limited.port")),
+                                           grpc::InsecureChannelCredentials(), args);
+    d->stub = burnout::v1::BurnoutRisk::NewStub(d->channel);
+    d->stream = d->stub->StreamSession(&d->ctx);
+    ASSERT_TRUE(d->stream->Write(Open("deaf-many-" + std::to_string(i), true, true)));
+    deaf.push_back(std::move(d));
+  }
+  std::vector<std::thread> writers;
+  for (auto& d : deaf) {
+    writers.emplace_back([&d] {
+      const auto start = Steady::now();
+      for (const auto& t : Media(3.5, true, true, EpochMicros())) {
+        std::this_thread::sleep_until(start + std::chrono::microseconds(t.offset_us));
+        if (!d->stream->Write(t.request)) break;  // cut off
+      }
+    });
+  }
+  // Meanwhile, a reading client's session (a short one, inside max_session_s).
+  auto ok = Media(2, false, true, EpochMicros());
+  ok.insert(ok.begin(), {0, Open("reader-among-deaf", false, true)});
+  const Outcome reader = Stream(limited, ok, false);
+  for (auto& t : writers) t.join();
+  EXPECT_TRUE(reader.status.ok()) << reader.status.error_message();
+  EXPECT_NE(reader.summary(), nullptr);
+  for (auto& d : deaf) {
+    d->ctx.TryCancel();
+    d->stream->Finish();
+  }
+  // Each deaf session was cut off for not reading (and stored) or refused when the server was
+  // full; the slots are free again: each person opens a new session.
+  int cut_off = 0;
+  for (int i = 0; i < kDeaf; ++i) {
+    const std::string user = "deaf-many-" + std::to_string(i);
+    for (const auto& a : History(limited, user).assessments()) {
+      cut_off += a.session().ended() == "the client stopped reading";
+    }
+    bool reopened = false;
+    for (int k = 0; k < 50 && !reopened; ++k) {
+      auto again = Media(0.5, false, true, EpochMicros());
+      again.insert(again.begin(), {0, Open(user, false, true)});
+      reopened = Stream(limited, again, false).status.ok();
+      if (!reopened) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    EXPECT_TRUE(reopened) << user;
+  }
+  EXPECT_GE(cut_off, 1);
+  std::printf("%d of %d never-reading sessions cut off and stored\n", cut_off, kDeaf);
+}
+
 // kill -9 of a capture client (this binary, re-run as SessionChild): the session ends, its
 // part is stored, the slot is freed.
 TEST_F(SessionTest, AClientKilledMidSessionLeavesItsSessionStored) {
