@@ -895,7 +895,8 @@ TEST_F(SessionTest, AClientWithManyStreamsThatNeverReadsHarmsNoOne) {
   int cut_off = 0;
   for (int i = 0; i < kDeaf; ++i) {
     const std::string user = "deaf-many-" + std::to_string(i);
-    for (const auto& a : History(limited, user).assessments()) {
+    const auto history = History(limited, user);
+    for (const auto& a : history.assessments()) {
       cut_off += a.session().ended() == "the client stopped reading";
     }
     bool reopened = false;
