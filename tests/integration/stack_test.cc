@@ -378,6 +378,44 @@ TEST_F(StackTest, APausedAnalyzerIsMaskedWithinItsDeadlineAndBackAfterwards) {
   EXPECT_TRUE(a.modalities(2).used()) << a.modalities(2).mask_reason();
 }
 
+// Oversize and deadline-less calls straight to the orchestrator: each answered, none hung.
+TEST_F(StackTest, OversizeAndDeadlineLessCallsAreAnsweredNotHung) {
+  auto stub = burnout::v1::BurnoutRisk::NewStub(burnout::grpcx::MakeChannel(
+      "127.0.0.1:" + std::to_string(std::stoi(Slurp(run_ / "orchestrator.port"))), 64 << 20));
+  auto call = [&](const burnout::v1::AssessRequest& req, bool deadline, burnout::v1::Assessment* out) {
+    grpc::ClientContext ctx;
+    if (deadline) ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    ctx.AddMetadata("authorization", "Bearer " + *burnout::auth::LocalToken(run_.string(), "it"));
+    return stub->Assess(&ctx, req, out);
+  };
+  burnout::v1::AssessRequest req;
+  req.set_user_id("it");
+  req.set_text(std::string(100000, 'a'));  // over max_text_bytes (16384)
+  burnout::v1::Assessment a;
+  grpc::Status s = call(req, true, &a);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message();
+  req.set_text("fine");
+  req.mutable_image()->set_data(std::string(40 << 20, '\xff'));  // over max_message_bytes (32 MiB)
+  s = call(req, true, &a);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << s.error_message();
+  // No deadline from the client, the face analyzer paused: the server's own caps answer.
+  req.clear_image();
+  bool real = false;
+  std::vector<uchar> jpeg;
+  cv::imencode(".jpg", FacePicture(&real), jpeg);
+  req.mutable_image()->set_data(std::string(jpeg.begin(), jpeg.end()));
+  const int face = Pid("face");
+  ASSERT_EQ(kill(face, SIGSTOP), 0);
+  const auto start = std::chrono::steady_clock::now();
+  s = call(req, false, &a);
+  const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  kill(face, SIGCONT);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_LT(took, 12.0);  // face timeout_ms 5000, default_deadline_ms 10000
+  ASSERT_EQ(a.modalities_size(), 3);
+  EXPECT_FALSE(a.modalities(2).used());
+}
+
 TEST_F(StackTest, TextServiceDownFailsClearlyThenRecovers) {
   KillAndWait("text", SIGKILL);
   Result r = Ctl("assess --user it --text 'I feel fine'");
