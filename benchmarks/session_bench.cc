@@ -6,9 +6,13 @@
 // CPU seconds each service process spent per session, and the orchestrator's RSS at 30 s
 // and at the end.
 //
-//   ./build/bin/session_bench [sessions=4] [seconds=30] [long_seconds=0]
+//   ./build/bin/session_bench [sessions=4] [seconds=30] [long_seconds=0] [warmup_s]
 //
-// long_seconds > 0: the sessions run that long instead (e.g. 300 for the 5-minute RSS).
+// long_seconds > 0: the sessions run that long instead (e.g. 1800 for the 30-minute soak).
+// warmup_s: when every process's RSS, threads and descriptors are first taken (default a sixth
+// of the run, at most 5 minutes). A session's series hold up to session.max_series_points
+// (1200) points a step (1 s), so its memory grows by design for its first 20 minutes: a soak
+// that checks for leaks takes its warm-up past that (./build/bin/session_bench 4 30 1800 1260).
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -202,7 +206,7 @@ int main(int argc, char** argv) {
   // every minute.
   std::atomic<bool> done{false};
   double rss_30 = 0, rss_peak = 0, rss_last = 0;
-  const double warmup_s = std::min(300.0, duration / 6);
+  const double warmup_s = argc > 4 ? std::atof(argv[4]) : std::min(300.0, duration / 6);
   std::map<std::string, ProcSample> at_warmup, at_end, peak;
   std::thread monitor([&] {
     const auto start = std::chrono::steady_clock::now();

@@ -7,6 +7,8 @@
 
 #include "common/grpc/metrics.h"
 
+#include <malloc.h>
+
 #include <chrono>
 #include <functional>
 #include <optional>
@@ -58,6 +60,14 @@ class Session final
       private SessionEnv {
  public:
   using Clock = std::chrono::steady_clock;
+
+  // A long session's series and summary (tens of MiB for four 30-minute sessions) are freed
+  // with it: glibc keeps freed memory in its arenas unless asked, so ask.
+  ~Session() override {
+#ifdef __GLIBC__
+    malloc_trim(0);
+#endif
+  }
 
   Session(SessionHub* hub, grpc::CallbackServerContext* ctx)
       : hub_(hub), ctx_(ctx), core_(hub->config_, CoreOptions(hub->deps_, *hub->streams_), this) {
