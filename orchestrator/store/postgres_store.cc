@@ -475,12 +475,13 @@ absl::Status PostgresStore::Put(const Assessment& in) {
   });
 }
 
-absl::StatusOr<std::optional<Assessment>> PostgresStore::FindByRequestId(
-    const std::string& user_id, const std::string& request_id) {
+absl::StatusOr<std::optional<Assessment>> PostgresStore::FindOne(const char* statement,
+                                                                 const std::string& user_id,
+                                                                 const std::string& key) {
   std::optional<Assessment> out;
   BR_RETURN_IF_ERROR(WithConnection([&](pqxx::connection_base& c) -> absl::Status {
     ReadOnce t(c);
-    const pqxx::result r = t.exec_prepared("find_assessment", user_id, request_id);
+    const pqxx::result r = t.exec_prepared(statement, user_id, key);
     if (r.empty()) return absl::OkStatus();
     BR_ASSIGN_OR_RETURN(out, ParsePayload(r[0][0]));
     return absl::OkStatus();
@@ -488,17 +489,14 @@ absl::StatusOr<std::optional<Assessment>> PostgresStore::FindByRequestId(
   return out;
 }
 
+absl::StatusOr<std::optional<Assessment>> PostgresStore::FindByRequestId(
+    const std::string& user_id, const std::string& request_id) {
+  return FindOne("find_assessment", user_id, request_id);
+}
+
 absl::StatusOr<std::optional<Assessment>> PostgresStore::FindById(
     const std::string& user_id, const std::string& assessment_id) {
-  std::optional<Assessment> out;
-  BR_RETURN_IF_ERROR(WithConnection([&](pqxx::connection_base& c) -> absl::Status {
-    ReadOnce t(c);
-    const pqxx::result r = t.exec_prepared("find_by_id", user_id, assessment_id);
-    if (r.empty()) return absl::OkStatus();
-    BR_ASSIGN_OR_RETURN(out, ParsePayload(r[0][0]));
-    return absl::OkStatus();
-  }));
-  return out;
+  return FindOne("find_by_id", user_id, assessment_id);
 }
 
 absl::StatusOr<std::vector<Assessment>> PostgresStore::History(const std::string& user_id,

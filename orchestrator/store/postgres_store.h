@@ -128,6 +128,10 @@ class PostgresStore final : public AssessmentStore {
 
  private:
   explicit PostgresStore(PostgresOptions options);
+  // The person's one assessment a prepared two-parameter SELECT of its payload finds, if any.
+  absl::StatusOr<std::optional<burnout::v1::Assessment>> FindOne(const char* statement,
+                                                                 const std::string& user_id,
+                                                                 const std::string& key);
 
   // Runs `body` on a pooled connection, turning libpqxx's exceptions into statuses; a
   // connection that broke is dropped from the pool.

@@ -318,13 +318,14 @@ absl::Status SqliteStore::Put(const Assessment& in) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::optional<Assessment>> SqliteStore::FindByRequestId(
-    const std::string& user_id, const std::string& request_id) {
+absl::StatusOr<std::optional<Assessment>> SqliteStore::FindOne(const char* sql,
+                                                               const std::string& user_id,
+                                                               const std::string& key) {
   std::lock_guard<std::mutex> lock(mu_);
-  Stmt st(db_, "SELECT payload FROM assessments WHERE user_id = ? AND request_id = ?");
+  Stmt st(db_, sql);
   if (!st.ok()) return absl::InternalError(st.Error());
   st.Bind(1, user_id);
-  st.Bind(2, request_id);
+  st.Bind(2, key);
   const int rc = st.Step();
   if (rc == SQLITE_DONE) return std::optional<Assessment>();
   if (rc != SQLITE_ROW) return absl::UnavailableError(st.Error());
@@ -333,19 +334,16 @@ absl::StatusOr<std::optional<Assessment>> SqliteStore::FindByRequestId(
   return std::optional<Assessment>(std::move(*a));
 }
 
+absl::StatusOr<std::optional<Assessment>> SqliteStore::FindByRequestId(
+    const std::string& user_id, const std::string& request_id) {
+  return FindOne("SELECT payload FROM assessments WHERE user_id = ? AND request_id = ?", user_id,
+                 request_id);
+}
+
 absl::StatusOr<std::optional<Assessment>> SqliteStore::FindById(const std::string& user_id,
                                                                 const std::string& assessment_id) {
-  std::lock_guard<std::mutex> lock(mu_);
-  Stmt st(db_, "SELECT payload FROM assessments WHERE user_id = ? AND id = ?");
-  if (!st.ok()) return absl::InternalError(st.Error());
-  st.Bind(1, user_id);
-  st.Bind(2, assessment_id);
-  const int rc = st.Step();
-  if (rc == SQLITE_DONE) return std::optional<Assessment>();
-  if (rc != SQLITE_ROW) return absl::UnavailableError(st.Error());
-  auto a = ParsePayload(st.get(), 0);
-  if (!a.ok()) return a.status();
-  return std::optional<Assessment>(std::move(*a));
+  return FindOne("SELECT payload FROM assessments WHERE user_id = ? AND id = ?", user_id,
+                 assessment_id);
 }
 
 absl::StatusOr<std::vector<Assessment>> SqliteStore::History(const std::string& user_id, int limit,

@@ -74,6 +74,10 @@ class SqliteStore final : public AssessmentStore {
 
  private:
   SqliteStore(sqlite3* db, SqliteOptions options);
+  // The person's one assessment a two-parameter SELECT of its payload finds, if any.
+  absl::StatusOr<std::optional<burnout::v1::Assessment>> FindOne(const char* sql,
+                                                                 const std::string& user_id,
+                                                                 const std::string& key);
   absl::Status Migrate();
   absl::Status Exec(const std::string& sql);
   // BEGIN IMMEDIATE, body, COMMIT (ROLLBACK when anything fails). Caller holds mu_.
