@@ -1,8 +1,11 @@
 // The text-proto configs every service reads at start (and on reload), and the model
 // manifests: any bytes as each config message; as a manifest, written into a model directory
 // and opened the way a service opens its model (kind, a file inside the directory, SHA-256).
+#include <unistd.h>
+
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -35,6 +38,11 @@ const std::filesystem::path& ModelDir() {
     std::filesystem::create_directories(d / "sub");
     std::ofstream(d / "model.pt") << "weights";
     std::ofstream(d / "sub" / "model.pt") << "weights";
+    std::atexit([] {
+      std::error_code ec;
+      std::filesystem::remove_all(
+          std::filesystem::temp_directory_path() / ("fuzz_config_" + std::to_string(::getpid())), ec);
+    });
     return d;
   }();
   return dir;
